@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { Conflict, KumoError, NotFound } from '../src/errors';
+import { renderFault, toFault } from '../src/faults';
+
+describe('faults', () => {
+  it('renders Keystone style', () => {
+    const r = renderFault('keystone', toFault(new NotFound('Could not find project: x.')));
+    expect(r.status).toBe(404);
+    expect(r.contentType).toBe('application/json');
+    expect(JSON.parse(r.body)).toEqual({ error: { code: 404, title: 'Not Found', message: 'Could not find project: x.' } });
+  });
+
+  it('renders Nova style keys', () => {
+    expect(JSON.parse(renderFault('nova', toFault(new NotFound('no'))).body)).toEqual({
+      itemNotFound: { code: 404, message: 'no' },
+    });
+    expect(JSON.parse(renderFault('nova', toFault(new Conflict('busy'))).body)).toEqual({
+      conflictingRequest: { code: 409, message: 'busy' },
+    });
+  });
+
+  it('renders Neutron style with the error class as type', () => {
+    class NetworkNotFound extends NotFound {}
+    const body = JSON.parse(renderFault('neutron', toFault(new NetworkNotFound('Network x could not be found.'))).body);
+    expect(body).toEqual({ NeutronError: { type: 'NetworkNotFound', message: 'Network x could not be found.', detail: '' } });
+  });
+
+  it('renders Swift and Glance as text/html unless JSON is accepted', () => {
+    expect(renderFault('swift', toFault(new NotFound('The resource could not be found.'))).body).toBe(
+      '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>',
+    );
+    expect(renderFault('glance', toFault(new NotFound('No image <x>'))).body).toContain('No image &#60;x&#62;');
+    expect(renderFault('glance', toFault(new NotFound('n')), 'application/json').contentType).toBe('application/json');
+  });
+
+  it('hides internal errors behind a generic message', () => {
+    const f = toFault(new Error('database password is hunter2'));
+    expect(f.status).toBe(500);
+    expect(f.message).not.toContain('hunter2');
+    expect(toFault(new KumoError('secret detail')).message).not.toContain('secret');
+  });
+
+  it('turns zod errors into a 400 naming the field', () => {
+    const r = z.object({ name: z.string() }).safeParse({ name: 3 });
+    expect(r.success).toBe(false);
+    if (!r.success) expect(toFault(r.error)).toMatchObject({ status: 400, message: expect.stringContaining("'name'") });
+  });
+});
