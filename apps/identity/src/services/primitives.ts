@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as bcrypt from 'bcrypt';
+import { IDENTITY_CONFIG, IdentityConfig } from '../config';
+
+/** Keystone-style ids: 32 lowercase hex digits (uuid4().hex). */
+export function newId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+/** A url-safe random secret (application credentials generate one when the client gives none). */
+export function newSecret(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+/** The clock, injectable so that tests can move time. */
+@Injectable()
+export class Clock {
+  now(): Date {
+    return new Date();
+  }
+}
+
+/**
+ * bcrypt with the configured cost (12, Keystone's default). Runs on libuv's thread pool, so the
+ * event loop keeps serving validations while a password is checked.
+ */
+@Injectable()
+export class PasswordHasher {
+  private readonly rounds: number;
+  /** A hash of nothing, checked when the user does not exist so timing does not reveal it. */
+  private readonly dummy: Promise<string>;
+
+  constructor(@Inject(IDENTITY_CONFIG) config: IdentityConfig) {
+    this.rounds = config.identity.password_hash_rounds;
+    this.dummy = bcrypt.hash(newSecret(), this.rounds);
+  }
+
+  hash(secret: string): Promise<string> {
+    return bcrypt.hash(secret, this.rounds);
+  }
+
+  async verify(secret: string, hash: string | null | undefined): Promise<boolean> {
+    if (!hash) {
+      await bcrypt.compare(secret, await this.dummy);
+      return false;
+    }
+    return bcrypt.compare(secret, hash);
+  }
+}
