@@ -86,7 +86,7 @@ export class RevocationService implements OnModuleDestroy {
   isRevoked(t: TokenPayload, projectDomainId?: string): boolean {
     for (const e of this.live) {
       if (t.issuedAt > e.issuedBefore.getTime()) continue;
-      if (e.auditId !== null && !t.auditIds.includes(e.auditId)) continue;
+      if (e.auditId !== null && t.auditIds[0] !== e.auditId) continue;
       if (e.userId !== null && e.userId !== t.userId) continue;
       if (e.projectId !== null && !(t.scope?.type === 'project' && t.scope.id === e.projectId)) continue;
       if (e.domainId !== null && !(t.scope?.type === 'domain' && t.scope.id === e.domainId) && projectDomainId !== e.domainId)

@@ -1,0 +1,161 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { IDENTITY_CONFIG, IdentityConfig } from '../config';
+import { EndpointInterface } from '../db/entities';
+import { AssignmentRepository } from '../db/repositories/assignment.repository';
+import { CatalogRepository } from '../db/repositories/catalog.repository';
+import { ResourceRepository } from '../db/repositories/resource.repository';
+import { ChangeFeed } from './events';
+import { newId, PasswordHasher } from './primitives';
+
+export const DEFAULT_DOMAIN_ID = 'default';
+
+/** The API services of the catalog and their URL forms (API-SURFACE.md §0.1). */
+export const CATALOG_SERVICES: Array<{ type: string; name: string; port: number; path: string }> = [
+  { type: 'identity', name: 'keystone', port: 5000, path: '/v3' },
+  { type: 'compute', name: 'nova', port: 8774, path: '/v2.1' },
+  { type: 'image', name: 'glance', port: 9292, path: '' },
+  { type: 'volumev3', name: 'cinderv3', port: 8776, path: '/v3/%(project_id)s' },
+  { type: 'block-storage', name: 'cinder', port: 8776, path: '/v3/%(project_id)s' },
+  { type: 'network', name: 'neutron', port: 9696, path: '' },
+  { type: 'object-store', name: 'swift', port: 8080, path: '/v1/AUTH_%(project_id)s' },
+];
+
+export interface BootstrapOptions {
+  adminPassword: string;
+  adminUser?: string;
+  adminProject?: string;
+}
+
+/**
+ * `kumo-manage bootstrap`: the Default domain, admin project/user, the roles, the service project
+ * and user, and the catalog. Idempotent: what exists is kept (endpoint URLs and the admin password
+ * are brought to the given values); each step reports what it did.
+ */
+@Injectable()
+export class BootstrapService {
+  constructor(
+    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+    private readonly resources: ResourceRepository,
+    private readonly assignments: AssignmentRepository,
+    private readonly catalog: CatalogRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async run(opts: BootstrapOptions, log: (line: string) => void = () => undefined): Promise<void> {
+    const cfg = this.config.identity;
+    if (!(await this.resources.findDomain(DEFAULT_DOMAIN_ID))) {
+      await this.resources.insertDomain({
+        id: DEFAULT_DOMAIN_ID,
+        name: 'Default',
+        description: 'The default domain',
+        enabled: true,
+        tags: [],
+      });
+      log('created domain Default (id default)');
+    }
+    const roles: Record<string, string> = {};
+    for (const name of ['admin', 'member', 'reader', 'service']) {
+      let role = await this.assignments.findRoleByName(name);
+      if (!role) {
+        role = { id: newId(), name, domainId: null, description: null, options: {} };
+        await this.assignments.insertRole(role);
+        log(`created role ${name}`);
+      }
+      roles[name] = role.id;
+    }
+    const adminProject = await this.ensureProject(opts.adminProject ?? 'admin', 'Bootstrap project for initializing the cloud.', log);
+    const serviceProject = await this.ensureProject('service', 'Project of the Kumo service users.', log);
+    const admin = await this.ensureUser(opts.adminUser ?? 'admin', opts.adminPassword, adminProject, log);
+    await this.grant(admin, 'project', adminProject, roles.admin);
+    await this.grant(admin, 'system', 'all', roles.admin);
+    if (cfg.service_password) {
+      const svc = await this.ensureUser(cfg.service_user, cfg.service_password, serviceProject, log);
+      await this.grant(svc, 'project', serviceProject, roles.admin);
+      await this.grant(svc, 'project', serviceProject, roles.service);
+    }
+    await this.ensureCatalog(log);
+    this.changes.changed();
+  }
+
+  private async ensureProject(name: string, description: string, log: (l: string) => void): Promise<string> {
+    const existing = await this.resources.findProjectByName(DEFAULT_DOMAIN_ID, name);
+    if (existing) return existing.id;
+    const id = newId();
+    await this.resources.insertProject({
+      id,
+      name,
+      domainId: DEFAULT_DOMAIN_ID,
+      parentId: null,
+      description,
+      enabled: true,
+      tags: [],
+    });
+    log(`created project ${name}`);
+    return id;
+  }
+
+  private async ensureUser(name: string, password: string, projectId: string, log: (l: string) => void): Promise<string> {
+    const existing = await this.resources.findUserByName(DEFAULT_DOMAIN_ID, name);
+    if (existing) {
+      if (!(await this.hasher.verify(password, existing.passwordHash))) {
+        await this.resources.updateUser(existing.id, { passwordHash: await this.hasher.hash(password), enabled: true });
+        log(`reset the password of user ${name}`);
+      }
+      return existing.id;
+    }
+    const id = newId();
+    await this.resources.insertUser({
+      id,
+      name,
+      domainId: DEFAULT_DOMAIN_ID,
+      enabled: true,
+      passwordHash: await this.hasher.hash(password),
+      defaultProjectId: projectId,
+      description: null,
+      email: null,
+      options: {},
+      extra: {},
+    });
+    log(`created user ${name}`);
+    return id;
+  }
+
+  private async grant(userId: string, targetType: 'project' | 'system', targetId: string, roleId: string): Promise<void> {
+    await this.assignments.grant({ actorType: 'user', actorId: userId, targetType, targetId, roleId });
+  }
+
+  private async ensureCatalog(log: (l: string) => void): Promise<void> {
+    const cfg = this.config.identity;
+    const region = cfg.region;
+    if (!(await this.catalog.findRegion(region))) {
+      await this.catalog.insertRegion({ id: region, description: null, parentRegionId: null });
+      log(`created region ${region}`);
+    }
+    const hosts: Record<EndpointInterface, string> = {
+      public: cfg.catalog_public_host,
+      internal: cfg.catalog_internal_host ?? cfg.catalog_public_host,
+      admin: cfg.catalog_admin_host ?? cfg.catalog_internal_host ?? cfg.catalog_public_host,
+    };
+    for (const svc of CATALOG_SERVICES) {
+      let service = (await this.catalog.listServices({ type: svc.type })).find((s) => s.name === svc.name);
+      if (!service) {
+        service = { id: newId(), type: svc.type, name: svc.name, description: null, enabled: true };
+        await this.catalog.insertService(service);
+        log(`created service ${svc.type} (${svc.name})`);
+      }
+      const endpoints = await this.catalog.listEndpoints({ serviceId: service.id });
+      for (const iface of ['public', 'internal', 'admin'] as const) {
+        const url = `http://${hosts[iface]}:${svc.port}${svc.path}`;
+        const existing = endpoints.find((e) => e.interface === iface && e.regionId === region);
+        if (!existing) {
+          await this.catalog.insertEndpoint({ id: newId(), serviceId: service.id, interface: iface, regionId: region, url, enabled: true });
+          log(`created ${iface} endpoint ${url}`);
+        } else if (existing.url !== url) {
+          await this.catalog.updateEndpoint(existing.id, { url });
+          log(`updated ${iface} endpoint ${existing.url} -> ${url}`);
+        }
+      }
+    }
+  }
+}

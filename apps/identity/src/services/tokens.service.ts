@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Forbidden } from '@kumo/common';
+import type { AuthContext } from '@kumo/auth';
+import type { AuthRequest } from '@kumo/contracts';
+import { IDENTITY_CONFIG, IdentityConfig } from '../config';
+import { DomainEntity, ProjectEntity } from '../db/entities';
+import { ResourceRepository } from '../db/repositories/resource.repository';
+import { AssignmentService } from './assignment.service';
+import { AuthService } from './auth.service';
+import { CatalogService } from './catalog.service';
+import { RevocationService } from './revocation.service';
+import { TokenService, TokenView } from './token.service';
+import { renderToken } from './token.view';
+
+/** Use-cases of `/v3/auth/*`, with their policy. */
+@Injectable()
+export class TokensService {
+  constructor(
+    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+    private readonly auth: AuthService,
+    private readonly tokens: TokenService,
+    private readonly catalogs: CatalogService,
+    private readonly revocations: RevocationService,
+    private readonly resources: ResourceRepository,
+    private readonly assignments: AssignmentService,
+  ) {}
+
+  async issue(req: AuthRequest, withCatalog: boolean): Promise<{ token: string; body: unknown }> {
+    const view = await this.auth.authenticate(req.auth.identity, req.auth.scope);
+    return { token: view.token, body: await this.render(view, withCatalog) };
+  }
+
+  /** GET /v3/auth/tokens: an admin or service may validate any token, a user their own. */
+  async validate(caller: AuthContext, subject: string, withCatalog: boolean): Promise<unknown> {
+    const view = await this.tokens.validate(subject);
+    this.mayInspect(caller, view, 'identity:validate_token');
+    return this.render(view, withCatalog);
+  }
+
+  async revoke(caller: AuthContext, subject: string): Promise<void> {
+    const view = await this.tokens.validate(subject);
+    this.mayInspect(caller, view, 'identity:revoke_token');
+    await this.revocations.revoke({ auditId: view.payload.auditIds[0] });
+  }
+
+  async catalog(caller: AuthContext): Promise<unknown> {
+    return { catalog: await this.catalogs.forProject(caller.projectId), links: this.links('auth/catalog') };
+  }
+
+  async projects(caller: AuthContext): Promise<unknown> {
+    const ids = await this.assignments.projectIdsOfUser(caller.userId);
+    const projects = (await this.resources.listProjectsByIds(ids)).filter((p) => p.enabled);
+    return { projects: projects.map((p) => this.projectView(p)), links: this.links('auth/projects') };
+  }
+
+  async domains(caller: AuthContext): Promise<unknown> {
+    const ids = await this.assignments.targetIdsOfUser(caller.userId, 'domain');
+    const domains = (await Promise.all(ids.map((id) => this.resources.findDomain(id)))).filter(
+      (d): d is DomainEntity => d !== null && d.enabled,
+    );
+    return { domains: domains.map((d) => this.domainView(d)), links: this.links('auth/domains') };
+  }
+
+  async system(caller: AuthContext): Promise<unknown> {
+    const roles = await this.assignments.effectiveRoleIds(caller.userId, 'system', 'all');
+    return { system: roles.length ? [{ all: true }] : [], links: this.links('auth/system') };
+  }
+
+  private mayInspect(caller: AuthContext, subject: TokenView, action: string): void {
+    const privileged = caller.roles.includes('admin') || caller.roles.includes('service');
+    if (!privileged && caller.userId !== subject.user.id) {
+      throw new Forbidden(`You are not authorized to perform the requested action: ${action}.`);
+    }
+  }
+
+  private async render(view: TokenView, withCatalog: boolean): Promise<unknown> {
+    const catalog = withCatalog ? await this.catalogs.forProject(view.project?.id) : undefined;
+    return renderToken(view, catalog);
+  }
+
+  private links(path: string): Record<string, string | null> {
+    return { self: `${this.config.identity.public_url}/v3/${path}`, previous: null, next: null };
+  }
+
+  private projectView(p: ProjectEntity): Record<string, unknown> {
+    return {
+      id: p.id,
+      name: p.name,
+      domain_id: p.domainId,
+      description: p.description ?? '',
+      enabled: p.enabled,
+      parent_id: p.parentId ?? p.domainId,
+      is_domain: false,
+      tags: p.tags,
+      options: {},
+      links: { self: `${this.config.identity.public_url}/v3/projects/${p.id}` },
+    };
+  }
+
+  private domainView(d: DomainEntity): Record<string, unknown> {
+    return {
+      id: d.id,
+      name: d.name,
+      description: d.description ?? '',
+      enabled: d.enabled,
+      tags: d.tags,
+      options: {},
+      links: { self: `${this.config.identity.public_url}/v3/domains/${d.id}` },
+    };
+  }
+}
