@@ -9,7 +9,7 @@ import { createStandaloneIdentity } from './identity.standalone';
 import { BootstrapService } from './services/bootstrap.service';
 import { KeyRepository } from './services/key-repository';
 
-export const IDENTITY_DATABASE = 'kumo_identity';
+import { IDENTITY_DATABASE } from './database';
 
 /** `kumo-manage` for identity: db sync, bootstrap, token key rotation. */
 async function main(argv: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { INestApplication, LoggerService, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
@@ -38,7 +38,7 @@ class PinoNestLogger implements LoggerService {
  * taken from the request or made, echoed on every response), access logs, body limit, the JSON
  * parser that tolerates empty bodies, and the one fault filter in the service's OpenStack style.
  */
-export async function createHttpApp(module: Type<unknown>, opts: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function createHttpApp(module: Type<unknown> | DynamicModule, opts: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 1024 * 1024, logger: false, return503OnClosing: false });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new PinoNestLogger(opts.logger),
@@ -48,7 +48,6 @@ export async function createHttpApp(module: Type<unknown>, opts: HttpAppOptions)
   });
   installEdge(app.getHttpAdapter().getInstance() as unknown as FastifyInstance, opts);
   app.useGlobalFilters(new FaultFilter(opts.faultStyle, opts.logger));
-  app.enableShutdownHooks();
   return app;
 }
 

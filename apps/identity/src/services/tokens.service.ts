@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Forbidden } from '@kumo/common';
-import type { AuthContext } from '@kumo/auth';
+import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import type { AuthRequest } from '@kumo/contracts';
 import { IDENTITY_CONFIG, IdentityConfig } from '../config';
 import { DomainEntity, ProjectEntity } from '../db/entities';
@@ -23,6 +22,7 @@ export class TokensService {
     private readonly revocations: RevocationService,
     private readonly resources: ResourceRepository,
     private readonly assignments: AssignmentService,
+    private readonly policy: PolicyEnforcer,
   ) {}
 
   async issue(req: AuthRequest, withCatalog: boolean): Promise<{ token: string; body: unknown }> {
@@ -67,10 +67,7 @@ export class TokensService {
   }
 
   private mayInspect(caller: AuthContext, subject: TokenView, action: string): void {
-    const privileged = caller.roles.includes('admin') || caller.roles.includes('service');
-    if (!privileged && caller.userId !== subject.user.id) {
-      throw new Forbidden(`You are not authorized to perform the requested action: ${action}.`);
-    }
+    this.policy.enforce(action, caller, { user_id: subject.user.id });
   }
 
   private async render(view: TokenView, withCatalog: boolean): Promise<unknown> {

@@ -1,0 +1,2 @@
+/** The identity service's database (each service has its own: kumo_<service>). */
+export const IDENTITY_DATABASE = 'kumo_identity';

@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
+import { createHttpApp, loadConfig } from '@kumo/common';
+import { createTestDatabase, TestDatabase } from '@kumo/db';
+import { identityConfigSections, IdentityConfig } from '../../src/config';
+import { IDENTITY_ENTITIES } from '../../src/db/entities';
+import { IDENTITY_MIGRATIONS } from '../../src/db/migrations';
+import { IdentityApiModule } from '../../src/identity-api.module';
+import { BootstrapService } from '../../src/services/bootstrap.service';
+import { EventPublisher } from '../../src/services/events';
+import { RevocationService } from '../../src/services/revocation.service';
+
+export const ADMIN_PASSWORD = 'admin-secret-pass';
+export const PUBLIC_URL = 'http://127.0.0.1:5000';
+
+export interface Published {
+  eventType: string;
+  payload: Record<string, unknown>;
+}
+
+export interface InjectOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface InjectResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+}
+
+export interface IdentityTestApp {
+  app: NestFastifyApplication;
+  config: IdentityConfig;
+  db: TestDatabase;
+  events: Published[];
+  inject(method: string, url: string, opts?: InjectOptions): Promise<InjectResult>;
+  /** A project-scoped token of the bootstrap admin. */
+  adminToken(): Promise<string>;
+  /** Password auth scoped to a project (by name, in the Default domain); throws unless 201. */
+  tokenFor(user: string, password: string, project?: string): Promise<string>;
+  /** Creates a user in Default with a password and optionally a role on a project; returns its id. */
+  createUser(name: string, password: string, grant?: { project: string; role: string }): Promise<string>;
+  /** Creates a project in Default; returns its id. */
+  createProject(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+class RecordingPublisher extends EventPublisher {
+  readonly events: Published[] = [];
+  async publish(eventType: string, payload: Record<string, unknown>): Promise<void> {
+    this.events.push({ eventType, payload });
+  }
+}
+
+/**
+ * A real identity API on a throwaway database (migrated, bootstrapped), driven with Fastify's
+ * inject (no port). bcrypt cost 4 keeps the tests fast; everything else is as in production.
+ */
+export async function startIdentity(env: Record<string, string> = {}): Promise<IdentityTestApp> {
+  const db = await createTestDatabase('identity', { entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS });
+  const keyDir = mkdtempSync(join(tmpdir(), 'kumo-identity-keys-'));
+  const config = loadConfig(identityConfigSections, {
+    file: join(keyDir, 'no-such-config.yaml'),
+    env: {
+      KUMO_IDENTITY_KEY_REPOSITORY: join(keyDir, 'keys'),
+      KUMO_IDENTITY_PASSWORD_HASH_ROUNDS: '4',
+      KUMO_IDENTITY_PUBLIC_URL: PUBLIC_URL,
+      KUMO_IDENTITY_SERVICE_PASSWORD: 'service-secret-pass',
+      ...env,
+    },
+  });
+  const publisher = new RecordingPublisher();
+  const app = await createHttpApp(IdentityApiModule.register({ config, dataSource: db.dataSource, publisher }), {
+    service: 'identity',
+    faultStyle: 'keystone',
+    logger: pino({ level: 'silent' }),
+  });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  await app.get(RevocationService).start(60_000);
+  await app.get(BootstrapService).run({ adminPassword: ADMIN_PASSWORD });
+
+  const inject = async (method: string, url: string, opts: InjectOptions = {}): Promise<InjectResult> => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers['x-auth-token'] = opts.token;
+    let payload: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    }
+    const res = await app.inject({ method: method as 'GET', url, headers, payload });
+    let json: unknown;
+    try {
+      json = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, body: res.body, json };
+  };
+
+  const tokenFor = async (user: string, password: string, project?: string): Promise<string> => {
+    const res = await inject('POST', '/v3/auth/tokens?nocatalog', {
+      body: {
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } },
+          ...(project ? { scope: { project: { name: project, domain: { id: 'default' } } } } : {}),
+        },
+      },
+    });
+    if (res.status !== 201) throw new Error(`token for ${user} failed: ${res.status} ${res.body}`);
+    return res.headers['x-subject-token'] as string;
+  };
+
+  let admin: string | undefined;
+  const adminToken = async (): Promise<string> => (admin ??= await tokenFor('admin', ADMIN_PASSWORD, 'admin'));
+
+  const createProject = async (name: string): Promise<string> => {
+    const res = await inject('POST', '/v3/projects', { token: await adminToken(), body: { project: { name } } });
+    if (res.status !== 201) throw new Error(`create project ${name}: ${res.status} ${res.body}`);
+    return res.json.project.id;
+  };
+
+  const createUser = async (name: string, password: string, grant?: { project: string; role: string }): Promise<string> => {
+    const token = await adminToken();
+    const res = await inject('POST', '/v3/users', { token, body: { user: { name, password, domain_id: 'default' } } });
+    if (res.status !== 201) throw new Error(`create user ${name}: ${res.status} ${res.body}`);
+    const id = res.json.user.id as string;
+    if (grant) {
+      const project = (await inject('GET', `/v3/projects?name=${encodeURIComponent(grant.project)}`, { token })).json.projects[0];
+      const role = (await inject('GET', `/v3/roles?name=${grant.role}`, { token })).json.roles[0];
+      const put = await inject('PUT', `/v3/projects/${project.id}/users/${id}/roles/${role.id}`, { token });
+      if (put.status !== 204) throw new Error(`grant ${grant.role} on ${grant.project}: ${put.status} ${put.body}`);
+    }
+    return id;
+  };
+
+  return {
+    app,
+    config,
+    db,
+    events: publisher.events,
+    inject,
+    adminToken,
+    tokenFor,
+    createUser,
+    createProject,
+    async close() {
+      await app.close();
+      await db.drop();
+      rmSync(keyDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './auth-context';
+export * from './token-validator';
+export * from './auth.guard';
+export * from './policy';
+export * from './auth.module';
