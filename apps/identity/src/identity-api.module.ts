@@ -4,6 +4,17 @@ import { IDENTITY_CONTROLLERS } from './api/controllers';
 import { IdentityCoreModule, IdentityModuleOptions } from './identity.module';
 import { IDENTITY_POLICY } from './policy/identity.policy';
 import { LocalTokenValidator } from './services/local-token.validator';
+import { TokensService } from './services/tokens.service';
+import { IdentityViews } from './api/views';
+import { RoleAssignmentsView } from './api/role-assignments.view';
+import { ApplicationCredentialsService } from './services/application-credentials.service';
+import { CatalogAdminService } from './services/catalog-admin.service';
+import { DomainsService } from './services/domains.service';
+import { GrantsService } from './services/grants.service';
+import { GroupsService } from './services/groups.service';
+import { ProjectsService } from './services/projects.service';
+import { RolesService } from './services/roles.service';
+import { UsersService } from './services/users.service';
 
 /** The identity HTTP API: core services, the guard (validating in-process) and every controller. */
 @Module({})
@@ -18,6 +29,19 @@ export class IdentityApiModule {
           policies: IDENTITY_POLICY,
           identityUri: opts.config.identity.public_url,
         }),
+      ],
+      providers: [
+        TokensService,
+        IdentityViews,
+        RoleAssignmentsView,
+        DomainsService,
+        ProjectsService,
+        UsersService,
+        GroupsService,
+        RolesService,
+        GrantsService,
+        CatalogAdminService,
+        ApplicationCredentialsService,
       ],
       controllers: IDENTITY_CONTROLLERS,
     };

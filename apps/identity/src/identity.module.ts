@@ -14,7 +14,6 @@ import { ChangeFeed, EventPublisher } from './services/events';
 import { Clock, PasswordHasher } from './services/primitives';
 import { RevocationService } from './services/revocation.service';
 import { TokenService } from './services/token.service';
-import { TokensService } from './services/tokens.service';
 
 export interface IdentityModuleOptions {
   config: IdentityConfig;
@@ -42,7 +41,6 @@ export function coreProviders(opts: IdentityModuleOptions): Provider[] {
     CatalogService,
     TokenService,
     AuthService,
-    TokensService,
     BootstrapService,
   ];
 }

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { NotFound } from '@kumo/common';
+import { AuthContext, PolicyEnforcer } from '@kumo/auth';
+import { GroupEntity, UserEntity } from '../db/entities';
+import { ResourceRepository } from '../db/repositories/resource.repository';
+import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
+import { ChangeFeed } from './events';
+import { newId } from './primitives';
+import { RevocationService } from './revocation.service';
+
+@Injectable()
+export class GroupsService {
+  constructor(
+    private readonly repo: ResourceRepository,
+    private readonly policy: PolicyEnforcer,
+    private readonly revocations: RevocationService,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async get(auth: AuthContext, id: string): Promise<GroupEntity> {
+    this.policy.enforce('identity:get_group', auth);
+    const group = await this.repo.findGroup(id);
+    if (!group) throw new NotFound(`Could not find group: ${id}.`);
+    return group;
+  }
+
+  async list(auth: AuthContext, f: { name?: string; domain_id?: string }): Promise<GroupEntity[]> {
+    this.policy.enforce('identity:list_groups', auth);
+    const where: { name?: string; domainId?: string } = {};
+    if (f.name !== undefined) where.name = f.name;
+    if (f.domain_id !== undefined) where.domainId = f.domain_id;
+    return this.repo.listGroups(where);
+  }
+
+  async create(auth: AuthContext, input: { name: string; domain_id?: string; description?: string | null }): Promise<GroupEntity> {
+    this.policy.enforce('identity:create_group', auth);
+    const domainId = input.domain_id ?? auth.projectDomainId ?? auth.domainId ?? DEFAULT_DOMAIN_ID;
+    if (!(await this.repo.findDomain(domainId))) throw new NotFound(`Could not find domain: ${domainId}.`);
+    const group = { id: newId(), name: input.name, domainId, description: input.description ?? null };
+    await this.repo.insertGroup(group);
+    return group;
+  }
+
+  async update(auth: AuthContext, id: string, input: { name?: string; description?: string | null }): Promise<GroupEntity> {
+    this.policy.enforce('identity:update_group', auth);
+    await this.get(auth, id);
+    await this.repo.updateGroup(id, {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+    });
+    return (await this.repo.findGroup(id))!;
+  }
+
+  async delete(auth: AuthContext, id: string): Promise<void> {
+    this.policy.enforce('identity:delete_group', auth);
+    await this.get(auth, id);
+    const members = await this.repo.userIdsOfGroup(id);
+    await this.repo.deleteGroup(id);
+    for (const userId of members) await this.revocations.revoke({ userId });
+  }
+
+  private async pair(id: string, userId: string): Promise<void> {
+    if (!(await this.repo.findGroup(id))) throw new NotFound(`Could not find group: ${id}.`);
+    if (!(await this.repo.findUser(userId))) throw new NotFound(`Could not find user: ${userId}.`);
+  }
+
+  async addUser(auth: AuthContext, id: string, userId: string): Promise<void> {
+    this.policy.enforce('identity:add_user_to_group', auth);
+    await this.pair(id, userId);
+    await this.repo.addMember(id, userId);
+    this.changes.changed();
+  }
+
+  async removeUser(auth: AuthContext, id: string, userId: string): Promise<void> {
+    this.policy.enforce('identity:remove_user_from_group', auth);
+    await this.pair(id, userId);
+    if (!(await this.repo.removeMember(id, userId))) throw new NotFound(`User ${userId} is not a member of group ${id}.`);
+    await this.revocations.revoke({ userId });
+  }
+
+  async checkUser(auth: AuthContext, id: string, userId: string): Promise<void> {
+    this.policy.enforce('identity:check_user_in_group', auth);
+    await this.pair(id, userId);
+    if (!(await this.repo.isMember(id, userId))) throw new NotFound(`User ${userId} is not a member of group ${id}.`);
+  }
+
+  async users(auth: AuthContext, id: string): Promise<UserEntity[]> {
+    this.policy.enforce('identity:list_users_in_group', auth);
+    await this.get(auth, id);
+    return this.repo.listUsersByIds(await this.repo.userIdsOfGroup(id));
+  }
+}

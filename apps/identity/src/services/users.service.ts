@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { NotFound, Unauthorized } from '@kumo/common';
+import { AuthContext, PolicyEnforcer } from '@kumo/auth';
+import { GroupEntity, UserEntity } from '../db/entities';
+import { ResourceRepository } from '../db/repositories/resource.repository';
+import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
+import { ChangeFeed } from './events';
+import { newId, PasswordHasher } from './primitives';
+import { RevocationService } from './revocation.service';
+
+/** Attributes a user body may carry that map to columns; anything else is kept in `extra`. */
+const MODELLED = new Set(['id', 'name', 'domain_id', 'password', 'default_project_id', 'enabled', 'description', 'email', 'options', 'links', 'federated', 'password_expires_at']);
+
+export type UserInput = Record<string, unknown> & {
+  name?: string;
+  domain_id?: string;
+  password?: string | null;
+  default_project_id?: string | null;
+  enabled?: boolean;
+  description?: string | null;
+  email?: string | null;
+  options?: Record<string, unknown>;
+};
+
+function extraOf(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([k]) => !MODELLED.has(k)));
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly repo: ResourceRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PolicyEnforcer,
+    private readonly revocations: RevocationService,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async get(auth: AuthContext, id: string): Promise<UserEntity> {
+    this.policy.enforce('identity:get_user', auth, { user_id: id });
+    const user = await this.repo.findUser(id);
+    if (!user) throw new NotFound(`Could not find user: ${id}.`);
+    return user;
+  }
+
+  async list(auth: AuthContext, f: { name?: string; domain_id?: string; enabled?: boolean }): Promise<UserEntity[]> {
+    this.policy.enforce('identity:list_users', auth);
+    const where: { name?: string; domainId?: string; enabled?: boolean } = {};
+    if (f.name !== undefined) where.name = f.name;
+    if (f.domain_id !== undefined) where.domainId = f.domain_id;
+    if (f.enabled !== undefined) where.enabled = f.enabled;
+    return this.repo.listUsers(where);
+  }
+
+  async create(auth: AuthContext, input: UserInput & { name: string }): Promise<UserEntity> {
+    this.policy.enforce('identity:create_user', auth);
+    const domainId = input.domain_id ?? auth.projectDomainId ?? auth.domainId ?? DEFAULT_DOMAIN_ID;
+    if (!(await this.repo.findDomain(domainId))) throw new NotFound(`Could not find domain: ${domainId}.`);
+    if (input.default_project_id && !(await this.repo.findProject(input.default_project_id))) {
+      throw new NotFound(`Could not find project: ${input.default_project_id}.`);
+    }
+    const id = newId();
+    await this.repo.insertUser({
+      id,
+      name: input.name,
+      domainId,
+      enabled: input.enabled ?? true,
+      passwordHash: input.password ? await this.hasher.hash(input.password) : null,
+      defaultProjectId: input.default_project_id ?? null,
+      description: input.description ?? null,
+      email: input.email ?? null,
+      options: input.options ?? {},
+      extra: extraOf(input),
+    });
+    return (await this.repo.findUser(id))!;
+  }
+
+  async update(auth: AuthContext, id: string, input: UserInput): Promise<UserEntity> {
+    this.policy.enforce('identity:update_user', auth, { user_id: id });
+    const user = await this.get(auth, id);
+    if (input.default_project_id && !(await this.repo.findProject(input.default_project_id))) {
+      throw new NotFound(`Could not find project: ${input.default_project_id}.`);
+    }
+    const patch: Partial<UserEntity> = {};
+    if (input.name !== undefined) patch.name = input.name;
+    if (input.enabled !== undefined) patch.enabled = input.enabled;
+    if (input.default_project_id !== undefined) patch.defaultProjectId = input.default_project_id;
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.email !== undefined) patch.email = input.email;
+    if (input.options !== undefined) patch.options = input.options;
+    if (input.password !== undefined) patch.passwordHash = input.password ? await this.hasher.hash(input.password) : null;
+    const extra = extraOf(input);
+    if (Object.keys(extra).length) patch.extra = { ...user.extra, ...extra };
+    await this.repo.updateUser(id, patch);
+    if (input.password !== undefined || (user.enabled && input.enabled === false)) await this.revocations.revoke({ userId: id });
+    this.changes.changed();
+    return (await this.repo.findUser(id))!;
+  }
+
+  /** POST /v3/users/{id}/password: the user themself, proving the current password. */
+  async changePassword(auth: AuthContext, id: string, original: string, password: string): Promise<void> {
+    this.policy.enforce('identity:change_password', auth, { user_id: id });
+    const user = await this.repo.findUser(id);
+    if (!user) throw new NotFound(`Could not find user: ${id}.`);
+    if (!(await this.hasher.verify(original, user.passwordHash))) {
+      throw new Unauthorized('The request you have made requires authentication.');
+    }
+    await this.repo.updateUser(id, { passwordHash: await this.hasher.hash(password) });
+    await this.revocations.revoke({ userId: id });
+  }
+
+  async delete(auth: AuthContext, id: string): Promise<void> {
+    this.policy.enforce('identity:delete_user', auth, { user_id: id });
+    await this.get(auth, id);
+    await this.repo.deleteUser(id);
+    await this.revocations.revoke({ userId: id });
+  }
+
+  async groupsOf(auth: AuthContext, id: string): Promise<GroupEntity[]> {
+    this.policy.enforce('identity:list_groups_for_user', auth, { user_id: id });
+    await this.get(auth, id);
+    return this.repo.listGroupsByIds(await this.repo.groupIdsOfUser(id));
+  }
+}
