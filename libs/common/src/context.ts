@@ -51,7 +51,6 @@ export function extendContext(fields: Partial<RequestContext>): void {
 
 /** The context without secrets, safe to log or to send over the bus. */
 export function publicContext(ctx: RequestContext): Omit<RequestContext, 'authToken'> {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { authToken: _t, ...rest } = ctx;
   return rest;
 }

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { createHttpApp, loadConfig } from '@kumo/common';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { createHttpApp, createLogger, loadConfig } from '@kumo/common';
 import { createTestDatabase, TestDatabase } from '@kumo/db';
 import { identityConfigSections, IdentityConfig } from '../../src/config';
 import { IDENTITY_ENTITIES } from '../../src/db/entities';
@@ -29,7 +29,7 @@ export interface InjectOptions {
 
 export interface InjectResult {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: OutgoingHttpHeaders;
   body: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json: any;
@@ -80,7 +80,7 @@ export async function startIdentity(env: Record<string, string> = {}): Promise<I
   const app = await createHttpApp(IdentityApiModule.register({ config, dataSource: db.dataSource, publisher }), {
     service: 'identity',
     faultStyle: 'keystone',
-    logger: pino({ level: 'silent' }),
+    logger: createLogger('identity', 'silent'),
   });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
