@@ -1,0 +1,61 @@
+import * as common from '@kumo/common';
+import { KumoError } from '@kumo/common';
+
+/** No reply within the call's timeout. */
+export class RpcTimeout extends KumoError {
+  override readonly status = 504;
+}
+
+/** The connection to the broker was lost while a call waited for its reply. */
+export class RpcInterrupted extends KumoError {
+  override readonly status = 503;
+}
+
+/** A remote error whose class is not on the allow-list; keeps the remote class name and message. */
+export class RemoteError extends KumoError {
+  override readonly status: number = 500;
+  constructor(
+    readonly remoteName: string,
+    message: string,
+    status = 500,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, details);
+    this.status = status;
+  }
+}
+
+type ErrorClass = new (message: string, details?: Record<string, unknown>) => KumoError;
+const registry = new Map<string, ErrorClass>();
+
+/** Allows a KumoError subclass to cross RPC typed (every class of @kumo/common is registered). */
+export function registerRemoteError(cls: ErrorClass): void {
+  registry.set(cls.name, cls);
+}
+
+for (const value of Object.values(common)) {
+  if (typeof value === 'function' && (value === KumoError || value.prototype instanceof KumoError)) {
+    registerRemoteError(value as ErrorClass);
+  }
+}
+registerRemoteError(RpcTimeout);
+registerRemoteError(RpcInterrupted);
+
+export interface WireError {
+  name: string;
+  message: string;
+  status: number;
+  details?: Record<string, unknown>;
+}
+
+export function toWireError(err: unknown): WireError {
+  if (err instanceof KumoError) return { name: err.name, message: err.message, status: err.status, details: err.details };
+  // unexpected errors keep their class name but not their message (it may hold internals)
+  return { name: (err as Error)?.name ?? 'Error', message: 'An unexpected error occurred in the remote service.', status: 500 };
+}
+
+export function fromWireError(w: WireError): KumoError {
+  const cls = registry.get(w.name);
+  if (cls) return new cls(w.message, w.details);
+  return new RemoteError(w.name, w.message, w.status, w.details);
+}
