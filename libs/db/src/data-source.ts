@@ -40,7 +40,8 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     charset: 'utf8mb4_bin',
     timezone: 'Z',
     poolSize: opts.poolSize ?? 10,
-    logging: opts.logSql ? 'all' : ['error'],
+    // failed queries surface as exceptions (and expected ones, like duplicate keys, are not noise)
+    logging: opts.logSql ? 'all' : false,
     extra: { connectionLimit: opts.poolSize ?? 10 },
   });
 }
