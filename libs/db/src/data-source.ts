@@ -48,9 +48,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
 
 const DB_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** CREATE DATABASE IF NOT EXISTS, with byte-order collation (names compare exactly, as clients expect). */
-export async function ensureDatabase(url: string, database: string): Promise<void> {
-  if (!DB_NAME_RE.test(database)) throw new Error(`invalid database name ${database}`);
+async function onServer(url: string, sql: string): Promise<void> {
   const u = serverUrl(url);
   const conn = await createConnection({
     host: u.hostname,
@@ -59,26 +57,25 @@ export async function ensureDatabase(url: string, database: string): Promise<voi
     password: decodeURIComponent(u.password || ''),
   });
   try {
-    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await conn.query(sql);
   } finally {
     await conn.end();
   }
 }
 
-export async function dropDatabase(url: string, database: string): Promise<void> {
+function checkName(database: string): void {
   if (!DB_NAME_RE.test(database)) throw new Error(`invalid database name ${database}`);
-  const u = serverUrl(url);
-  const conn = await createConnection({
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password || ''),
-  });
-  try {
-    await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  } finally {
-    await conn.end();
-  }
+}
+
+/** CREATE DATABASE IF NOT EXISTS, with byte-order collation (names compare exactly, as clients expect). */
+export async function ensureDatabase(url: string, database: string): Promise<void> {
+  checkName(database);
+  await onServer(url, `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+}
+
+export async function dropDatabase(url: string, database: string): Promise<void> {
+  checkName(database);
+  await onServer(url, `DROP DATABASE IF EXISTS \`${database}\``);
 }
 
 /** `kumo-manage db sync <service>`: creates the database when missing and runs pending migrations. */

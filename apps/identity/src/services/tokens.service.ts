@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import type { AuthRequest } from '@kumo/contracts';
-import { IDENTITY_CONFIG, IdentityConfig } from '../config';
-import { DomainEntity, ProjectEntity } from '../db/entities';
+import { IdentityViews } from '../api/views';
+import { DomainEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { AssignmentService } from './assignment.service';
 import { AuthService } from './auth.service';
@@ -15,7 +15,6 @@ import { renderToken } from './token.view';
 @Injectable()
 export class TokensService {
   constructor(
-    @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
     private readonly auth: AuthService,
     private readonly tokens: TokenService,
     private readonly catalogs: CatalogService,
@@ -23,6 +22,7 @@ export class TokensService {
     private readonly resources: ResourceRepository,
     private readonly assignments: AssignmentService,
     private readonly policy: PolicyEnforcer,
+    private readonly views: IdentityViews,
   ) {}
 
   async issue(req: AuthRequest, withCatalog: boolean): Promise<{ token: string; body: unknown }> {
@@ -50,7 +50,7 @@ export class TokensService {
   async projects(caller: AuthContext): Promise<unknown> {
     const ids = await this.assignments.projectIdsOfUser(caller.userId);
     const projects = (await this.resources.listProjectsByIds(ids)).filter((p) => p.enabled);
-    return { projects: projects.map((p) => this.projectView(p)), links: this.links('auth/projects') };
+    return { projects: projects.map((p) => this.views.project(p)), links: this.links('auth/projects') };
   }
 
   async domains(caller: AuthContext): Promise<unknown> {
@@ -58,7 +58,7 @@ export class TokensService {
     const domains = (await Promise.all(ids.map((id) => this.resources.findDomain(id)))).filter(
       (d): d is DomainEntity => d !== null && d.enabled,
     );
-    return { domains: domains.map((d) => this.domainView(d)), links: this.links('auth/domains') };
+    return { domains: domains.map((d) => this.views.domain(d)), links: this.links('auth/domains') };
   }
 
   async system(caller: AuthContext): Promise<unknown> {
@@ -76,33 +76,6 @@ export class TokensService {
   }
 
   private links(path: string): Record<string, string | null> {
-    return { self: `${this.config.identity.public_url}/v3/${path}`, previous: null, next: null };
-  }
-
-  private projectView(p: ProjectEntity): Record<string, unknown> {
-    return {
-      id: p.id,
-      name: p.name,
-      domain_id: p.domainId,
-      description: p.description ?? '',
-      enabled: p.enabled,
-      parent_id: p.parentId ?? p.domainId,
-      is_domain: false,
-      tags: p.tags,
-      options: {},
-      links: { self: `${this.config.identity.public_url}/v3/projects/${p.id}` },
-    };
-  }
-
-  private domainView(d: DomainEntity): Record<string, unknown> {
-    return {
-      id: d.id,
-      name: d.name,
-      description: d.description ?? '',
-      enabled: d.enabled,
-      tags: d.tags,
-      options: {},
-      links: { self: `${this.config.identity.public_url}/v3/domains/${d.id}` },
-    };
+    return { self: this.views.url(path), previous: null, next: null };
   }
 }

@@ -11,6 +11,7 @@ import { IDENTITY_MIGRATIONS } from '../../src/db/migrations';
 import { IdentityApiModule } from '../../src/identity-api.module';
 import { BootstrapService } from '../../src/services/bootstrap.service';
 import { EventPublisher } from '../../src/services/events';
+import { Clock } from '../../src/services/primitives';
 import { RevocationService } from '../../src/services/revocation.service';
 
 export const ADMIN_PASSWORD = 'admin-secret-pass';
@@ -63,7 +64,7 @@ class RecordingPublisher extends EventPublisher {
  * A real identity API on a throwaway database (migrated, bootstrapped), driven with Fastify's
  * inject (no port). bcrypt cost 4 keeps the tests fast; everything else is as in production.
  */
-export async function startIdentity(env: Record<string, string> = {}): Promise<IdentityTestApp> {
+export async function startIdentity(env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<IdentityTestApp> {
   const db = await createTestDatabase('identity', { entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS });
   const keyDir = mkdtempSync(join(tmpdir(), 'kumo-identity-keys-'));
   const config = loadConfig(identityConfigSections, {
@@ -77,7 +78,7 @@ export async function startIdentity(env: Record<string, string> = {}): Promise<I
     },
   });
   const publisher = new RecordingPublisher();
-  const app = await createHttpApp(IdentityApiModule.register({ config, dataSource: db.dataSource, publisher }), {
+  const app = await createHttpApp(IdentityApiModule.register({ config, dataSource: db.dataSource, publisher, clock: opts.clock }), {
     service: 'identity',
     faultStyle: 'keystone',
     logger: createLogger('identity', 'silent'),
