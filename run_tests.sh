@@ -36,7 +36,7 @@ jest_tier() {
 }
 
 setup() {
-  apt_install mariadb-server mariadb-client rabbitmq-server python3-openstackclient python3-swiftclient curl ca-certificates iproute2 procps iptables \
+  apt_install mariadb-server mariadb-client rabbitmq-server python3-openstackclient python3-swiftclient curl ca-certificates iproute2 procps iptables build-essential python3 \
     && start_mariadb && start_rabbitmq && node_modules_install && build
 }
 

@@ -11,7 +11,7 @@ RETRY_COMMAND="./stack.sh"
 mkdir -p "$STACK_DIR" "$LOG_DIR" "$PID_DIR"
 chmod 700 "$STACK_DIR"
 
-APT_PACKAGES=(mariadb-server mariadb-client rabbitmq-server python3-openstackclient python3-swiftclient curl ca-certificates iproute2 procps)
+APT_PACKAGES=(mariadb-server mariadb-client rabbitmq-server python3-openstackclient python3-swiftclient curl ca-certificates iproute2 procps build-essential python3)
 
 # --- preflight ---------------------------------------------------------------------------------
 preflight() {
@@ -65,6 +65,8 @@ ensure_secrets() {
     } > "$f"
     echo "generated $f"
   fi
+  grep -q '^SWIFT_HASH_PREFIX=' "$f" || echo "SWIFT_HASH_PREFIX=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$f"
+  grep -q '^SWIFT_HASH_SUFFIX=' "$f" || echo "SWIFT_HASH_SUFFIX=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$f"
   chmod 600 "$f"
 }
 
@@ -85,10 +87,29 @@ ensure_db_user() {
   echo "database user kumo can manage kumo_* databases"
 }
 
+object_section() {
+  cat <<YAML
+object:
+  proxy_port: 8080
+  bind_host: 0.0.0.0
+  ring_dir: ${STACK_DIR}/object/rings
+  hash_path_prefix: ${SWIFT_HASH_PREFIX}
+  hash_path_suffix: ${SWIFT_HASH_SUFFIX}
+  devices: ${STACK_DIR}/object/node1
+  auth_url: http://127.0.0.1:5000/v3
+  service_password: ${SERVICE_PASSWORD}
+YAML
+}
+
 write_config() {
   local f="$STACK_DIR/kumo.yaml"
   load_secrets
-  if [ -f "$f" ]; then echo "keeping $f (edit it freely; delete it to regenerate)"; return 0; fi
+  if [ -f "$f" ]; then
+    echo "keeping $f (edit it freely; delete it to regenerate)"
+    # sections of services added since the file was written
+    grep -q '^object:' "$f" || { object_section >> "$f"; echo "added the object section"; }
+    return 0
+  fi
   umask 077
   cat > "$f" <<YAML
 # Kumo configuration written by ./stack.sh (kept on re-runs). KUMO_<SECTION>_<KEY> overrides a key.
@@ -106,7 +127,28 @@ identity:
   key_repository: ${STACK_DIR}/identity/keys
   service_password: ${SERVICE_PASSWORD}
 YAML
+  object_section >> "$f"
   echo "wrote $f"
+}
+
+# Three storage nodes on loopback, one device each, in three zones; three replicas of everything.
+object_rings() {
+  local dir="$STACK_DIR/object/rings" ring n
+  mkdir -p "$dir"
+  for n in 1 2 3; do mkdir -p "$STACK_DIR/object/node$n/d$n"; done
+  for ring in account container object; do
+    [ -f "$dir/$ring.ring.gz" ] && continue
+    local offset=0
+    case "$ring" in container) offset=1;; account) offset=2;; esac
+    rm -f "$dir/$ring.builder"
+    node "$KUMO_ROOT/apps/object/dist/ring/ring.cli.js" "$dir/$ring.builder" create 10 3 1
+    for n in 1 2 3; do
+      node "$KUMO_ROOT/apps/object/dist/ring/ring.cli.js" "$dir/$ring.builder" add --region 1 --zone "$n" --ip 127.0.0.1 \
+        --port "$((6200 + (n - 1) * 10 + offset))" --device "d$n" --weight 100
+    done
+    node "$KUMO_ROOT/apps/object/dist/ring/ring.cli.js" "$dir/$ring.builder" rebalance --seed 1
+  done
+  echo "rings in $dir"
 }
 
 manage() { KUMO_CONFIG="$STACK_DIR/kumo.yaml" "$KUMO_ROOT/bin/kumo-manage" "$@"; }
@@ -195,6 +237,7 @@ step "database user" ensure_db_user
 step "configuration" write_config
 step "identity database" manage db sync identity
 step "identity bootstrap" bootstrap_identity
+step "object storage rings" object_rings
 step "start services" start_services
 step "openrc files" write_openrc
 step "demo project and user" ensure_demo

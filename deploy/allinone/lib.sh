@@ -108,7 +108,7 @@ start_rabbitmq() {
 }
 
 # --- Kumo services -----------------------------------------------------------------------------
-svc_field() { local IFS='|'; read -r -a f <<< "$1"; echo "${f[$2]}"; }
+svc_field() { local IFS="|"; read -r -a f <<< "$1"; echo "${f[$2]:-}"; }
 
 svc_pid() {
   local pidfile="$PID_DIR/$1.pid" pid
@@ -138,13 +138,17 @@ wait_health() {
 }
 
 start_service() {
-  local line="$1" name entry port health pid
+  local line="$1" name entry port health pid extra
   name=$(svc_field "$line" 0); entry=$(svc_field "$line" 1); port=$(svc_field "$line" 2); health=$(svc_field "$line" 3)
+  extra=$(svc_field "$line" 4); extra="${extra//@STACK@/$STACK_DIR}"
+  local -a envs=()
+  # shellcheck disable=SC2206
+  [ -n "$extra" ] && envs=($extra)
   [ -f "$KUMO_ROOT/$entry" ] || { echo "$name is not built: $KUMO_ROOT/$entry is missing"; return 1; }
   mkdir -p "$LOG_DIR" "$PID_DIR"
   if have_systemd; then
     sed -e "s#@ROOT@#$KUMO_ROOT#g" -e "s#@NAME@#$name#g" -e "s#@ENTRY@#$entry#g" -e "s#@CONFIG@#$STACK_DIR/kumo.yaml#g" \
-      "$KUMO_ROOT/deploy/systemd/kumo-service.template" > "/etc/systemd/system/kumo-$name.service"
+      -e "s#@ENV@#${extra}#g" "$KUMO_ROOT/deploy/systemd/kumo-service.template" > "/etc/systemd/system/kumo-$name.service"
     systemctl daemon-reload
     systemctl enable "kumo-$name" >/dev/null 2>&1
     if systemctl is-active --quiet "kumo-$name"; then
@@ -166,7 +170,7 @@ start_service() {
     fi
     rm -f "$PID_DIR/$name.pid"
     # the child writes its own pid, then becomes node (setsid may fork, so $! is not it)
-    (cd "$KUMO_ROOT" && KUMO_CONFIG="$STACK_DIR/kumo.yaml" setsid sh -c 'echo $$ > "$1"; exec node "$2"' kumo-"$name" \
+    (cd "$KUMO_ROOT" && env KUMO_CONFIG="$STACK_DIR/kumo.yaml" "${envs[@]}" setsid sh -c 'echo $$ > "$1"; exec node "$2"' kumo-"$name" \
       "$PID_DIR/$name.pid" "$entry" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &)
     local i
     for i in $(seq 1 50); do [ -s "$PID_DIR/$name.pid" ] && break; sleep 0.1; done

@@ -1,0 +1,36 @@
+import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+
+export const objectSection = z
+  .object({
+    /** The proxy (Swift v1 API). */
+    proxy_port: port.default(8080),
+    bind_host: z.string().default('0.0.0.0'),
+    /** Directory holding account.ring.gz, container.ring.gz, object.ring.gz. */
+    ring_dir: z.string().default('/etc/kumo/rings'),
+    /** Cluster-wide secrets mixed into every hash; never change them once data is stored. */
+    hash_path_prefix: z.string().min(1),
+    hash_path_suffix: z.string().min(1),
+    /** Where the storage node's devices are mounted (`<devices>/<device>/...`). */
+    devices: z.string().default('/srv/node'),
+    /** This storage node's ports: object, container, account servers. */
+    object_port: port.default(6200),
+    container_port: port.default(6201),
+    account_port: port.default(6202),
+    storage_bind_host: z.string().default('127.0.0.1'),
+    /** How the proxy validates tokens (the service user of identity). */
+    auth_url: z.string().url().default('http://127.0.0.1:5000/v3'),
+    service_user: z.string().default('kumo'),
+    service_password: z.string().optional(),
+    identity_public_url: z.string().url().default('http://127.0.0.1:5000'),
+  })
+  .strict();
+
+export const objectConfigSections = { ...commonSections, object: objectSection };
+export type ObjectConfig = { [K in keyof typeof objectConfigSections]: z.infer<(typeof objectConfigSections)[K]> };
+
+export function loadObjectConfig(opts?: LoadOptions): ObjectConfig {
+  return loadConfigOrExit(objectConfigSections, opts);
+}

@@ -1,0 +1,56 @@
+import { Agent, request, IncomingMessage } from 'node:http';
+import type { RingDevice } from '../ring/ring-types';
+
+/** One connection pool to all storage nodes. */
+export const backendAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+export interface BackendResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+export function devicePath(dev: RingDevice, part: number, ...names: string[]): string {
+  return `/${encodeURIComponent(dev.device)}/${part}/${names.map((n) => n.split('/').map(encodeURIComponent).join('/')).join('/')}`;
+}
+
+/** A small request to a storage node; a network error or timeout becomes status 503. */
+export function backendRequest(
+  dev: RingDevice,
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  timeoutMs = 10_000,
+): Promise<BackendResponse> {
+  return new Promise((resolve) => {
+    const req = request({ host: dev.ip, port, method, path, headers, agent: backendAgent, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', () => resolve({ status: 503, headers: {}, body: Buffer.alloc(0) }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 503, headers: {}, body: Buffer.alloc(0) }));
+    req.end();
+  });
+}
+
+/** Swift's quorum: a majority of the replicas. */
+export function quorum(replicas: number): number {
+  return Math.floor(replicas / 2) + 1;
+}
+
+/** The status the client sees: the most common one among those reaching quorum, else the best. */
+export function bestStatus(statuses: number[], replicas: number): number {
+  const need = quorum(replicas);
+  for (const cls of [2, 4, 3]) {
+    const matching = statuses.filter((s) => Math.floor(s / 100) === cls);
+    if (matching.length >= need) {
+      const counts = new Map<number, number>();
+      for (const s of matching) counts.set(s, (counts.get(s) ?? 0) + 1);
+      return [...counts].sort((a, b) => b[1] - a[1])[0][0];
+    }
+  }
+  return 503;
+}

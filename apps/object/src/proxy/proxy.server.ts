@@ -1,0 +1,486 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
+import type { Logger } from '@kumo/common';
+import { runWithContext, Unauthorized } from '@kumo/common';
+import type { AuthContext, TokenValidator } from '@kumo/auth';
+import type { Ring } from '../ring/ring';
+import type { RingDevice } from '../ring/ring-types';
+import { nowTimestamp } from '../storage/timestamp';
+import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
+import { renderListing } from './listing-format';
+import { sendSwiftError, SwiftError } from './swift-errors';
+
+export interface ProxyOptions {
+  accountRing: Ring;
+  containerRing: Ring;
+  objectRing: Ring;
+  validator: TokenValidator;
+  logger: Logger;
+  /** identity's public URL, for WWW-Authenticate */
+  identityUri: string;
+}
+
+export const LIMITS = {
+  max_file_size: 5368709122,
+  max_meta_name_length: 128,
+  max_meta_value_length: 256,
+  max_meta_count: 90,
+  max_meta_overall_size: 4096,
+  max_header_size: 8192,
+  max_object_name_length: 1024,
+  container_listing_limit: 10000,
+  account_listing_limit: 10000,
+  max_account_name_length: 256,
+  max_container_name_length: 256,
+  extra_header_count: 0,
+};
+
+interface Req {
+  req: IncomingMessage;
+  res: ServerResponse;
+  txId: string;
+  account: string;
+  container?: string;
+  object?: string;
+  query: URLSearchParams;
+  auth: AuthContext;
+}
+
+function txId(): string {
+  return `tx${randomBytes(11).toString('hex').slice(0, 21)}-${Math.floor(Date.now() / 1000).toString(16).padStart(10, '0')}`;
+}
+
+function validName(kind: string, name: string, max: number): void {
+  if (name.length === 0) throw new SwiftError(400, `${kind} name is empty`);
+  if (Buffer.byteLength(name) > max) throw new SwiftError(400, `${kind} name length of ${Buffer.byteLength(name)} longer than ${max}`);
+  if (name.includes('\0')) throw new SwiftError(400, `${kind} name contains a NUL byte`);
+  if (name.includes('\uFFFD')) throw new SwiftError(412, 'Invalid UTF8 or contains NULL');
+}
+
+/** Metadata headers of a kind, validated against Swift's limits. */
+function metaHeaders(req: IncomingMessage, kind: 'account' | 'container' | 'object'): Record<string, string> {
+  const out: Record<string, string> = {};
+  let count = 0;
+  let size = 0;
+  for (const [k, v] of Object.entries(req.headers)) {
+    const value = String(v);
+    const meta = k.startsWith(`x-${kind}-meta-`);
+    const remove = k.startsWith(`x-remove-${kind}-meta-`);
+    if (meta || remove) {
+      const name = meta ? k.slice(`x-${kind}-meta-`.length) : k.slice(`x-remove-${kind}-meta-`.length);
+      if (name.length > LIMITS.max_meta_name_length) throw new SwiftError(400, `Metadata name too long: ${name}`);
+      if (value.length > LIMITS.max_meta_value_length) throw new SwiftError(400, `Metadata value longer than ${LIMITS.max_meta_value_length}: ${name}`);
+      count++;
+      size += name.length + value.length;
+      out[`x-${kind}-meta-${name}`] = remove ? '' : value;
+    }
+  }
+  if (count > LIMITS.max_meta_count) throw new SwiftError(400, `Too many metadata items; max ${LIMITS.max_meta_count}`);
+  if (size > LIMITS.max_meta_overall_size) throw new SwiftError(400, `Total metadata too large; max ${LIMITS.max_meta_overall_size}`);
+  return out;
+}
+
+/**
+ * The Swift v1 proxy: authenticates with identity tokens (libs/auth), finds replicas on the rings,
+ * fans writes out to every replica and answers at quorum, reads from the first replica that has
+ * the data, and renders listings as JSON, text or XML.
+ */
+export class ProxyServer {
+  private server?: Server;
+
+  constructor(private readonly opts: ProxyOptions) {}
+
+  async listen(port: number, host: string): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+  }
+
+  async close(): Promise<void> {
+    if (this.server) await new Promise((r) => this.server!.close(r));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = txId();
+    const started = Date.now();
+    res.setHeader('x-trans-id', id);
+    res.setHeader('x-openstack-request-id', id);
+    res.on('finish', () => this.opts.logger.info({ txId: id, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - started }, 'request'));
+    try {
+      await runWithContext({ requestId: id }, () => this.route(req, res, id));
+    } catch (err) {
+      if (err instanceof SwiftError) return sendSwiftError(res, err.status, err.message);
+      if (err instanceof Unauthorized) return sendSwiftError(res, 401, undefined, { 'www-authenticate': `Keystone uri="${this.opts.identityUri}"` });
+      this.opts.logger.error({ err, txId: id }, 'proxy request failed');
+      sendSwiftError(res, 500);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    if (url.pathname === '/info' && (req.method === 'GET' || req.method === 'HEAD')) return this.info(res);
+    if (url.pathname === '/healthcheck') return this.plain(res, 200, 'OK');
+    const m = /^\/v1\/([^/]+)(?:\/([^/]*))?(?:\/(.+))?$/.exec(url.pathname);
+    if (!m) throw new SwiftError(404);
+    let account: string;
+    let container: string | undefined;
+    let object: string | undefined;
+    try {
+      account = decodeURIComponent(m[1]);
+      container = m[2] !== undefined && m[2] !== '' ? decodeURIComponent(m[2]) : undefined;
+      object = m[3] !== undefined ? decodeURIComponent(m[3]) : undefined;
+    } catch {
+      throw new SwiftError(412, 'Invalid UTF8 or contains NULL');
+    }
+    if (object !== undefined && container === undefined) throw new SwiftError(404);
+    validName('Account', account, LIMITS.max_account_name_length);
+    if (container !== undefined) validName('Container', container, LIMITS.max_container_name_length);
+    if (object !== undefined) {
+      validName('Object', object, LIMITS.max_object_name_length);
+      if (object.split('/').some((seg) => seg === '..' || seg === '.')) throw new SwiftError(400, 'Object name contains a . or .. path segment');
+    }
+    const auth = await this.authenticate(req, account);
+    const r: Req = { req, res, txId: id, account, container, object, query: url.searchParams, auth };
+    const write = !['GET', 'HEAD'].includes(req.method ?? 'GET');
+    if (write && !auth.roles.includes('member') && !auth.roles.includes('admin')) throw new SwiftError(403);
+    if (object !== undefined) return this.objectRequest(r);
+    if (container !== undefined) return this.containerRequest(r);
+    return this.accountRequest(r);
+  }
+
+  /** `AUTH_<project>` belongs to that project's admin/member/reader; admin reaches every account. */
+  private async authenticate(req: IncomingMessage, account: string): Promise<AuthContext> {
+    const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
+    if (typeof token !== 'string' || !token) throw new Unauthorized('no token');
+    const auth = await this.opts.validator.validate(token);
+    if (account !== `AUTH_${auth.projectId}` && !auth.roles.includes('admin')) throw new SwiftError(403);
+    return auth;
+  }
+
+  private plain(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+
+  private info(res: ServerResponse): void {
+    const body = JSON.stringify({ swift: { version: 'kumo-0.1', ...LIMITS, strict_cors_mode: true, policies: [{ name: 'Policy-0', default: true }] } });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+
+  // ---- accounts and containers ------------------------------------------------------------
+
+  private async fanout(ring: Ring, names: string[], method: string, headers: Record<string, string | number>): Promise<{ statuses: number[]; responses: Awaited<ReturnType<typeof backendRequest>>[] }> {
+    const { part, nodes } = ring.getNodes(names[0], names[1], names[2]);
+    const responses = await Promise.all(nodes.map((dev) => backendRequest(dev, dev.port, method, devicePath(dev, part, ...names), headers)));
+    return { statuses: responses.map((r) => r.status), responses };
+  }
+
+  /** GET/HEAD from the first replica that answers 2xx (a 404 from one replica is not final). */
+  private async readFirst(ring: Ring, names: string[], method: string, query = ''): Promise<Awaited<ReturnType<typeof backendRequest>>> {
+    const { part, nodes } = ring.getNodes(names[0], names[1], names[2]);
+    let last = { status: 404, headers: {}, body: Buffer.alloc(0) } as Awaited<ReturnType<typeof backendRequest>>;
+    let sawNotFound = false;
+    for (const dev of nodes) {
+      const r = await backendRequest(dev, dev.port, method, devicePath(dev, part, ...names) + query, {});
+      if (r.status >= 200 && r.status < 300) return r;
+      if (r.status === 404) sawNotFound = true;
+      last = r;
+    }
+    return sawNotFound ? { ...last, status: 404 } : last;
+  }
+
+  private statHeaders(r: Awaited<ReturnType<typeof backendRequest>>, kind: 'account' | 'container'): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.headers)) {
+      if (k.startsWith(`x-${kind}-`) || k === 'x-timestamp' || k === 'x-put-timestamp' || /^x-(container-read|container-write|versions-location|history-location)$/.test(k)) {
+        out[k] = String(v);
+      }
+    }
+    if (kind === 'container') out['x-storage-policy'] = 'Policy-0';
+    return out;
+  }
+
+  private async accountRequest(r: Req): Promise<void> {
+    const names = [r.account];
+    switch (r.req.method) {
+      case 'HEAD':
+      case 'GET': {
+        let got = await this.readFirst(this.opts.accountRing, names, 'GET', this.listingQuery(r.query, LIMITS.account_listing_limit));
+        if (got.status === 404) {
+          // accounts exist implicitly (Swift's account_autocreate): an empty one
+          await this.ensureAccount(r.account);
+          got = await this.readFirst(this.opts.accountRing, names, 'GET', this.listingQuery(r.query, LIMITS.account_listing_limit));
+        }
+        if (got.status >= 300) throw new SwiftError(got.status === 404 ? 404 : 503);
+        const headers = this.statHeaders(got, 'account');
+        if (r.req.method === 'HEAD') return this.plain(r.res, 204, '', headers);
+        return renderListing(r.req, r.res, 'account', r.account, JSON.parse(got.body.toString()), headers, r.query);
+      }
+      case 'POST': {
+        await this.ensureAccount(r.account);
+        const out = await this.fanout(this.opts.accountRing, names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'account') });
+        return this.plain(r.res, bestStatus(out.statuses, this.opts.accountRing.replicas), '');
+      }
+      default:
+        throw new SwiftError(405);
+    }
+  }
+
+  private async ensureAccount(account: string): Promise<void> {
+    const out = await this.fanout(this.opts.accountRing, [account], 'HEAD', {});
+    if (out.statuses.some((s) => s === 204)) return;
+    await this.fanout(this.opts.accountRing, [account], 'PUT', { 'x-timestamp': nowTimestamp() });
+  }
+
+  private listingQuery(q: URLSearchParams, max: number): string {
+    const out = new URLSearchParams();
+    for (const k of ['prefix', 'delimiter', 'marker', 'end_marker', 'reverse']) {
+      const v = q.get(k);
+      if (v !== null) out.set(k, v);
+    }
+    const limit = q.get('limit');
+    if (limit !== null) {
+      const n = Number(limit);
+      if (!Number.isInteger(n) || n < 0) throw new SwiftError(412, `Value of limit must be a positive integer`);
+      if (n > max) throw new SwiftError(412, `Maximum limit is ${max}`);
+      out.set('limit', String(n));
+    }
+    const s = out.toString();
+    return s ? `?${s}` : '';
+  }
+
+  private async containerRequest(r: Req): Promise<void> {
+    const names = [r.account, r.container!];
+    const ring = this.opts.containerRing;
+    switch (r.req.method) {
+      case 'HEAD':
+      case 'GET': {
+        const got = await this.readFirst(ring, names, 'GET', this.listingQuery(r.query, LIMITS.container_listing_limit));
+        if (got.status >= 300) throw new SwiftError(got.status === 404 ? 404 : 503);
+        const headers = this.statHeaders(got, 'container');
+        if (r.req.method === 'HEAD') return this.plain(r.res, 204, '', headers);
+        return renderListing(r.req, r.res, 'container', r.container!, JSON.parse(got.body.toString()), headers, r.query);
+      }
+      case 'PUT': {
+        await this.ensureAccount(r.account);
+        const ts = nowTimestamp();
+        const acl = Object.fromEntries(['x-container-read', 'x-container-write', 'x-versions-location', 'x-history-location'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])]));
+        const out = await this.fanout(ring, names, 'PUT', { 'x-timestamp': ts, ...metaHeaders(r.req, 'container'), ...acl });
+        const status = bestStatus(out.statuses, ring.replicas);
+        if (status < 300) await this.fanout(this.opts.accountRing, [r.account, r.container!], 'PUT', { 'x-timestamp': ts, 'x-object-count': 0, 'x-bytes-used': 0 });
+        return this.plain(r.res, status, '');
+      }
+      case 'POST': {
+        const acl = Object.fromEntries(['x-container-read', 'x-container-write', 'x-versions-location', 'x-history-location'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])]));
+        const out = await this.fanout(ring, names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'container'), ...acl });
+        return this.plain(r.res, bestStatus(out.statuses, ring.replicas), '');
+      }
+      case 'DELETE': {
+        const ts = nowTimestamp();
+        const out = await this.fanout(ring, names, 'DELETE', { 'x-timestamp': ts });
+        const status = bestStatus(out.statuses, ring.replicas);
+        if (status === 204) await this.fanout(this.opts.accountRing, [r.account, r.container!], 'DELETE', { 'x-timestamp': ts });
+        if (status === 409) throw new SwiftError(409);
+        if (status === 404) throw new SwiftError(404);
+        return this.plain(r.res, status, '');
+      }
+      default:
+        throw new SwiftError(405);
+    }
+  }
+
+  // ---- objects ----------------------------------------------------------------------------
+
+  private async objectRequest(r: Req): Promise<void> {
+    const names = [r.account, r.container!, r.object!];
+    switch (r.req.method) {
+      case 'PUT':
+        return this.putObject(r, names);
+      case 'GET':
+      case 'HEAD':
+        return this.getObject(r, names);
+      case 'POST': {
+        const out = await this.fanout(this.opts.objectRing, names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'object'), ...(r.req.headers['content-type'] ? { 'content-type': String(r.req.headers['content-type']) } : {}) });
+        const status = bestStatus(out.statuses, this.opts.objectRing.replicas);
+        if (status === 404) throw new SwiftError(404);
+        return this.plain(r.res, status, '');
+      }
+      case 'DELETE': {
+        const out = await this.fanoutWithContainer(names, 'DELETE', { 'x-timestamp': nowTimestamp() });
+        const status = bestStatus(out, this.opts.objectRing.replicas);
+        if (status === 404) throw new SwiftError(404);
+        return this.plain(r.res, status, '');
+      }
+      default:
+        throw new SwiftError(405);
+    }
+  }
+
+  /** Object replica i tells container replica i about the change (Swift's pairing). */
+  private containerUpdateHeaders(account: string, container: string): Array<Record<string, string>> {
+    const { part, nodes } = this.opts.containerRing.getNodes(account, container);
+    return nodes.map((n) => ({ 'x-container-host': `${n.ip}:${n.port}`, 'x-container-device': n.device, 'x-container-partition': String(part) }));
+  }
+
+  private async fanoutWithContainer(names: string[], method: string, headers: Record<string, string>): Promise<number[]> {
+    const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
+    const updates = this.containerUpdateHeaders(names[0], names[1]);
+    const res = await Promise.all(nodes.map((dev, i) => backendRequest(dev, dev.port, method, devicePath(dev, part, ...names), { ...headers, ...(updates[i] ?? {}) })));
+    return res.map((x) => x.status);
+  }
+
+  private async putObject(r: Req, names: string[]): Promise<void> {
+    const req = r.req;
+    const length = req.headers['content-length'];
+    const chunked = String(req.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
+    if (length === undefined && !chunked) throw new SwiftError(411);
+    if (length !== undefined && (!/^\d+$/.test(String(length)))) throw new SwiftError(400, 'Invalid Content-Length');
+    if (length !== undefined && Number(length) > LIMITS.max_file_size) throw new SwiftError(413);
+    const container = await this.readFirst(this.opts.containerRing, [names[0], names[1]], 'HEAD');
+    if (container.status === 404) throw new SwiftError(404);
+    const ts = nowTimestamp();
+    const headers: Record<string, string> = {
+      'x-timestamp': ts,
+      'content-type': String(req.headers['content-type'] ?? 'application/octet-stream'),
+      ...metaHeaders(req, 'object'),
+    };
+    for (const h of ['content-disposition', 'content-encoding', 'x-delete-at', 'x-object-manifest', 'etag']) {
+      if (req.headers[h] !== undefined) headers[h] = String(req.headers[h]);
+    }
+    if (length !== undefined) headers['content-length'] = String(length);
+    else headers['transfer-encoding'] = 'chunked';
+    const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
+    const updates = this.containerUpdateHeaders(names[0], names[1]);
+    const results = await this.streamToNodes(req, nodes, (dev, i) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } }));
+    const need = quorum(this.opts.objectRing.replicas);
+    const ok = results.filter((x) => x.status === 201);
+    if (results.some((x) => x.status === 422)) throw new SwiftError(422);
+    if (results.filter((x) => x.status === 499).length >= need) throw new SwiftError(499);
+    if (ok.length < need) throw new SwiftError(503, `Object PUT reached ${ok.length} of ${need} replicas`);
+    const etag = String(ok[0].etag ?? '');
+    this.plain(r.res, 201, '', { etag, 'last-modified': new Date(Number(ts) * 1000).toUTCString() });
+  }
+
+  /** Streams the client's body to every node at once, pacing the client to the slowest node. */
+  private streamToNodes(
+    source: IncomingMessage,
+    nodes: RingDevice[],
+    target: (dev: RingDevice, i: number) => { path: string; headers: Record<string, string> },
+  ): Promise<Array<{ status: number; etag?: string }>> {
+    return new Promise((resolve) => {
+      const results: Array<{ status: number; etag?: string }> = new Array(nodes.length);
+      let pending = nodes.length;
+      const done = (i: number, status: number, etag?: string) => {
+        if (results[i]) return;
+        results[i] = { status, etag };
+        if (--pending === 0) resolve(results);
+      };
+      const outs = nodes.map((dev, i) => {
+        const t = target(dev, i);
+        const out = request({ host: dev.ip, port: dev.port, method: 'PUT', path: t.path, headers: t.headers, agent: backendAgent, timeout: 60_000 }, (res) => {
+          res.resume();
+          res.on('end', () => done(i, res.statusCode ?? 500, res.headers.etag as string | undefined));
+        });
+        out.on('error', () => done(i, 503));
+        out.on('timeout', () => out.destroy(new Error('timeout')));
+        return out;
+      });
+      const live = () => outs.filter((_, i) => !results[i]);
+      source.on('data', (chunk: Buffer) => {
+        let blocked = 0;
+        for (const o of live()) {
+          if (!o.write(chunk)) {
+            blocked++;
+            o.once('drain', () => {
+              if (--blocked === 0) source.resume();
+            });
+          }
+        }
+        if (blocked > 0) source.pause();
+      });
+      source.on('end', () => outs.forEach((o) => o.end()));
+      source.on('aborted', () => outs.forEach((o) => o.destroy(new Error('client disconnected'))));
+      source.on('error', () => outs.forEach((o) => o.destroy(new Error('client disconnected'))));
+    });
+  }
+
+  private async getObject(r: Req, names: string[]): Promise<void> {
+    const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
+    const range = r.req.headers.range;
+    for (const dev of [...nodes, ...this.opts.objectRing.getMoreNodes(part)].slice(0, nodes.length * 2)) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const back = request({ host: dev.ip, port: dev.port, method: 'GET', path: devicePath(dev, part, ...names), agent: backendAgent, timeout: 10_000 }, (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            return resolve(false);
+          }
+          this.respondObject(r, res, range);
+          resolve(true);
+        });
+        back.on('error', () => resolve(false));
+        back.on('timeout', () => back.destroy(new Error('timeout')));
+        back.end();
+      });
+      if (ok) return;
+    }
+    throw new SwiftError(404);
+  }
+
+  private respondObject(r: Req, back: IncomingMessage, range: string | undefined): void {
+    const size = Number(back.headers['content-length'] ?? 0);
+    const etag = String(back.headers.etag ?? '');
+    const lastModified = String(back.headers['last-modified'] ?? '');
+    const headers: Record<string, string | number> = { 'accept-ranges': 'bytes' };
+    for (const [k, v] of Object.entries(back.headers)) {
+      if (/^(content-type|etag|last-modified|x-timestamp|x-object-meta-|content-disposition|content-encoding|x-delete-at|x-object-manifest)/.test(k)) headers[k] = String(v);
+    }
+    const inm = r.req.headers['if-none-match'];
+    const im = r.req.headers['if-match'];
+    const ims = r.req.headers['if-modified-since'];
+    const ius = r.req.headers['if-unmodified-since'];
+    const strip = (s: string) => s.replace(/"/g, '').trim();
+    const notModified = (inm && (inm === '*' || inm.split(',').map(strip).includes(etag))) || (ims && Date.parse(lastModified) <= Date.parse(ims));
+    const failed = (im && im !== '*' && !im.split(',').map(strip).includes(etag)) || (ius && Date.parse(lastModified) > Date.parse(ius));
+    if (failed) {
+      back.destroy();
+      return sendSwiftError(r.res, 412);
+    }
+    if (notModified) {
+      back.destroy();
+      r.res.writeHead(304, { ...headers, 'content-length': 0 });
+      return void r.res.end();
+    }
+    const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
+    if (m && (m[1] !== '' || m[2] !== '')) {
+      const start = m[1] === '' ? Math.max(0, size - Number(m[2])) : Number(m[1]);
+      const end = m[1] === '' || m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+      if (start >= size || start > end) {
+        back.destroy();
+        return sendSwiftError(r.res, 416, undefined, { 'content-range': `bytes */${size}` });
+      }
+      r.res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}` });
+      if (r.req.method === 'HEAD') return void (back.destroy(), r.res.end());
+      // skip to start, stop after end (the node streams the whole object)
+      let pos = 0;
+      back.on('data', (chunk: Buffer) => {
+        const from = Math.max(start - pos, 0);
+        const to = Math.min(end + 1 - pos, chunk.length);
+        if (to > from) r.res.write(chunk.subarray(from, to));
+        pos += chunk.length;
+        if (pos > end) {
+          back.destroy();
+          r.res.end();
+        }
+      });
+      back.on('end', () => r.res.end());
+      return;
+    }
+    r.res.writeHead(200, { ...headers, 'content-length': size });
+    if (r.req.method === 'HEAD') {
+      back.destroy();
+      return void r.res.end();
+    }
+    back.pipe(r.res);
+  }
+}

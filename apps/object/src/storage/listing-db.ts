@@ -1,0 +1,173 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** A row of a container (an object) or of an account (a container). */
+export interface ListingRow {
+  name: string;
+  timestamp: string;
+  size: number;
+  /** objects only */
+  contentType?: string;
+  etag?: string;
+  /** containers only: object count */
+  count?: number;
+  deleted: boolean;
+}
+
+export interface ListingQuery {
+  prefix?: string;
+  delimiter?: string;
+  marker?: string;
+  endMarker?: string;
+  limit: number;
+  reverse?: boolean;
+}
+
+export interface DbInfo {
+  putTimestamp: string;
+  deleteTimestamp: string;
+  objectCount: number;
+  bytesUsed: number;
+  containerCount: number;
+  metadata: Record<string, [string, string]>;
+}
+
+/**
+ * A container's object listing or an account's container listing, in SQLite (one database file per
+ * container/account, as Swift keeps them). Rows and metadata are last-writer-wins by timestamp;
+ * deletions are kept as tombstone rows so replicas can merge.
+ */
+export class ListingDb {
+  private readonly db: Database.Database;
+
+  constructor(
+    path: string,
+    readonly kind: 'container' | 'account',
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS info (id INTEGER PRIMARY KEY CHECK (id = 0), put_timestamp TEXT NOT NULL DEFAULT '0',
+        delete_timestamp TEXT NOT NULL DEFAULT '0', metadata TEXT NOT NULL DEFAULT '{}');
+      INSERT OR IGNORE INTO info (id) VALUES (0);
+      CREATE TABLE IF NOT EXISTS rows (name BLOB PRIMARY KEY, timestamp TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0,
+        content_type TEXT, etag TEXT, count INTEGER NOT NULL DEFAULT 0, deleted INTEGER NOT NULL DEFAULT 0);
+    `);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Created (PUT) at this timestamp; a later PUT after a DELETE revives it. */
+  initialize(putTimestamp: string): void {
+    this.db.prepare('UPDATE info SET put_timestamp = ? WHERE id = 0 AND put_timestamp < ?').run(putTimestamp, putTimestamp);
+  }
+
+  markDeleted(deleteTimestamp: string): void {
+    this.db.prepare('UPDATE info SET delete_timestamp = ? WHERE id = 0 AND delete_timestamp < ?').run(deleteTimestamp, deleteTimestamp);
+  }
+
+  /** True while it exists: created and not deleted since. */
+  isLive(): boolean {
+    const row = this.db.prepare('SELECT put_timestamp p, delete_timestamp d FROM info WHERE id = 0').get() as { p: string; d: string };
+    return row.p !== '0' && row.p > row.d;
+  }
+
+  /** Merges metadata: each key keeps its newest value; an empty value removes it. */
+  updateMetadata(updates: Record<string, string>, timestamp: string): void {
+    const tx = this.db.transaction(() => {
+      const cur = JSON.parse((this.db.prepare('SELECT metadata m FROM info WHERE id = 0').get() as { m: string }).m) as Record<string, [string, string]>;
+      for (const [k, v] of Object.entries(updates)) {
+        if (!cur[k] || cur[k][1] <= timestamp) cur[k] = [v, timestamp];
+      }
+      this.db.prepare('UPDATE info SET metadata = ? WHERE id = 0').run(JSON.stringify(cur));
+    });
+    tx();
+  }
+
+  /** Inserts or replaces a row when newer than what is stored (last writer wins). */
+  putRow(r: ListingRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO rows (name, timestamp, size, content_type, etag, count, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET timestamp = excluded.timestamp, size = excluded.size, content_type = excluded.content_type,
+           etag = excluded.etag, count = excluded.count, deleted = excluded.deleted WHERE excluded.timestamp >= rows.timestamp`,
+      )
+      .run(Buffer.from(r.name, 'utf8'), r.timestamp, r.size, r.contentType ?? null, r.etag ?? null, r.count ?? 0, r.deleted ? 1 : 0);
+  }
+
+  info(): DbInfo {
+    const i = this.db.prepare('SELECT put_timestamp p, delete_timestamp d, metadata m FROM info WHERE id = 0').get() as { p: string; d: string; m: string };
+    const agg = this.db
+      .prepare('SELECT COUNT(*) n, COALESCE(SUM(size), 0) bytes, COALESCE(SUM(count), 0) objects FROM rows WHERE deleted = 0')
+      .get() as { n: number; bytes: number; objects: number };
+    const metadata = Object.fromEntries(Object.entries(JSON.parse(i.m) as Record<string, [string, string]>).filter(([, [v]]) => v !== ''));
+    return {
+      putTimestamp: i.p,
+      deleteTimestamp: i.d,
+      objectCount: this.kind === 'container' ? agg.n : agg.objects,
+      containerCount: this.kind === 'account' ? agg.n : 0,
+      bytesUsed: agg.bytes,
+      metadata,
+    };
+  }
+
+  /**
+   * Lists live rows in byte order after `marker` (strictly) and before `endMarker`, under `prefix`;
+   * with a delimiter, names sharing the part up to the next delimiter roll up into one `subdir`.
+   */
+  list(q: ListingQuery): Array<ListingRow | { subdir: string }> {
+    const out: Array<ListingRow | { subdir: string }> = [];
+    let marker = q.reverse ? q.endMarker : q.marker;
+    const stop = q.reverse ? q.marker : q.endMarker;
+    const prefix = q.prefix ?? '';
+    const order = q.reverse ? 'DESC' : 'ASC';
+    const cmp = q.reverse ? '<' : '>';
+    const stopCmp = q.reverse ? '>' : '<';
+    while (out.length < q.limit) {
+      const conds = ['deleted = 0'];
+      const params: unknown[] = [];
+      if (marker !== undefined && marker !== '') {
+        conds.push(`name ${cmp} ?`);
+        params.push(Buffer.from(marker, 'utf8'));
+      }
+      if (stop !== undefined && stop !== '') {
+        conds.push(`name ${stopCmp} ?`);
+        params.push(Buffer.from(stop, 'utf8'));
+      }
+      if (prefix) {
+        conds.push('substr(name, 1, ?) = ?');
+        params.push(Buffer.byteLength(prefix), Buffer.from(prefix, 'utf8'));
+      }
+      const rows = this.db
+        .prepare(`SELECT name, timestamp, size, content_type, etag, count FROM rows WHERE ${conds.join(' AND ')} ORDER BY name ${order} LIMIT ?`)
+        .all(...params, q.limit - out.length) as Array<{ name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number }>;
+      if (rows.length === 0) break;
+      let rolledUp = false;
+      for (const r of rows) {
+        const name = r.name.toString('utf8');
+        marker = name;
+        if (q.delimiter) {
+          const idx = name.indexOf(q.delimiter, prefix.length);
+          if (idx >= 0) {
+            const subdir = name.slice(0, idx + q.delimiter.length);
+            if (!out.some((o) => 'subdir' in o && o.subdir === subdir)) out.push({ subdir });
+            // skip everything under this subdir in one step
+            marker = q.reverse ? subdir : `${subdir}\u{10FFFF}`;
+            rolledUp = true;
+            if (out.length >= q.limit) break;
+            break;
+          }
+        }
+        out.push({ name, timestamp: r.timestamp, size: r.size, contentType: r.content_type ?? undefined, etag: r.etag ?? undefined, count: r.count, deleted: false });
+        if (out.length >= q.limit) break;
+      }
+      if (!rolledUp && rows.length < q.limit) break;
+    }
+    return out;
+  }
+}
