@@ -170,8 +170,15 @@ export class ProxyServer {
 
   // ---- accounts and containers ------------------------------------------------------------
 
-  private async fanout(ring: Ring, names: string[], method: string, headers: Record<string, string | number>): Promise<{ statuses: number[]; responses: Awaited<ReturnType<typeof backendRequest>>[] }> {
-    const { part, nodes } = ring.getNodes(names[0], names[1], names[2]);
+  /** Sends a request to every replica of `hashOn` (default: the names themselves) at path `names`. */
+  private async fanout(
+    ring: Ring,
+    names: string[],
+    method: string,
+    headers: Record<string, string | number>,
+    hashOn: string[] = names,
+  ): Promise<{ statuses: number[]; responses: Awaited<ReturnType<typeof backendRequest>>[] }> {
+    const { part, nodes } = ring.getNodes(hashOn[0], hashOn[1], hashOn[2]);
     const responses = await Promise.all(nodes.map((dev) => backendRequest(dev, dev.port, method, devicePath(dev, part, ...names), headers)));
     return { statuses: responses.map((r) => r.status), responses };
   }
@@ -266,9 +273,23 @@ export class ProxyServer {
         await this.ensureAccount(r.account);
         const ts = nowTimestamp();
         const acl = Object.fromEntries(['x-container-read', 'x-container-write', 'x-versions-location', 'x-history-location'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])]));
-        const out = await this.fanout(ring, names, 'PUT', { 'x-timestamp': ts, ...metaHeaders(r.req, 'container'), ...acl });
+        const { part, nodes } = ring.getNodes(r.account, r.container);
+        const accounts = this.opts.accountRing.getNodes(r.account);
+        const base = { 'x-timestamp': ts, ...metaHeaders(r.req, 'container'), ...acl };
+        const responses = await Promise.all(
+          nodes.map((dev, i) => {
+            const acct = accounts.nodes[i % accounts.nodes.length];
+            return backendRequest(dev, dev.port, 'PUT', devicePath(dev, part, ...names), {
+              ...base,
+              'x-account-host': `${acct.ip}:${acct.port}`,
+              'x-account-device': acct.device,
+              'x-account-partition': String(accounts.part),
+            });
+          }),
+        );
+        const out = { statuses: responses.map((x) => x.status) };
         const status = bestStatus(out.statuses, ring.replicas);
-        if (status < 300) await this.fanout(this.opts.accountRing, [r.account, r.container!], 'PUT', { 'x-timestamp': ts, 'x-object-count': 0, 'x-bytes-used': 0 });
+        if (status < 300) await this.fanout(this.opts.accountRing, [r.account, r.container!], 'PUT', { 'x-timestamp': ts, 'x-object-count': 0, 'x-bytes-used': 0 }, [r.account]);
         return this.plain(r.res, status, '');
       }
       case 'POST': {
@@ -280,7 +301,7 @@ export class ProxyServer {
         const ts = nowTimestamp();
         const out = await this.fanout(ring, names, 'DELETE', { 'x-timestamp': ts });
         const status = bestStatus(out.statuses, ring.replicas);
-        if (status === 204) await this.fanout(this.opts.accountRing, [r.account, r.container!], 'DELETE', { 'x-timestamp': ts });
+        if (status === 204) await this.fanout(this.opts.accountRing, [r.account, r.container!], 'DELETE', { 'x-timestamp': ts }, [r.account]);
         if (status === 409) throw new SwiftError(409);
         if (status === 404) throw new SwiftError(404);
         return this.plain(r.res, status, '');
@@ -296,7 +317,14 @@ export class ProxyServer {
     const names = [r.account, r.container!, r.object!];
     switch (r.req.method) {
       case 'PUT':
+        if (r.req.headers['x-copy-from'] !== undefined) return this.copyObject(r, String(r.req.headers['x-copy-from']), names);
         return this.putObject(r, names);
+      case 'COPY': {
+        const dest = r.req.headers.destination;
+        if (typeof dest !== 'string') throw new SwiftError(412, 'Destination header required');
+        const target = this.splitCopyPath(dest, 'Destination');
+        return this.copyObject(r, `/${r.container}/${r.object}`, [r.account, target[0], target[1]]);
+      }
       case 'GET':
       case 'HEAD':
         return this.getObject(r, names);
@@ -330,10 +358,67 @@ export class ProxyServer {
     return res.map((x) => x.status);
   }
 
-  private async putObject(r: Req, names: string[]): Promise<void> {
-    const req = r.req;
-    const length = req.headers['content-length'];
-    const chunked = String(req.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
+  private splitCopyPath(value: string, header: string): [string, string] {
+    let path: string;
+    try {
+      path = decodeURIComponent(value);
+    } catch {
+      throw new SwiftError(412, `${header} header must be UTF-8`);
+    }
+    const m = /^\/?([^/]+)\/(.+)$/.exec(path);
+    if (!m) throw new SwiftError(412, `${header} header must be of the form <container name>/<object name>`);
+    return [m[1], m[2]];
+  }
+
+  /** Server-side copy (COPY, or PUT with X-Copy-From): the source's bytes and metadata, request metadata on top. */
+  private async copyObject(r: Req, from: string, dest: string[]): Promise<void> {
+    const [sc, so] = this.splitCopyPath(from, 'X-Copy-From');
+    const source = await this.openObject([r.account, sc, so]);
+    if (!source) throw new SwiftError(404);
+    const inherited: Record<string, string> = {};
+    if (String(r.req.headers['x-fresh-metadata'] ?? '').toLowerCase() !== 'true') {
+      for (const [k, v] of Object.entries(source.headers)) if (/^(x-object-meta-|content-disposition|content-encoding)/.test(k)) inherited[k] = String(v);
+    }
+    const headers: Record<string, string> = {
+      ...inherited,
+      'content-type': String(r.req.headers['content-type'] ?? source.headers['content-type'] ?? 'application/octet-stream'),
+      'content-length': String(source.headers['content-length'] ?? '0'),
+    };
+    const extra = {
+      'x-copied-from': `${sc}/${so}`.split('/').map(encodeURIComponent).join('/'),
+      'x-copied-from-last-modified': String(source.headers['last-modified'] ?? ''),
+    };
+    return this.putObject({ ...r, container: dest[1], object: dest[2] }, dest, { stream: source, headers }, extra);
+  }
+
+  /** The object's bytes from the first replica that has them, or null. */
+  private async openObject(names: string[]): Promise<IncomingMessage | null> {
+    const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
+    for (const dev of nodes) {
+      const res = await new Promise<IncomingMessage | null>((resolve) => {
+        const back = request({ host: dev.ip, port: dev.port, method: 'GET', path: devicePath(dev, part, ...names), agent: backendAgent, timeout: 10_000 }, (res) => {
+          if (res.statusCode === 200) return resolve(res);
+          res.resume();
+          resolve(null);
+        });
+        back.on('error', () => resolve(null));
+        back.on('timeout', () => back.destroy(new Error('timeout')));
+        back.end();
+      });
+      if (res) return res;
+    }
+    return null;
+  }
+
+  private async putObject(
+    r: Req,
+    names: string[],
+    copy?: { stream: IncomingMessage; headers: Record<string, string> },
+    extraResponse: Record<string, string> = {},
+  ): Promise<void> {
+    const req = copy ? copy.stream : r.req;
+    const length = copy ? copy.headers['content-length'] : r.req.headers['content-length'];
+    const chunked = !copy && String(r.req.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
     if (length === undefined && !chunked) throw new SwiftError(411);
     if (length !== undefined && (!/^\d+$/.test(String(length)))) throw new SwiftError(400, 'Invalid Content-Length');
     if (length !== undefined && Number(length) > LIMITS.max_file_size) throw new SwiftError(413);
@@ -341,13 +426,15 @@ export class ProxyServer {
     if (container.status === 404) throw new SwiftError(404);
     const ts = nowTimestamp();
     const headers: Record<string, string> = {
+      ...(copy?.headers ?? {}),
       'x-timestamp': ts,
-      'content-type': String(req.headers['content-type'] ?? 'application/octet-stream'),
-      ...metaHeaders(req, 'object'),
+      'content-type': copy?.headers['content-type'] ?? String(r.req.headers['content-type'] ?? 'application/octet-stream'),
+      ...metaHeaders(r.req, 'object'),
     };
-    for (const h of ['content-disposition', 'content-encoding', 'x-delete-at', 'x-object-manifest', 'etag']) {
-      if (req.headers[h] !== undefined) headers[h] = String(req.headers[h]);
+    for (const h of ['content-disposition', 'content-encoding', 'x-delete-at', 'x-object-manifest', ...(copy ? [] : ['etag'])]) {
+      if (r.req.headers[h] !== undefined) headers[h] = String(r.req.headers[h]);
     }
+    delete headers['content-length'];
     if (length !== undefined) headers['content-length'] = String(length);
     else headers['transfer-encoding'] = 'chunked';
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
@@ -359,7 +446,7 @@ export class ProxyServer {
     if (results.filter((x) => x.status === 499).length >= need) throw new SwiftError(499);
     if (ok.length < need) throw new SwiftError(503, `Object PUT reached ${ok.length} of ${need} replicas`);
     const etag = String(ok[0].etag ?? '');
-    this.plain(r.res, 201, '', { etag, 'last-modified': new Date(Number(ts) * 1000).toUTCString() });
+    this.plain(r.res, 201, '', { etag, 'last-modified': new Date(Number(ts) * 1000).toUTCString(), ...extraResponse });
   }
 
   /** Streams the client's body to every node at once, pacing the client to the slowest node. */

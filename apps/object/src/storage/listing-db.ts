@@ -55,11 +55,21 @@ export class ListingDb {
       INSERT OR IGNORE INTO info (id) VALUES (0);
       CREATE TABLE IF NOT EXISTS rows (name BLOB PRIMARY KEY, timestamp TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0,
         content_type TEXT, etag TEXT, count INTEGER NOT NULL DEFAULT 0, deleted INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS account_target (id INTEGER PRIMARY KEY CHECK (id = 0), host TEXT, device TEXT, partition TEXT);
     `);
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /** Where a container reports its object count and bytes (the paired account server). */
+  setAccountTarget(host: string, device: string, partition: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO account_target (id, host, device, partition) VALUES (0, ?, ?, ?)').run(host, device, partition);
+  }
+
+  accountTarget(): { host: string; device: string; partition: string } | undefined {
+    return this.db.prepare('SELECT host, device, partition FROM account_target WHERE id = 0').get() as { host: string; device: string; partition: string } | undefined;
   }
 
   /** Created (PUT) at this timestamp; a later PUT after a DELETE revives it. */

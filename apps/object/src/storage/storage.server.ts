@@ -199,9 +199,38 @@ export class StorageNode {
         etag: String(req.headers['x-etag'] ?? ''),
         deleted: req.method === 'DELETE',
       });
+      this.scheduleAccountUpdate(db, account, container);
       return send(res, req.method === 'DELETE' ? 204 : 201);
     }
+    if (req.method === 'PUT' && typeof req.headers['x-account-host'] === 'string') {
+      db.setAccountTarget(req.headers['x-account-host'], String(req.headers['x-account-device']), String(req.headers['x-account-partition']));
+    }
     return this.listingServer(req, res, db, 'container');
+  }
+
+  private readonly accountUpdates = new Map<string, NodeJS.Timeout>();
+
+  /** Reports a container's object count and bytes to its account server, at most twice a second. */
+  private scheduleAccountUpdate(db: ListingDb, account: string, container: string): void {
+    const key = `${account}/${container}`;
+    if (this.accountUpdates.has(key)) return;
+    this.accountUpdates.set(
+      key,
+      setTimeout(() => {
+        this.accountUpdates.delete(key);
+        const target = db.accountTarget();
+        if (!target || !db.isLive()) return;
+        const info = db.info();
+        const url = `http://${target.host}/${encodeURIComponent(target.device)}/${target.partition}/${encodeURIComponent(account)}/${encodeURIComponent(container)}`;
+        fetch(url, {
+          method: 'PUT',
+          headers: { 'x-timestamp': info.putTimestamp, 'x-object-count': String(info.objectCount), 'x-bytes-used': String(info.bytesUsed) },
+          signal: AbortSignal.timeout(5_000),
+        })
+          .then((r) => r.arrayBuffer())
+          .catch((err: Error) => this.opts.logger.warn({ url, err: err.message }, 'account update failed'));
+      }, 500).unref(),
+    );
   }
 
   private async account(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
