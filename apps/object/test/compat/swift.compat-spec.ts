@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+jest.setTimeout(180_000);
+
+const STACK_DIR = process.env.KUMO_STACK_DIR ?? resolve(__dirname, '../../../../.stack');
+
+function openrc(name: 'admin' | 'demo'): Record<string, string> {
+  const file = join(STACK_DIR, `${name}-openrc.sh`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run ./stack.sh first (the compat tier needs the running stack)`);
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^export (OS_[A-Z_]+)=(?:'([^']*)'|(\S*))/.exec(line.trim());
+    if (m) env[m[1]] = m[2] ?? m[3] ?? '';
+  }
+  return env;
+}
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<Result> {
+  return new Promise((done) => {
+    execFile(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...env }, cwd, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      done({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout: stdout.toString(), stderr: stderr.toString() }),
+    );
+  });
+}
+
+async function ok(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<string> {
+  const r = await run(cmd, args, env, cwd);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Debian's python3-swiftclient and openstackclient against the running stack's object service. */
+describe('object storage with the real swift and openstack clients', () => {
+  const admin = openrc('admin');
+  const demo = openrc('demo');
+  const work = mkdtempSync(join(tmpdir(), 'kumo-swift-'));
+  const c1 = `ct-${randomBytes(4).toString('hex')}`;
+  const c2 = `${c1}-b`;
+
+  beforeAll(() => {
+    mkdirSync(join(work, 'dir'));
+    writeFileSync(join(work, 'file.txt'), 'hello kumo\n');
+    writeFileSync(join(work, 'dir', 'a.txt'), 'a\n');
+    writeFileSync(join(work, 'dir', 'b.txt'), 'b\n');
+  });
+  afterAll(async () => {
+    await run('swift', ['delete', c1], admin);
+    await run('swift', ['delete', c2], admin);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('stats the account and creates a container', async () => {
+    await expect(ok('swift', ['stat'], admin)).resolves.toMatch(/Account: AUTH_[0-9a-f]{32}/);
+    await ok('swift', ['post', c1], admin);
+    await expect(ok('swift', ['list'], admin)).resolves.toContain(c1);
+  });
+
+  it('uploads, lists with prefix and delimiter, downloads identical bytes', async () => {
+    await ok('swift', ['upload', c1, 'file.txt', 'dir/a.txt', 'dir/b.txt'], admin, work);
+    await expect(ok('swift', ['list', c1, '--prefix', 'dir/', '--delimiter', '/'], admin)).resolves.toBe('dir/a.txt\ndir/b.txt\n');
+    await expect(ok('swift', ['list', c1, '--delimiter', '/'], admin)).resolves.toBe('dir/\nfile.txt\n');
+    await ok('swift', ['download', c1, 'file.txt', '-o', join(work, 'out.txt')], admin);
+    expect(readFileSync(join(work, 'out.txt'), 'utf8')).toBe('hello kumo\n');
+  });
+
+  it('sets object metadata and copies an object server-side', async () => {
+    await ok('swift', ['post', '-m', 'color:blue', c1, 'file.txt'], admin);
+    await expect(ok('swift', ['stat', c1, 'file.txt'], admin)).resolves.toMatch(/Meta Color: blue/);
+    await ok('swift', ['copy', '-d', `/${c2}/copied.txt`, c1, 'file.txt'], admin);
+    const stat = await ok('swift', ['stat', c2, 'copied.txt'], admin);
+    expect(stat).toMatch(/Meta Color: blue/);
+    expect(stat).toMatch(/Content Length: 11/);
+  });
+
+  it('works through openstack container and object commands', async () => {
+    const c3 = `${c1}-osc`;
+    await ok('openstack', ['container', 'create', c3], admin);
+    await expect(ok('openstack', ['container', 'list', '-f', 'value'], admin)).resolves.toContain(c3);
+    await expect(ok('openstack', ['container', 'show', c3, '-f', 'json'], admin)).resolves.toContain(`"container": "${c3}"`);
+    await ok('openstack', ['object', 'create', c3, 'file.txt'], admin, work);
+    await expect(ok('openstack', ['object', 'list', c3, '-f', 'value'], admin)).resolves.toBe('file.txt\n');
+    await ok('openstack', ['object', 'save', '--file', join(work, 'saved.txt'), c3, 'file.txt'], admin);
+    expect(readFileSync(join(work, 'saved.txt'), 'utf8')).toBe('hello kumo\n');
+    await ok('openstack', ['object', 'delete', c3, 'file.txt'], admin);
+    await ok('openstack', ['container', 'delete', c3], admin);
+  });
+
+  it('keeps the demo project out of admin’s account', async () => {
+    const adminAccount = /Account: (AUTH_[0-9a-f]+)/.exec(await ok('swift', ['stat'], admin))![1];
+    const r = await run('swift', ['--os-storage-url', `http://127.0.0.1:8080/v1/${adminAccount}`, 'list', c1], demo);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/403/);
+  });
+
+  it('deletes a container with its objects', async () => {
+    await ok('swift', ['delete', c1], admin);
+    await expect(ok('swift', ['list'], admin)).resolves.not.toContain(`${c1}\n`);
+  });
+});
