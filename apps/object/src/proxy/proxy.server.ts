@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Logger } from '@kumo/common';
 import { runWithContext, Unauthorized } from '@kumo/common';
 import type { AuthContext, TokenValidator } from '@kumo/auth';
@@ -7,6 +8,7 @@ import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
+import { LargeObjects } from './large-objects';
 import { renderListing } from './listing-format';
 import { sendSwiftError, SwiftError } from './swift-errors';
 
@@ -87,8 +89,21 @@ function metaHeaders(req: IncomingMessage, kind: 'account' | 'container' | 'obje
  */
 export class ProxyServer {
   private server?: Server;
+  private readonly largeObjects: LargeObjects;
 
-  constructor(private readonly opts: ProxyOptions) {}
+  constructor(private readonly opts: ProxyOptions) {
+    this.largeObjects = new LargeObjects({
+      open: (names) => this.openObject(names),
+      list: (account, container, query) => this.listContainer(account, container, query),
+    });
+  }
+
+  /** One page of a container listing as rows (JSON from the container servers). */
+  async listContainer(account: string, container: string, query: string): Promise<Array<{ name: string; size: number; etag?: string; contentType?: string; timestamp: string }> | null> {
+    const got = await this.readFirst(this.opts.containerRing, [account, container], 'GET', query);
+    if (got.status !== 200) return null;
+    return JSON.parse(got.body.toString()) as Array<{ name: string; size: number; etag?: string; contentType?: string; timestamp: string }>;
+  }
 
   async listen(port: number, host: string): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -318,6 +333,11 @@ export class ProxyServer {
     switch (r.req.method) {
       case 'PUT':
         if (r.req.headers['x-copy-from'] !== undefined) return this.copyObject(r, String(r.req.headers['x-copy-from']), names);
+        if (r.query.get('multipart-manifest') === 'put') {
+          const manifest = await this.largeObjects.buildSloManifest(r.req, r.account);
+          return this.putObject(r, names, { stream: Readable.from([manifest.body]), headers: manifest.headers }, { etag: manifest.etag });
+        }
+        if (r.req.headers['x-static-large-object'] !== undefined) throw new SwiftError(400, 'X-Static-Large-Object is a reserved header; use ?multipart-manifest=put');
         return this.putObject(r, names);
       case 'COPY': {
         const dest = r.req.headers.destination;
@@ -335,6 +355,12 @@ export class ProxyServer {
         return this.plain(r.res, status, '');
       }
       case 'DELETE': {
+        if (r.query.get('multipart-manifest') === 'delete') {
+          const result = await this.largeObjects.deleteSlo(r.account, names, (n) => this.deleteObject(n));
+          const body = JSON.stringify(result);
+          r.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+          return void r.res.end(body);
+        }
         const out = await this.fanoutWithContainer(names, 'DELETE', { 'x-timestamp': nowTimestamp() });
         const status = bestStatus(out, this.opts.objectRing.replicas);
         if (status === 404) throw new SwiftError(404);
@@ -343,6 +369,11 @@ export class ProxyServer {
       default:
         throw new SwiftError(405);
     }
+  }
+
+  /** Deletes one object on all its replicas; returns the client-facing status. */
+  async deleteObject(names: string[]): Promise<number> {
+    return bestStatus(await this.fanoutWithContainer(names, 'DELETE', { 'x-timestamp': nowTimestamp() }), this.opts.objectRing.replicas);
   }
 
   /** Object replica i tells container replica i about the change (Swift's pairing). */
@@ -392,9 +423,9 @@ export class ProxyServer {
   }
 
   /** The object's bytes from the first replica that has them, or null. */
-  private async openObject(names: string[]): Promise<IncomingMessage | null> {
+  async openObject(names: string[]): Promise<IncomingMessage | null> {
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
-    for (const dev of nodes) {
+    for (const dev of [...nodes, ...this.opts.objectRing.getMoreNodes(part)].slice(0, nodes.length * 2)) {
       const res = await new Promise<IncomingMessage | null>((resolve) => {
         const back = request({ host: dev.ip, port: dev.port, method: 'GET', path: devicePath(dev, part, ...names), agent: backendAgent, timeout: 10_000 }, (res) => {
           if (res.statusCode === 200) return resolve(res);
@@ -413,10 +444,10 @@ export class ProxyServer {
   private async putObject(
     r: Req,
     names: string[],
-    copy?: { stream: IncomingMessage; headers: Record<string, string> },
+    copy?: { stream: Readable; headers: Record<string, string> },
     extraResponse: Record<string, string> = {},
   ): Promise<void> {
-    const req = copy ? copy.stream : r.req;
+    const req: Readable = copy ? copy.stream : r.req;
     const length = copy ? copy.headers['content-length'] : r.req.headers['content-length'];
     const chunked = !copy && String(r.req.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
     if (length === undefined && !chunked) throw new SwiftError(411);
@@ -447,11 +478,12 @@ export class ProxyServer {
     if (ok.length < need) throw new SwiftError(503, `Object PUT reached ${ok.length} of ${need} replicas`);
     const etag = String(ok[0].etag ?? '');
     this.plain(r.res, 201, '', { etag, 'last-modified': new Date(Number(ts) * 1000).toUTCString(), ...extraResponse });
+    // (an SLO manifest PUT answers with the large object's etag, quoted, instead of the manifest's)
   }
 
   /** Streams the client's body to every node at once, pacing the client to the slowest node. */
   private streamToNodes(
-    source: IncomingMessage,
+    source: Readable,
     nodes: RingDevice[],
     target: (dev: RingDevice, i: number) => { path: string; headers: Record<string, string> },
   ): Promise<Array<{ status: number; etag?: string }>> {
@@ -493,25 +525,16 @@ export class ProxyServer {
   }
 
   private async getObject(r: Req, names: string[]): Promise<void> {
-    const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
-    const range = r.req.headers.range;
-    for (const dev of [...nodes, ...this.opts.objectRing.getMoreNodes(part)].slice(0, nodes.length * 2)) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const back = request({ host: dev.ip, port: dev.port, method: 'GET', path: devicePath(dev, part, ...names), agent: backendAgent, timeout: 10_000 }, (res) => {
-          if (res.statusCode !== 200) {
-            res.resume();
-            return resolve(false);
-          }
-          this.respondObject(r, res, range);
-          resolve(true);
-        });
-        back.on('error', () => resolve(false));
-        back.on('timeout', () => back.destroy(new Error('timeout')));
-        back.end();
-      });
-      if (ok) return;
+    const source = await this.openObject(names);
+    if (!source) throw new SwiftError(404);
+    const manifest = r.query.get('multipart-manifest');
+    if (manifest !== 'get' && String(source.headers['x-static-large-object'] ?? '').toLowerCase() === 'true') {
+      return this.largeObjects.serveSlo(r.req, r.res, source, r.account);
     }
-    throw new SwiftError(404);
+    if (manifest !== 'get' && typeof source.headers['x-object-manifest'] === 'string') {
+      return this.largeObjects.serveDlo(r.req, r.res, source, r.account);
+    }
+    this.respondObject(r, source, r.req.headers.range);
   }
 
   private respondObject(r: Req, back: IncomingMessage, range: string | undefined): void {
