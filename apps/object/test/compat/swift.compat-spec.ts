@@ -82,6 +82,24 @@ describe('object storage with the real swift and openstack clients', () => {
     expect(stat).toMatch(/Content Length: 11/);
   });
 
+  it.each([
+    ['DLO', []],
+    ['SLO', ['--use-slo']],
+  ])('uploads and downloads a segmented object (%s) with identical bytes, then deletes its segments', async (_kind, flags) => {
+    const c = `${c1}-${flags.length ? 'slo' : 'dlo'}`;
+    writeFileSync(join(work, 'big.bin'), randomBytes(3 * 1024 * 1024 + 12345));
+    await ok('swift', ['upload', ...flags, '--segment-size', '1048576', c, 'big.bin'], admin, work);
+    const stat = await ok('swift', ['stat', c, 'big.bin'], admin);
+    expect(stat).toMatch(/Content Length: 3158073/);
+    expect(stat).toMatch(flags.length ? /X-Static-Large-Object: True/ : /Manifest: /);
+    await ok('swift', ['download', c, 'big.bin', '-o', join(work, 'big.out')], admin);
+    expect(readFileSync(join(work, 'big.out')).equals(readFileSync(join(work, 'big.bin')))).toBe(true);
+    await ok('swift', ['delete', c, 'big.bin'], admin);
+    await expect(ok('swift', ['list', `${c}_segments`], admin)).resolves.toBe('');
+    await run('swift', ['delete', c], admin);
+    await run('swift', ['delete', `${c}_segments`], admin);
+  });
+
   it('works through openstack container and object commands', async () => {
     const c3 = `${c1}-osc`;
     await ok('openstack', ['container', 'create', c3], admin);
