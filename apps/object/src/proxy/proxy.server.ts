@@ -8,6 +8,7 @@ import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
+import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
 import { LargeObjects } from './large-objects';
 import { renderListing } from './listing-format';
 import { sendSwiftError, SwiftError } from './swift-errors';
@@ -45,7 +46,8 @@ interface Req {
   container?: string;
   object?: string;
   query: URLSearchParams;
-  auth: AuthContext;
+  /** undefined for an anonymous request that an ACL allowed */
+  auth: AuthContext | undefined;
 }
 
 function txId(): string {
@@ -154,22 +156,34 @@ export class ProxyServer {
       validName('Object', object, LIMITS.max_object_name_length);
       if (object.split('/').some((seg) => seg === '..' || seg === '.')) throw new SwiftError(400, 'Object name contains a . or .. path segment');
     }
-    const auth = await this.authenticate(req, account);
-    const r: Req = { req, res, txId: id, account, container, object, query: url.searchParams, auth };
     const write = !['GET', 'HEAD'].includes(req.method ?? 'GET');
-    if (write && !auth.roles.includes('member') && !auth.roles.includes('admin')) throw new SwiftError(403);
+    const auth = await this.authorize(req, account, container, object, write);
+    const r: Req = { req, res, txId: id, account, container, object, query: url.searchParams, auth };
     if (object !== undefined) return this.objectRequest(r);
     if (container !== undefined) return this.containerRequest(r);
     return this.accountRequest(r);
   }
 
-  /** `AUTH_<project>` belongs to that project's admin/member/reader; admin reaches every account. */
-  private async authenticate(req: IncomingMessage, account: string): Promise<AuthContext> {
+  /**
+   * `AUTH_<project>` belongs to that project: admin and member write, reader reads; admin reaches
+   * every account. Others (and anonymous requests) get only what the container's ACLs grant.
+   */
+  private async authorize(req: IncomingMessage, account: string, container: string | undefined, object: string | undefined, write: boolean): Promise<AuthContext | undefined> {
     const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
-    if (typeof token !== 'string' || !token) throw new Unauthorized('no token');
-    const auth = await this.opts.validator.validate(token);
-    if (account !== `AUTH_${auth.projectId}` && !auth.roles.includes('admin')) throw new SwiftError(403);
-    return auth;
+    const auth = typeof token === 'string' && token ? await this.opts.validator.validate(token) : undefined;
+    if (auth && (account === `AUTH_${auth.projectId}` || auth.roles.includes('admin'))) {
+      if (write && !auth.roles.includes('member') && !auth.roles.includes('admin')) throw new SwiftError(403);
+      return auth;
+    }
+    const denied = () => (auth ? new SwiftError(403) : new Unauthorized('no token'));
+    // ACLs are on containers; object writes check X-Container-Write, reads X-Container-Read
+    if (container === undefined || (write && object === undefined)) throw denied();
+    const head = await this.readFirst(this.opts.containerRing, [account, container], 'HEAD');
+    if (head.status !== 204 && head.status !== 200) throw denied();
+    const grants = parseAcl(head.headers[write ? 'x-container-write' : 'x-container-read'] as string | undefined);
+    if (auth && grantsUser(grants, auth)) return auth;
+    if (!write && allowsReferrer(grants, req.headers.referer) && (object !== undefined || allowsListings(grants))) return auth;
+    throw denied();
   }
 
   private plain(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {

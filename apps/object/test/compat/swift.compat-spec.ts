@@ -120,6 +120,27 @@ describe('object storage with the real swift and openstack clients', () => {
     expect(r.stderr).toMatch(/403/);
   });
 
+  it('serves a public-read container without a token, and a project grant to another project', async () => {
+    const c = `${c1}-pub`;
+    await ok('swift', ['upload', c, 'file.txt'], admin, work);
+    const account = /Account: (AUTH_[0-9a-f]+)/.exec(await ok('swift', ['stat'], admin))![1];
+    const url = `http://127.0.0.1:8080/v1/${account}/${c}`;
+    expect((await fetch(`${url}/file.txt`)).status).toBe(401);
+    await expect(run('swift', ['--os-storage-url', `http://127.0.0.1:8080/v1/${account}`, 'list', c], demo)).resolves.toMatchObject({ code: 1 });
+
+    const demoProject = JSON.parse(await ok('openstack', ['token', 'issue', '-f', 'json'], demo)).project_id as string;
+    await ok('swift', ['post', '-r', `.r:*,.rlistings,${demoProject}:*`, c], admin);
+    const anon = await fetch(`${url}/file.txt`);
+    expect(anon.status).toBe(200);
+    await expect(anon.text()).resolves.toBe('hello kumo\n');
+    expect((await fetch(url)).status).toBe(200);
+    expect((await fetch(`${url}/evil`, { method: 'PUT', body: 'x' })).status).toBe(401);
+    await expect(ok('swift', ['--os-storage-url', `http://127.0.0.1:8080/v1/${account}`, 'list', c], demo)).resolves.toBe('file.txt\n');
+    const demoWrite = await run('swift', ['--os-storage-url', `http://127.0.0.1:8080/v1/${account}`, 'upload', c, 'file.txt', '--object-name', 'demo.txt'], demo, work);
+    expect(demoWrite.code).not.toBe(0);
+    await ok('swift', ['delete', c], admin);
+  });
+
   it('deletes a container with its objects', async () => {
     await ok('swift', ['delete', c1], admin);
     await expect(ok('swift', ['list'], admin)).resolves.not.toContain(`${c1}\n`);

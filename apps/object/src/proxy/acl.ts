@@ -1,0 +1,42 @@
+import type { AuthContext } from '@kumo/auth';
+
+/** A container ACL (X-Container-Read / X-Container-Write), parsed: Swift's comma-separated grants. */
+export function parseAcl(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+}
+
+/** `.r:*` (or `.r:<referrer>` matching) lets anyone read objects. */
+export function allowsReferrer(grants: string[], referer: string | undefined): boolean {
+  return grants.some((g) => {
+    if (!g.startsWith('.r:')) return false;
+    const ref = g.slice(3);
+    if (ref === '*') return true;
+    if (ref.startsWith('-') || !referer) return false;
+    try {
+      const host = new URL(referer).hostname;
+      return ref.startsWith('.') ? host.endsWith(ref) : host === ref;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function allowsListings(grants: string[]): boolean {
+  return grants.includes('.rlistings');
+}
+
+/** `<project_id>:<user_id>`, `<project_id>:*`, `*:<user_id>`, `<project_name>:<user_name>`, or `*:*`. */
+export function grantsUser(grants: string[], auth: AuthContext): boolean {
+  return grants.some((g) => {
+    const i = g.indexOf(':');
+    if (i < 0 || g.startsWith('.')) return false;
+    const project = g.slice(0, i);
+    const user = g.slice(i + 1);
+    const projectOk = project === '*' || project === auth.projectId || (auth.projectName !== undefined && project === auth.projectName);
+    const userOk = user === '*' || user === auth.userId || user === auth.userName;
+    return projectOk && userOk;
+  });
+}
