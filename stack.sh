@@ -1,73 +1,100 @@
 #!/usr/bin/env bash
-# ./stack.sh — brings the whole Kumo cloud up on this host (all-in-one), idempotently.
-# Re-run it at any time: every step checks before it acts, so it resumes after a failure and
-# brings everything back after a reboot. ./unstack.sh stops what it started.
+# ./stack.sh — brings the Kumo cloud up on this host (all-in-one), as root on Debian 12 / Ubuntu 22.04+.
+#
+# Idempotent: every step checks before it acts, so a re-run resumes after a failure, restarts only
+# what does not run (or whose build is newer than its process) and brings everything back after a
+# reboot. ./unstack.sh stops what it started. The services are listed in deploy/allinone/services.sh.
+#
+# Environment: KUMO_MIN_RAM_MIB (default 2048) and KUMO_MIN_DISK_MIB (5120) set the preflight's
+# thresholds; KUMO_HEALTH_TIMEOUT (60) the seconds a service gets to answer its health check.
 set -euo pipefail
 KUMO_ROOT="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
 export KUMO_ROOT
 # shellcheck source=deploy/allinone/lib.sh
 . "$KUMO_ROOT/deploy/allinone/lib.sh"
-RETRY_COMMAND="./stack.sh"
+RETRY_COMMAND="$(retry_command stack.sh)"
+case "${1:-}" in
+  "") ;;
+  -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) die "unknown argument '$1' (./stack.sh takes none; see ./stack.sh --help)" ;;
+esac
+[ "$(id -u)" -eq 0 ] || die "need root (stack.sh installs packages and starts services), running as uid $(id -u); try: sudo $RETRY_COMMAND"
+hold_lock "$KUMO_ROOT/stack.sh" "$@"
 mkdir -p "$STACK_DIR" "$LOG_DIR" "$PID_DIR"
 chmod 700 "$STACK_DIR"
+export KUMO_CONFIG="$KUMO_CONFIG_FILE"
+T0=$(now_ns)
 
-APT_PACKAGES=(mariadb-server mariadb-client rabbitmq-server python3-openstackclient python3-swiftclient curl ca-certificates iproute2 procps build-essential python3)
-
-# --- preflight ---------------------------------------------------------------------------------
+# --- preflight: refuse early, with the exact numbers -------------------------------------------
 preflight() {
-  local problems=()
-  [ "$(id -u)" -eq 0 ] || problems+=("must run as root (it installs packages and starts services); try: sudo ./stack.sh")
+  local problems=() need_ram="${KUMO_MIN_RAM_MIB:-2048}" need_disk="${KUMO_MIN_DISK_MIB:-5120}"
+  [ "$(id -u)" -eq 0 ] || problems+=("need root, running as uid $(id -u)")
+  local os="unknown"
   if [ -r /etc/os-release ]; then
     # shellcheck disable=SC1091
-    . /etc/os-release
-    case "${ID:-} ${ID_LIKE:-}" in *debian*|*ubuntu*) ;; *) problems+=("needs Debian 12 or Ubuntu 22.04+, this is ${PRETTY_NAME:-unknown}");; esac
+    os=$(. /etc/os-release && echo "${PRETTY_NAME:-$ID}")
+    # shellcheck disable=SC1091
+    case "$(. /etc/os-release && echo "${ID:-} ${ID_LIKE:-}")" in
+      *debian* | *ubuntu*) ;;
+      *) problems+=("need Debian 12 or Ubuntu 22.04+, this is $os") ;;
+    esac
+  else
+    problems+=("need Debian 12 or Ubuntu 22.04+, this system has no /etc/os-release")
   fi
-  local node_major
+  command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || problems+=("need apt-get and dpkg (Debian/Ubuntu)")
+  local node_version node_major
+  node_version=$(node --version 2>/dev/null || echo none)
   node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-  [ "$node_major" -ge 20 ] || problems+=("needs Node.js >= 20, have $(node --version 2>/dev/null || echo none)")
-  local avail_mib need_mib=2048
-  avail_mib=$(awk '/MemAvailable/ {print int($2/1024)}' /proc/meminfo)
-  [ "$avail_mib" -ge "$need_mib" ] || problems+=("needs ${need_mib} MiB of available RAM, have ${avail_mib} MiB")
-  local free_mib need_disk=5120
-  free_mib=$(df -Pm "$KUMO_ROOT" | awk 'NR==2 {print $4}')
-  [ "$free_mib" -ge "$need_disk" ] || problems+=("needs ${need_disk} MiB free on $(df -P "$KUMO_ROOT" | awk 'NR==2 {print $6}'), have ${free_mib} MiB")
-  local line name port owner ours
+  [ "$node_major" -ge 20 ] || problems+=("need Node.js >= 20, have $node_version")
+  local avail_mib free_mib mount
+  avail_mib=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
+  [ "$avail_mib" -ge "$need_ram" ] || problems+=("need $need_ram MiB available RAM, have $avail_mib")
+  free_mib=$(df -Pm "$KUMO_ROOT" | awk 'NR == 2 {print $4}')
+  mount=$(df -P "$KUMO_ROOT" | awk 'NR == 2 {print $6}')
+  [ "$free_mib" -ge "$need_disk" ] || problems+=("need $need_disk MiB free disk on $mount (where $KUMO_ROOT lives), have $free_mib")
+  local line name port owner ours checked=0
   for line in "${KUMO_SERVICES[@]}"; do
-    name=$(svc_field "$line" 0); port=$(svc_field "$line" 2)
-    if port_in_use "$port"; then
-      owner=$(port_owner_pid "$port"); ours=$(svc_pid "$name" || true)
-      if [ -z "$ours" ] || [ "$owner" != "$ours" ]; then
-        problems+=("port $port (for $name) is taken by $(ps -o comm= -p "${owner:-0}" 2>/dev/null || echo 'another process') pid ${owner:-?}")
-      fi
-    fi
+    name=$(svc_field "$line" 0)
+    ours=$(svc_pid "$name" || true)
+    for port in $(svc_ports "$line"); do
+      checked=$((checked + 1))
+      port_in_use "$port" || continue
+      owner=$(port_owner_pid "$port")
+      if [ -n "$owner" ] && is_kumo_pid "$owner"; then continue; fi
+      if [ -z "$owner" ] && [ -n "$ours" ]; then continue; fi
+      problems+=("need port $port free for $name, it is held by $(pid_comm "${owner:-0}") (pid ${owner:-unknown})")
+    done
   done
+  local virt="KVM"
   if [ ! -e /dev/kvm ]; then
-    warn "/dev/kvm is missing: guests will run under QEMU's software emulation (TCG), slowly"
+    virt="no KVM"
+    if grep -Eqw 'vmx|svm' /proc/cpuinfo; then
+      warn "/dev/kvm is missing (the CPU has vmx/svm: load kvm_intel or kvm_amd): guests will run under QEMU's TCG emulation, slowly"
+    else
+      warn "/dev/kvm is missing and the CPU shows no vmx/svm: guests will run under QEMU's TCG emulation, slowly"
+    fi
   fi
   if [ "${#problems[@]}" -gt 0 ]; then
-    say "${R}preflight failed:${N}"
+    echo "stack.sh cannot run on this host:"
     printf '  - %s\n' "${problems[@]}"
-    exit 1
+    return 1
   fi
-  say "preflight ok: ${avail_mib} MiB RAM available, ${free_mib} MiB disk free, Node $(node --version)"
+  echo "$os, Node $node_version, RAM $avail_mib MiB available, disk $free_mib MiB free, $checked ports free or ours, $virt"
 }
 
-# --- secrets and configuration ------------------------------------------------------------------
+# --- secrets, database user, configuration ------------------------------------------------------
+gen_hex() { od -An -N "$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
 ensure_secrets() {
-  local f="$STACK_DIR/secrets.env"
-  if [ ! -f "$f" ]; then
-    umask 077
-    {
-      echo "KUMO_DB_PASSWORD=$(openssl rand -hex 16 2>/dev/null || head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-      echo "ADMIN_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-      echo "DEMO_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-      echo "SERVICE_PASSWORD=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    } > "$f"
-    echo "generated $f"
-  fi
-  grep -q '^SWIFT_HASH_PREFIX=' "$f" || echo "SWIFT_HASH_PREFIX=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$f"
-  grep -q '^SWIFT_HASH_SUFFIX=' "$f" || echo "SWIFT_HASH_SUFFIX=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$f"
+  local f="$STACK_DIR/secrets.env" spec name bytes added=()
+  (umask 077 && touch "$f")
   chmod 600 "$f"
+  for spec in "${KUMO_SECRETS[@]}"; do
+    name="${spec%%:*}"; bytes=16
+    [ "$name" != "$spec" ] && bytes="${spec#*:}"
+    grep -q "^${name}=" "$f" || { echo "${name}=$(gen_hex "$bytes")" >> "$f"; added+=("$name"); }
+  done
+  if [ "${#added[@]}" -gt 0 ]; then echo "generated ${added[*]} in $f"; else echo "reusing $f"; fi
 }
 
 load_secrets() {
@@ -76,7 +103,12 @@ load_secrets() {
 }
 
 ensure_db_user() {
-  load_secrets
+  # shellcheck disable=SC2016
+  if MYSQL_PWD="$KUMO_DB_PASSWORD" mariadb -h 127.0.0.1 -u kumo -N -r -e 'SHOW GRANTS' 2>/dev/null | grep -qF '`kumo\_%`.*' \
+    && MYSQL_PWD="$KUMO_DB_PASSWORD" mariadb -u kumo -N -e 'SELECT 1' >/dev/null 2>&1; then
+    echo "database user kumo exists with ALL on kumo\\_%.*"
+    return 0
+  fi
   local host
   for host in 127.0.0.1 localhost; do
     mariadb -u root -e "CREATE USER IF NOT EXISTS 'kumo'@'$host' IDENTIFIED BY '$KUMO_DB_PASSWORD';
@@ -84,35 +116,13 @@ ensure_db_user() {
       GRANT ALL PRIVILEGES ON \`kumo\\_%\`.* TO 'kumo'@'$host';"
   done
   mariadb -u root -e "FLUSH PRIVILEGES"
-  echo "database user kumo can manage kumo_* databases"
+  echo "database user kumo@127.0.0.1 and kumo@localhost: ALL on kumo\\_%.*"
 }
 
-object_section() {
+config_core() {
   cat <<YAML
-object:
-  proxy_port: 8080
-  bind_host: 0.0.0.0
-  ring_dir: ${STACK_DIR}/object/rings
-  hash_path_prefix: ${SWIFT_HASH_PREFIX}
-  hash_path_suffix: ${SWIFT_HASH_SUFFIX}
-  devices: ${STACK_DIR}/object/node1
-  auth_url: http://127.0.0.1:5000/v3
-  service_password: ${SERVICE_PASSWORD}
-YAML
-}
-
-write_config() {
-  local f="$STACK_DIR/kumo.yaml"
-  load_secrets
-  if [ -f "$f" ]; then
-    echo "keeping $f (edit it freely; delete it to regenerate)"
-    # sections of services added since the file was written
-    grep -q '^object:' "$f" || { object_section >> "$f"; echo "added the object section"; }
-    return 0
-  fi
-  umask 077
-  cat > "$f" <<YAML
-# Kumo configuration written by ./stack.sh (kept on re-runs). KUMO_<SECTION>_<KEY> overrides a key.
+# Kumo configuration, written by ./stack.sh and kept on re-runs (edit it freely; ./stack.sh only
+# appends the sections of services added later). KUMO_<SECTION>_<KEY>=value overrides one key.
 database:
   url: mysql://kumo:${KUMO_DB_PASSWORD}@127.0.0.1:3306
 messaging:
@@ -120,125 +130,56 @@ messaging:
   exchange_prefix: kumo
 logging:
   level: info
-identity:
-  port: 5000
-  bind_host: 0.0.0.0
-  public_url: http://127.0.0.1:5000
-  key_repository: ${STACK_DIR}/identity/keys
-  service_password: ${SERVICE_PASSWORD}
 YAML
-  object_section >> "$f"
-  echo "wrote $f"
 }
 
-# Three storage nodes on loopback, one device each, in three zones; three replicas of everything.
-object_rings() {
-  local dir="$STACK_DIR/object/rings" ring n
-  mkdir -p "$dir"
-  for n in 1 2 3; do mkdir -p "$STACK_DIR/object/node$n/d$n"; done
-  for ring in account container object; do
-    [ -f "$dir/$ring.ring.gz" ] && continue
-    local offset=0
-    case "$ring" in container) offset=1;; account) offset=2;; esac
-    rm -f "$dir/$ring.builder"
-    node "$KUMO_ROOT/apps/object/dist/ring/ring.cli.js" "$dir/$ring.builder" create 10 3 1
-    for n in 1 2 3; do
-      node "$KUMO_ROOT/apps/object/dist/ring/ring.cli.js" "$dir/$ring.builder" add --region 1 --zone "$n" --ip 127.0.0.1 \
-        --port "$((6200 + (n - 1) * 10 + offset))" --device "d$n" --weight 100
-    done
-    node "$KUMO_ROOT/apps/object/dist/ring/ring.cli.js" "$dir/$ring.builder" rebalance --seed 1
-  done
-  echo "rings in $dir"
-}
-
-manage() { KUMO_CONFIG="$STACK_DIR/kumo.yaml" "$KUMO_ROOT/bin/kumo-manage" "$@"; }
-
-bootstrap_identity() {
-  load_secrets
-  manage bootstrap --admin-password "$ADMIN_PASSWORD"
-}
-
-write_openrc() {
-  load_secrets
-  local who project password f
-  for who in admin demo; do
-    f="$STACK_DIR/$who-openrc.sh"
-    if [ "$who" = admin ]; then password="$ADMIN_PASSWORD"; project=admin; else password="$DEMO_PASSWORD"; project=demo; fi
-    umask 077
-    cat > "$f" <<RC
-# Kumo credentials for the $who user (written by ./stack.sh). Usage: source $f
-export OS_AUTH_URL=http://127.0.0.1:5000/v3
-export OS_IDENTITY_API_VERSION=3
-export OS_AUTH_TYPE=password
-export OS_USERNAME=$who
-export OS_PASSWORD='$password'
-export OS_PROJECT_NAME=$project
-export OS_USER_DOMAIN_NAME=Default
-export OS_PROJECT_DOMAIN_NAME=Default
-export OS_REGION_NAME=RegionOne
-export OS_INTERFACE=public
-RC
-  done
-  echo "wrote $STACK_DIR/admin-openrc.sh and $STACK_DIR/demo-openrc.sh"
-}
-
-os_admin() {
-  load_secrets
-  env -i PATH="$PATH" HOME="${HOME:-/root}" OS_AUTH_URL=http://127.0.0.1:5000/v3 OS_IDENTITY_API_VERSION=3 OS_AUTH_TYPE=password \
-    OS_USERNAME=admin OS_PASSWORD="$ADMIN_PASSWORD" OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default \
-    OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=RegionOne openstack "$@"
-}
-
-ensure_demo() {
-  load_secrets
-  os_admin project show demo -f value -c id >/dev/null 2>&1 || os_admin project create --description 'Demo project' demo -f value -c id
-  if os_admin user show demo -f value -c id >/dev/null 2>&1; then
-    os_admin user set --password "$DEMO_PASSWORD" demo
-  else
-    os_admin user create --password "$DEMO_PASSWORD" --project demo demo -f value -c id
+write_config() {
+  local f="$KUMO_CONFIG_FILE" section added=()
+  if [ ! -f "$f" ]; then
+    (umask 077 && config_core > "$f.tmp")
+    for section in "${KUMO_CONFIG_SECTIONS[@]}"; do "config_$section" >> "$f.tmp"; done
+    mv "$f.tmp" "$f"
+    echo "wrote $f"
+    return 0
   fi
-  os_admin role add --user demo --project demo member
-  echo "demo project with user demo (member)"
-}
-
-start_services() {
-  local line
-  for line in "${KUMO_SERVICES[@]}"; do start_service "$line"; done
-}
-
-summary() {
-  local line name port pid rss total=0
-  say ""
-  say "${B}Kumo is running:${N}"
-  printf '  %-12s %-8s %-6s %s\n' SERVICE PID PORT RSS
-  for line in "${KUMO_SERVICES[@]}"; do
-    name=$(svc_field "$line" 0); port=$(svc_field "$line" 2)
-    pid=$(svc_pid "$name" || echo '-')
-    rss=$( [ "$pid" != '-' ] && rss_mib "$pid" || echo 0)
-    total=$(awk -v a="$total" -v b="$rss" 'BEGIN {print a + b}')
-    printf '  %-12s %-8s %-6s %s MiB\n' "$name" "$pid" "$port" "$rss"
+  for section in "${KUMO_CONFIG_SECTIONS[@]}"; do
+    grep -q "^${section}:" "$f" || { "config_$section" >> "$f"; added+=("$section"); }
   done
-  printf '  %-12s %-8s %-6s %s MiB\n' total '' '' "$total"
+  if [ "${#added[@]}" -gt 0 ]; then echo "added section(s) ${added[*]} to $f"; else echo "keeping $f"; fi
+}
+
+# --- the end: what runs, its memory, how to use it ----------------------------------------------
+summary() {
+  local line name pid rss total=0 ports
   say ""
-  say "Logs: $LOG_DIR   pids: $PID_DIR   config: $STACK_DIR/kumo.yaml"
-  say "Use it:  ${B}source .stack/admin-openrc.sh && openstack token issue${N}"
-  say "         (or .stack/demo-openrc.sh for the demo project's member)"
-  say "Stop it: ./unstack.sh"
+  say "${B}Kumo is running${N} ($(elapsed "$T0" "$(now_ns)")):"
+  printf '  %-14s %-8s %-16s %10s\n' SERVICE PID PORTS RSS
+  for line in "${KUMO_SERVICES[@]}"; do
+    name=$(svc_field "$line" 0); ports=$(svc_field "$line" 2)
+    if pid=$(svc_pid "$name"); then rss=$(rss_mib "$pid"); else pid="-"; rss=0; fi
+    total=$(awk -v a="$total" -v b="${rss:-0}" 'BEGIN {printf "%.1f", a + b}')
+    printf '  %-14s %-8s %-16s %6s MiB\n' "$name" "$pid" "$ports" "$rss"
+  done
+  printf '  %-14s %-8s %-16s %6s MiB\n' "total" "" "" "$total"
+  say ""
+  say "  Logs:    $LOG_DIR/<service>.log     pids: $PID_DIR     config: $KUMO_CONFIG_FILE"
+  if have_systemd; then say "  Units:   kumo-<service>.service (systemctl status 'kumo-*'); they come back after a reboot"; fi
+  say "  Use it:  ${B}source .stack/admin-openrc.sh && openstack token issue${N}"
+  say "           (.stack/demo-openrc.sh: user demo, member of project demo)"
+  say "  Stop it: ./unstack.sh   (./unstack.sh --purge also drops the databases and .stack/)"
 }
 
 step "preflight" preflight
-step "system packages" apt_install "${APT_PACKAGES[@]}"
+step "system packages" apt_install "${KUMO_APT_PACKAGES[@]}"
 step "MariaDB" start_mariadb
 step "RabbitMQ" start_rabbitmq
 step "node modules (pnpm, lockfile)" node_modules_install
 step "build" build
 step "secrets" ensure_secrets
+load_secrets
 step "database user" ensure_db_user
 step "configuration" write_config
-step "identity database" manage db sync identity
-step "identity bootstrap" bootstrap_identity
-step "object storage rings" object_rings
-step "start services" start_services
-step "openrc files" write_openrc
-step "demo project and user" ensure_demo
+for entry in "${KUMO_PREPARE_STEPS[@]}"; do step "${entry%%|*}" "${entry#*|}"; done
+for line in "${KUMO_SERVICES[@]}"; do step "start $(svc_field "$line" 0)" start_service "$line"; done
+for entry in "${KUMO_READY_STEPS[@]}"; do step "${entry%%|*}" "${entry#*|}"; done
 summary

@@ -1,75 +1,153 @@
 #!/usr/bin/env bash
-# ./unstack.sh [--purge] — stops every Kumo process ./stack.sh started and removes what Kumo put
-# on the host (bridges, namespaces, iptables chains, loop devices). MariaDB and RabbitMQ are shared
-# system services and keep running. Data (databases, .stack/kumo.yaml, secrets) is kept unless
-# --purge is given, which also drops the kumo_* databases and deletes .stack/.
+# ./unstack.sh [--purge] — stops every Kumo process of this checkout (pid files, systemd units, and
+# any other node apps/*/dist/*.js started from it) and removes what Kumo put on the host: bridges
+# brq*, links kumo*, namespaces qdhcp-*/qrouter-*/kumo-* (and the processes in them), iptables
+# chains kumo-* (IPv4 and IPv6, with the rules jumping to them), loop devices backed by files under
+# .stack/. The naming conventions are in deploy/allinone/lib.sh.
+#
+# MariaDB and RabbitMQ are shared system services: they keep running. Data (the kumo_* databases,
+# .stack/kumo.yaml, .stack/secrets.env, logs) is kept, unless --purge is given: then the kumo_*
+# databases are dropped (not the kumo_test_* ones of running integration tests) and .stack/ is deleted.
+# Exits non-zero when something could not be removed (and says what).
 set -euo pipefail
 KUMO_ROOT="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
 export KUMO_ROOT
 # shellcheck source=deploy/allinone/lib.sh
 . "$KUMO_ROOT/deploy/allinone/lib.sh"
 purge=0
-[ "${1:-}" = "--purge" ] && purge=1
+case "${1:-}" in
+  "") ;;
+  --purge) purge=1 ;;
+  -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) die "unknown argument '$1' (usage: ./unstack.sh [--purge])" ;;
+esac
+[ "$(id -u)" -eq 0 ] || die "need root (unstack.sh stops services and removes network devices), running as uid $(id -u)"
+hold_lock "$KUMO_ROOT/unstack.sh" "$@"
 
-failed=0
-line=''
-for line in "${KUMO_SERVICES[@]}"; do
-  name=$(svc_field "$line" 0)
-  stop_service "$name"
-  if have_systemd; then rm -f "/etc/systemd/system/kumo-$name.service"; fi
+problems=()
+removed=0
+note() { say "$*"; removed=$((removed + 1)); }
+
+# --- services, last started first ----------------------------------------------------------------
+for ((i = ${#KUMO_SERVICES[@]} - 1; i >= 0; i--)); do
+  name=$(svc_field "${KUMO_SERVICES[$i]}" 0)
+  out=$(stop_service "$name")
+  [ -n "$out" ] && note "$out"
 done
-have_systemd && systemctl daemon-reload || true
+if have_systemd; then
+  reload=0
+  for unit in /etc/systemd/system/kumo-*.service; do
+    if [ ! -f "$unit" ] || ! grep -qxF "WorkingDirectory=$KUMO_ROOT" "$unit"; then continue; fi
+    systemctl disable --now "$(basename "$unit")" >/dev/null 2>&1 || true
+    rm -f "$unit"; reload=1
+    note "removed $unit"
+  done
+  [ "$reload" -eq 0 ] || systemctl daemon-reload
+fi
 
-# any Kumo process left (started by hand or by an older stack), found by its entry point
-for pid in $(pgrep -f "$KUMO_ROOT/apps/[^ ]*/dist/main\.[a-z-]*\.js" || true) $(pgrep -f "^node apps/[^ ]*/dist/main\.[a-z-]*\.js" || true); do
-  [ "$pid" = "$$" ] && continue
-  cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
-  if [ "$cwd" = "$KUMO_ROOT" ] || grep -q "$KUMO_ROOT" "/proc/$pid/cmdline" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null && echo "stopped leftover Kumo process $pid"
-  fi
-done
-sleep 0.5
+# --- any other Kumo process of this checkout (started by hand, by a test, by an older stack) -------
+mapfile -t leftovers < <(kumo_pids)
+if [ "${#leftovers[@]}" -gt 0 ]; then
+  for pid in "${leftovers[@]}"; do
+    note "stopping Kumo process $pid: $(proc_cmdline "$pid" || true)"
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for _ in $(seq 1 50); do [ -z "$(kumo_pids)" ] && break; sleep 0.1; done
+  for pid in $(kumo_pids); do kill -KILL "$pid" 2>/dev/null || true; done
+fi
+rm -f "$PID_DIR"/*.pid 2>/dev/null || true
 
-for line in "${KUMO_SERVICES[@]}"; do
-  port=$(svc_field "$line" 2)
-  if port_in_use "$port"; then
-    owner=$(port_owner_pid "$port")
-    if [ -n "$owner" ] && grep -q "$KUMO_ROOT" "/proc/$owner/cmdline" 2>/dev/null; then kill -KILL "$owner" || true; fi
+# --- what the services may define to undo on the host (KUMO_UNSTACK_STEPS: "name|function") ------
+if declare -p KUMO_UNSTACK_STEPS >/dev/null 2>&1; then
+  for entry in "${KUMO_UNSTACK_STEPS[@]}"; do
+    "${entry#*|}" || problems+=("${entry%%|*} failed")
+  done
+fi
+
+# --- network namespaces (and the dnsmasq/haproxy/... running inside them) ------------------------
+if command -v ip >/dev/null 2>&1; then
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(qdhcp-|qrouter-|kumo-)' || true); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -TERM "$pid" 2>/dev/null || true; done
     sleep 0.2
-    port_in_use "$port" && { warn "port $port is still in use (pid ${owner:-?})"; failed=1; }
-  fi
-done
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
+    if ip netns delete "$ns" 2>/dev/null; then note "removed namespace $ns"; else problems+=("namespace $ns could not be removed"); fi
+  done
 
-# network residue: namespaces, bridges, iptables chains (names per deploy/allinone/lib.sh)
-for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(qdhcp-|qrouter-|kumo-)' || true); do
-  ip netns delete "$ns" && echo "removed namespace $ns"
-done
-for br in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(brq|kumo)' || true); do
-  ip link delete "$br" type bridge && echo "removed bridge $br"
-done
-if command -v iptables-save >/dev/null; then
-  for table in filter nat mangle raw; do
-    chains=$(iptables-save -t "$table" 2>/dev/null | sed -n 's/^:\(kumo-[^ ]*\) .*/\1/p' || true)
-    for chain in $chains; do
-      iptables-save -t "$table" | awk -v c="$chain" '$0 ~ ("-j " c "( |$)") {sub(/^-A/, "-D"); print}' | while read -r rule; do
-        # shellcheck disable=SC2086
-        iptables -t "$table" $rule || true
+  # --- links: bridges brq*, any link kumo* ---------------------------------------------------------
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(brq|kumo)' || true); do
+    case "$link" in
+      brq*) ip -d link show "$link" 2>/dev/null | grep -qw bridge || continue ;;
+    esac
+    ip link set "$link" down 2>/dev/null || true
+    if ip link delete "$link" 2>/dev/null; then note "removed link $link"; else ip link show "$link" >/dev/null 2>&1 && problems+=("link $link could not be removed"); fi
+  done
+fi
+
+# --- iptables chains kumo-* (and every rule that jumps to one) -----------------------------------
+for ipt in iptables ip6tables; do
+  command -v "$ipt" >/dev/null 2>&1 || continue
+  for table in filter nat mangle raw security; do
+    rules=$("$ipt" -w 5 -t "$table" -S 2>/dev/null) || continue
+    mapfile -t kumo_chains < <(awk '$1 == "-N" && $2 ~ /^kumo-/ {print $2}' <<< "$rules")
+    [ "${#kumo_chains[@]}" -gt 0 ] || continue
+    # rules in other chains that jump (-j) or go (-g) to a Kumo chain, deleted by number, last first
+    while read -r chain; do
+      mapfile -t lines < <("$ipt" -w 5 -t "$table" -S "$chain" | tail -n +2)
+      for ((n = ${#lines[@]}; n >= 1; n--)); do
+        case " ${lines[$((n - 1))]} " in
+          *" -j kumo-"* | *" -g kumo-"*) "$ipt" -w 5 -t "$table" -D "$chain" "$n" || problems+=("$ipt -t $table: rule $n of $chain") ;;
+        esac
       done
-      iptables -t "$table" -F "$chain" && iptables -t "$table" -X "$chain" && echo "removed iptables chain $table/$chain"
+    done < <(awk '($1 == "-P" || $1 == "-N") && $2 !~ /^kumo-/ {print $2}' <<< "$rules")
+    for chain in "${kumo_chains[@]}"; do "$ipt" -w 5 -t "$table" -F "$chain" || true; done
+    for chain in "${kumo_chains[@]}"; do
+      if "$ipt" -w 5 -t "$table" -X "$chain"; then note "removed $ipt chain $table/$chain"; else problems+=("$ipt chain $table/$chain could not be removed"); fi
     done
   done
-fi
-# loop devices backed by files under .stack/
-if command -v losetup >/dev/null; then
-  losetup -n -O NAME,BACK-FILE 2>/dev/null | while read -r dev file; do
-    case "$file" in "$STACK_DIR"/*) losetup -d "$dev" && echo "detached $dev ($file)";; esac
-  done
+done
+
+# --- loop devices backed by files under .stack/ (unmounted, volume groups deactivated first) ------
+if command -v losetup >/dev/null 2>&1; then
+  while read -r dev file; do
+    case "$file" in "$STACK_DIR"/*) ;; *) continue ;; esac
+    for target in $(findmnt -rn -S "$dev" -o TARGET 2>/dev/null || true); do umount "$target" && note "unmounted $target"; done
+    if command -v pvs >/dev/null 2>&1; then
+      for vg in $(pvs --noheadings -o vg_name "$dev" 2>/dev/null || true); do vgchange -an "$vg" >/dev/null && note "deactivated volume group $vg"; done
+    fi
+    if losetup -d "$dev"; then note "detached $dev ($file)"; else problems+=("loop device $dev ($file) could not be detached"); fi
+  done < <(losetup -n -l -O NAME,BACK-FILE 2>/dev/null || true)
 fi
 
+# --- verify: no Kumo process, every port free ------------------------------------------------------
+left=$(kumo_pids | tr '\n' ' ')
+[ -z "${left// /}" ] || problems+=("Kumo processes still running: $left")
+for port in $(all_ports); do
+  for _ in $(seq 1 20); do port_in_use "$port" || break; sleep 0.1; done
+  if port_in_use "$port"; then
+    owner=$(port_owner_pid "$port")
+    problems+=("port $port is still held by $(pid_comm "${owner:-0}") (pid ${owner:-unknown})")
+  fi
+done
+
+# --- --purge: the kumo_* databases and .stack/ -------------------------------------------------------
 if [ "$purge" -eq 1 ]; then
-  for db in $(mariadb -u root -N -e "SHOW DATABASES LIKE 'kumo\\_%'" 2>/dev/null | grep -v '^kumo_test_' || true); do
-    mariadb -u root -e "DROP DATABASE \`$db\`" && echo "dropped database $db"
-  done
-  rm -rf "$STACK_DIR" && echo "removed $STACK_DIR"
+  if mariadb_running; then
+    for db in $(mariadb -u root -N -e "SHOW DATABASES LIKE 'kumo\\_%'" | grep -v '^kumo_test_' || true); do
+      mariadb -u root -e "DROP DATABASE \`$db\`" && note "dropped database $db"
+    done
+  else
+    problems+=("MariaDB is not running: the kumo_* databases were not dropped (start it and run ./unstack.sh --purge again)")
+  fi
+  rm -rf "$STACK_DIR" && note "removed $STACK_DIR"
 fi
-[ "$failed" -eq 0 ] && echo "Kumo is stopped." || { echo "Kumo is stopped, with warnings above."; exit 1; }
+
+if [ "${#problems[@]}" -gt 0 ]; then
+  say "${R}unstack.sh could not remove everything:${N}"
+  printf '  - %s\n' "${problems[@]}"
+  exit 1
+fi
+if [ "$purge" -eq 1 ]; then
+  say "Kumo is stopped and purged. MariaDB and RabbitMQ keep running."
+else
+  say "Kumo is stopped ($removed things stopped or removed). Data kept in $STACK_DIR; MariaDB and RabbitMQ keep running."
+fi

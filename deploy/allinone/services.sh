@@ -1,10 +1,150 @@
-# The Kumo services the all-in-one stack runs, one line each:
-#   name | entry point (relative to the repo) | port | health URL | extra environment (KEY=VALUE ...)
-# Later services (image, compute, ...) add a line here.
+# shellcheck shell=bash disable=SC2034
+# deploy/allinone/services.sh — what the all-in-one stack runs. Sourced by lib.sh (so by stack.sh,
+# unstack.sh, run_tests.sh and the system tests); it only defines variables and functions.
+# A new service is one line in KUMO_SERVICES, plus, when it needs them, a kumo.yaml section
+# (config_<section> + KUMO_CONFIG_SECTIONS), secrets (KUMO_SECRETS), packages (KUMO_APT_PACKAGES)
+# and steps before the start (KUMO_PREPARE_STEPS: databases, bootstrap) or after every service
+# answers (KUMO_READY_STEPS: flavors, images, networks). See deploy/allinone/README.md.
+
+# One line per process, in start order:
+#   name | entry point (repo-relative, run with node) | port[,port...] (preflight checks them all;
+#   unstack.sh checks they are free) | health URL (must answer 2xx) | extra environment (KEY=VALUE ...,
+#   @STACK@ = the .stack directory)
 KUMO_SERVICES=(
   "identity|apps/identity/dist/main.api.js|5000|http://127.0.0.1:5000/healthcheck|"
-  "object-node1|apps/object/dist/main.storage.js|6200|http://127.0.0.1:6200/healthcheck|KUMO_OBJECT_OBJECT_PORT=6200 KUMO_OBJECT_CONTAINER_PORT=6201 KUMO_OBJECT_ACCOUNT_PORT=6202 KUMO_OBJECT_DEVICES=@STACK@/object/node1"
-  "object-node2|apps/object/dist/main.storage.js|6210|http://127.0.0.1:6210/healthcheck|KUMO_OBJECT_OBJECT_PORT=6210 KUMO_OBJECT_CONTAINER_PORT=6211 KUMO_OBJECT_ACCOUNT_PORT=6212 KUMO_OBJECT_DEVICES=@STACK@/object/node2"
-  "object-node3|apps/object/dist/main.storage.js|6220|http://127.0.0.1:6220/healthcheck|KUMO_OBJECT_OBJECT_PORT=6220 KUMO_OBJECT_CONTAINER_PORT=6221 KUMO_OBJECT_ACCOUNT_PORT=6222 KUMO_OBJECT_DEVICES=@STACK@/object/node3"
+  "object-node1|apps/object/dist/main.storage.js|6200,6201,6202|http://127.0.0.1:6200/healthcheck|KUMO_OBJECT_OBJECT_PORT=6200 KUMO_OBJECT_CONTAINER_PORT=6201 KUMO_OBJECT_ACCOUNT_PORT=6202 KUMO_OBJECT_DEVICES=@STACK@/object/node1"
+  "object-node2|apps/object/dist/main.storage.js|6210,6211,6212|http://127.0.0.1:6210/healthcheck|KUMO_OBJECT_OBJECT_PORT=6210 KUMO_OBJECT_CONTAINER_PORT=6211 KUMO_OBJECT_ACCOUNT_PORT=6212 KUMO_OBJECT_DEVICES=@STACK@/object/node2"
+  "object-node3|apps/object/dist/main.storage.js|6220,6221,6222|http://127.0.0.1:6220/healthcheck|KUMO_OBJECT_OBJECT_PORT=6220 KUMO_OBJECT_CONTAINER_PORT=6221 KUMO_OBJECT_ACCOUNT_PORT=6222 KUMO_OBJECT_DEVICES=@STACK@/object/node3"
   "object-proxy|apps/object/dist/main.proxy.js|8080|http://127.0.0.1:8080/healthcheck|"
 )
+
+# Generated once into .stack/secrets.env (mode 600) and reused: NAME or NAME:BYTES (hex, default 16).
+KUMO_SECRETS=(KUMO_DB_PASSWORD ADMIN_PASSWORD:12 DEMO_PASSWORD:12 SERVICE_PASSWORD SWIFT_HASH_PREFIX:8 SWIFT_HASH_SUFFIX:8)
+
+# kumo.yaml sections after database/messaging/logging; config_<name> prints one. stack.sh writes
+# kumo.yaml once and later only appends the sections it lacks (a user's edits are kept).
+KUMO_CONFIG_SECTIONS=(identity object)
+
+# "step name|function": run in order after the configuration, before the services start ...
+KUMO_PREPARE_STEPS=(
+  "identity database|identity_db_sync"
+  "identity bootstrap|identity_bootstrap"
+  "object storage rings|object_rings"
+)
+# ... and after every service answers its health check.
+KUMO_READY_STEPS=(
+  "openrc files|write_openrc"
+  "demo project and user|ensure_demo"
+)
+
+# --- identity ------------------------------------------------------------------------------------
+config_identity() {
+  cat <<YAML
+identity:
+  port: 5000
+  bind_host: 0.0.0.0
+  public_url: http://127.0.0.1:5000
+  key_repository: ${STACK_DIR}/identity/keys
+  service_password: ${SERVICE_PASSWORD}
+YAML
+}
+
+identity_db_sync() { node "$KUMO_ROOT/apps/identity/dist/manage.js" db sync identity; }
+identity_bootstrap() { node "$KUMO_ROOT/apps/identity/dist/manage.js" bootstrap --admin-password "$ADMIN_PASSWORD"; }
+
+write_openrc() {
+  local who project password f
+  for who in admin demo; do
+    f="$STACK_DIR/$who-openrc.sh"
+    if [ "$who" = admin ]; then password="$ADMIN_PASSWORD"; project="admin"; else password="$DEMO_PASSWORD"; project="demo"; fi
+    (umask 077 && cat > "$f" <<RC
+# Kumo credentials of the $who user (written by ./stack.sh). Usage: source $f
+export OS_AUTH_URL=http://127.0.0.1:5000/v3
+export OS_IDENTITY_API_VERSION=3
+export OS_AUTH_TYPE=password
+export OS_USERNAME=$who
+export OS_PASSWORD='$password'
+export OS_PROJECT_NAME=$project
+export OS_USER_DOMAIN_NAME=Default
+export OS_PROJECT_DOMAIN_NAME=Default
+export OS_REGION_NAME=RegionOne
+export OS_INTERFACE=public
+RC
+    )
+  done
+  echo "wrote $STACK_DIR/admin-openrc.sh and $STACK_DIR/demo-openrc.sh"
+}
+
+# The real openstack client, as admin (nothing of the caller's OS_* environment leaks in).
+os_as() {
+  local user="$1" password="$2" project="$3"; shift 3
+  env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 OS_AUTH_URL=http://127.0.0.1:5000/v3 OS_IDENTITY_API_VERSION=3 \
+    OS_AUTH_TYPE=password OS_USERNAME="$user" OS_PASSWORD="$password" OS_PROJECT_NAME="$project" \
+    OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=RegionOne OS_INTERFACE=public openstack "$@"
+}
+os_admin() { os_as admin "$ADMIN_PASSWORD" admin "$@"; }
+
+demo_is_member() {
+  [ -n "$(os_admin role assignment list --user demo --user-domain Default --project demo --project-domain Default --role member -f value -c Role 2>/dev/null)" ]
+}
+
+# Check, then apply: project demo, user demo (password from secrets.env), member on demo.
+ensure_demo() {
+  # the usual re-run: demo logs in to its project and holds member there
+  if os_as demo "$DEMO_PASSWORD" demo token issue -f value -c id >/dev/null 2>&1 && demo_is_member; then
+    echo "demo project with user demo (member) exists; demo can log in"
+    return 0
+  fi
+  if os_admin project show demo -f value -c id >/dev/null 2>&1; then echo "project demo exists"; else
+    os_admin project create --domain Default --description 'Demo project' demo -f value -c id; echo "created project demo"
+  fi
+  if os_admin user show --domain Default demo -f value -c id >/dev/null 2>&1; then echo "user demo exists"; else
+    os_admin user create --domain Default --password "$DEMO_PASSWORD" --project demo demo -f value -c id; echo "created user demo"
+  fi
+  if demo_is_member; then
+    echo "demo holds member on demo"
+  else
+    os_admin role add --user demo --user-domain Default --project demo --project-domain Default member; echo "granted member on demo to demo"
+  fi
+  if ! os_as demo "$DEMO_PASSWORD" demo token issue -f value -c id >/dev/null 2>&1; then
+    os_admin user set --password "$DEMO_PASSWORD" demo
+    os_as demo "$DEMO_PASSWORD" demo token issue -f value -c id >/dev/null
+    echo "reset demo's password to the one in secrets.env"
+  fi
+  echo "demo project with user demo (member); demo can log in"
+}
+
+# --- object --------------------------------------------------------------------------------------
+config_object() {
+  cat <<YAML
+object:
+  proxy_port: 8080
+  bind_host: 0.0.0.0
+  ring_dir: ${STACK_DIR}/object/rings
+  hash_path_prefix: ${SWIFT_HASH_PREFIX}
+  hash_path_suffix: ${SWIFT_HASH_SUFFIX}
+  devices: ${STACK_DIR}/object/node1
+  auth_url: http://127.0.0.1:5000/v3
+  service_password: ${SERVICE_PASSWORD}
+YAML
+}
+
+# Three storage nodes on loopback, one device each, in three zones; three replicas of everything.
+object_rings() {
+  local dir="$STACK_DIR/object/rings" ring n offset cli="$KUMO_ROOT/apps/object/dist/ring/ring.cli.js"
+  mkdir -p "$dir"
+  for n in 1 2 3; do mkdir -p "$STACK_DIR/object/node$n/d$n"; done
+  for ring in account container object; do
+    [ -f "$dir/$ring.ring.gz" ] && continue
+    offset=0
+    case "$ring" in container) offset=1 ;; account) offset=2 ;; esac
+    rm -f "$dir/$ring.builder"
+    node "$cli" "$dir/$ring.builder" create 10 3 1
+    for n in 1 2 3; do
+      node "$cli" "$dir/$ring.builder" add --region 1 --zone "$n" --ip 127.0.0.1 \
+        --port "$((6200 + (n - 1) * 10 + offset))" --device "d$n" --weight 100
+    done
+    node "$cli" "$dir/$ring.builder" rebalance --seed 1
+  done
+  echo "rings in $dir"
+}

@@ -1,32 +1,86 @@
 #!/usr/bin/env bash
-# Runs ./unstack.sh and checks that it left no Kumo process, port, bridge, namespace, iptables
-# chain or loop device behind. Exit 0 when clean; prints what is left otherwise.
+# test/stack/unstack-check.sh — the unstack test (run by ./run_tests.sh after the system tiers).
+#
+# Puts one of each kind of residue Kumo's services leave on a host (a brq* bridge, a kumo* veth pair,
+# a qdhcp-* namespace with a process inside, kumo-* iptables chains with a jump into them, a loop
+# device backed by a file under .stack/), runs ./unstack.sh, and checks that no Kumo process, pid
+# file, port, unit, bridge, link, namespace, iptables chain or loop device is left, that MariaDB
+# and RabbitMQ still run, and that the data (.stack/kumo.yaml, secrets) is kept. Needs root and
+# CAP_NET_ADMIN: without them it fails and says so. Exit 0 when everything passed.
 set -uo pipefail
 KUMO_ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
 export KUMO_ROOT
 # shellcheck source=deploy/allinone/lib.sh
 . "$KUMO_ROOT/deploy/allinone/lib.sh"
 
-"$KUMO_ROOT/unstack.sh" || { echo "unstack.sh failed"; exit 1; }
-left=()
-pids=$(pgrep -f "apps/[^ ]*/dist/main\.[a-z-]*\.js" || true)
-[ -n "$pids" ] && left+=("processes: $pids")
-for line in "${KUMO_SERVICES[@]}"; do
-  port=$(svc_field "$line" 2)
-  port_in_use "$port" && left+=("port $port still listening")
+passed=0
+failed=0
+check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+  local what="$1"; shift
+  if "$@"; then passed=$((passed + 1)); say "  ${G}PASS${N} $what"; else failed=$((failed + 1)); say "  ${R}FAIL${N} $what"; fi
+}
+none() { [ -z "$1" ] || { say "       left: $(echo "$1" | tr '\n' ' ')"; return 1; }; }
+
+if [ "$(id -u)" -ne 0 ]; then say "${R}FAIL${N} the unstack test needs root (it creates bridges, namespaces, iptables chains, loop devices)"; exit 1; fi
+mkdir -p "$STACK_DIR"
+
+# --- residue, named as Kumo's services name theirs (deploy/allinone/lib.sh) ----------------------
+say "seeding residue:"
+tag="ut$$"
+tag="${tag:0:8}"
+ns="qdhcp-unstack-$tag"
+img="$STACK_DIR/unstack-test-$tag.img"
+sleeper=""
+seed() { local what="$1"; shift; if "$@" >/dev/null 2>&1; then say "  + $what"; else say "  ${R}could not create $what${N} ($*): is this root with CAP_NET_ADMIN?"; return 1; fi; }
+seeded=0
+seed "bridge brq$tag" ip link add "brq$tag" type bridge && seeded=$((seeded + 1))
+seed "veth pair kumo$tag/kumo${tag}p" ip link add "kumo$tag" type veth peer name "kumo${tag}p" && seeded=$((seeded + 1))
+if seed "namespace $ns" ip netns add "$ns"; then
+  seeded=$((seeded + 1))
+  # a dnsmasq stand-in living in the namespace
+  ip netns exec "$ns" setsid sleep 600 > /dev/null 2>&1 < /dev/null &
+  sleep 0.3
+  sleeper=$(ip netns pids "$ns" 2>/dev/null | head -n 1)
+  if [ -n "$sleeper" ]; then say "  + process $sleeper in $ns"; seeded=$((seeded + 1)); else say "  ${R}could not start a process in $ns${N}"; fi
+fi
+if command -v iptables >/dev/null 2>&1; then
+  seed "iptables chain filter/kumo-$tag with a jump from INPUT" \
+    sh -c "iptables -w 5 -N 'kumo-$tag' && iptables -w 5 -A 'kumo-$tag' -j RETURN && iptables -w 5 -A INPUT -m comment --comment 'kumo unstack test' -j 'kumo-$tag'" \
+    && seeded=$((seeded + 1))
+  seed "iptables chain nat/kumo-$tag-snat" iptables -w 5 -t nat -N "kumo-$tag-snat" && seeded=$((seeded + 1))
+else
+  say "  ${R}iptables is not installed${N}: apt-get install iptables"
+fi
+if truncate -s 8M "$img" && seed "loop device on $img" losetup -f "$img"; then seeded=$((seeded + 1)); fi
+check "every kind of residue could be created (7 expected, $seeded created)" [ "$seeded" -eq 7 ]
+
+# --- unstack -------------------------------------------------------------------------------------
+say "running ./unstack.sh:"
+"$KUMO_ROOT/unstack.sh" 2>&1 | sed 's/^/  | /'
+rc=${PIPESTATUS[0]}
+say "checking what is left:"
+check "./unstack.sh exits 0 (exit $rc)" [ "$rc" -eq 0 ]
+check "no Kumo process of this checkout" none "$(kumo_pids)"
+check "no pid file in $PID_DIR" none "$(ls "$PID_DIR"/*.pid 2>/dev/null)"
+busy=""
+for port in $(all_ports); do port_in_use "$port" && busy+="$port "; done
+check "every service port is free ($(all_ports | tr '\n' ' '))" none "$busy"
+units=""
+if have_systemd; then units=$(grep -lxF "WorkingDirectory=$KUMO_ROOT" /etc/systemd/system/kumo-*.service 2>/dev/null || true); fi
+check "no kumo-*.service unit of this checkout" none "$units"
+check "no Kumo namespace (qdhcp-*, qrouter-*, kumo-*)" none "$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(qdhcp-|qrouter-|kumo-)')"
+check "the process inside the namespace is gone" bash -c "[ -n '$sleeper' ] && ! grep -qs '^State:.*[RSD]' '/proc/$sleeper/status'"
+check "no Kumo bridge or link (brq*, kumo*)" none "$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(brq|kumo)')"
+chains=""
+for ipt in iptables-save ip6tables-save; do
+  command -v "$ipt" >/dev/null 2>&1 && chains+=$("$ipt" 2>/dev/null | grep -E '^:kumo-|-j kumo-|-g kumo-')
 done
-ns=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(qdhcp-|qrouter-|kumo-)' || true)
-[ -n "$ns" ] && left+=("namespaces: $ns")
-br=$(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep -E '^(brq|kumo)' || true)
-[ -n "$br" ] && left+=("bridges: $br")
-if command -v iptables-save >/dev/null; then
-  ch=$(iptables-save 2>/dev/null | grep -E '^:kumo-' || true)
-  [ -n "$ch" ] && left+=("iptables chains: $ch")
-fi
-loops=$(losetup -n -O NAME,BACK-FILE 2>/dev/null | grep -F "$STACK_DIR/" || true)
-[ -n "$loops" ] && left+=("loop devices: $loops")
-ls "$PID_DIR"/*.pid >/dev/null 2>&1 && left+=("pid files: $(ls "$PID_DIR")")
-if [ "${#left[@]}" -gt 0 ]; then
-  echo "unstack.sh left Kumo residue behind:"; printf '  - %s\n' "${left[@]}"; exit 1
-fi
-echo "unstack.sh left nothing behind"
+check "no kumo-* iptables chain and no rule jumping to one" none "$chains"
+check "no loop device backed by a file under $STACK_DIR" none "$(losetup -n -l -O NAME,BACK-FILE 2>/dev/null | grep -F "$STACK_DIR/")"
+check "MariaDB still runs (shared system service)" mariadb_running
+check "RabbitMQ still runs (shared system service)" rabbitmq_running
+check "data kept: .stack/kumo.yaml and .stack/secrets.env" test -f "$KUMO_CONFIG_FILE" -a -f "$STACK_DIR/secrets.env"
+rm -f "$img"
+
+say "unstack test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
