@@ -1,72 +1,117 @@
 #!/usr/bin/env bash
-# ./run_tests.sh — installs what the tests need, starts what is not running, runs every tier
-# (lint, unit, integration, system + compat against ./stack.sh's stack, the unstack check) and
-# ends with `N passed, N failed`. CI runs it through .ci/run with CI=true.
+# ./run_tests.sh — the one test command (as root on Debian 12 / Ubuntu 22.04+; .ci/run calls it with
+# CI=true). Installs what the tests need (apt packages, node modules from the lockfile), starts
+# MariaDB and RabbitMQ when they are not running, builds, then runs every tier:
+#   lint (one test) · unit (*.spec.ts) · integration (*.int-spec.ts, real MariaDB + RabbitMQ)
+#   · ./stack.sh (one test) · system (*.sys-spec.ts) and compat (*.compat-spec.ts, the real
+#   openstack/swift clients) against that stack · the unstack test (test/stack/unstack-check.sh)
+# and ends with the line `N passed, N failed` (exit 0 only when nothing failed). Every step runs
+# whatever happened before it, and prints its duration. Outside CI the stack is brought back up at
+# the end (the unstack test stops it). Results: .stack/test-results/ (jest JSON and logs).
+#
+# Environment: KUMO_TIER_TIMEOUT (seconds per jest tier, default 1200).
 set -uo pipefail
 KUMO_ROOT="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
 export KUMO_ROOT
 # shellcheck source=deploy/allinone/lib.sh
 . "$KUMO_ROOT/deploy/allinone/lib.sh"
-RETRY_COMMAND="./run_tests.sh"
+case "${1:-}" in
+  "") ;;
+  -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) die "unknown argument '$1' (./run_tests.sh takes none; one tier: npx jest --testPathPattern '\\.int-spec\\.ts\$')" ;;
+esac
 RESULTS="$STACK_DIR/test-results"
+MANIFEST="$RESULTS/manifest.tsv"
 rm -rf "$RESULTS"
-mkdir -p "$RESULTS" "$STACK_DIR" "$LOG_DIR" "$PID_DIR"
+mkdir -p "$RESULTS" "$LOG_DIR" "$PID_DIR"
+chmod 700 "$STACK_DIR"
 export KUMO_STACK_DIR="$STACK_DIR"
-T0=$(date +%s%N)
+TIER_TIMEOUT="${KUMO_TIER_TIMEOUT:-1200}"
+T0=$(now_ns)
 
-record() { printf '%s\t%s\n' "$1" "$2" >> "$RESULTS/steps.tsv"; }
+seconds_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN {printf "%.1f", (b - a) / 1e9}'; }
+slug() { echo "$1" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-'; }
+banner() { say ""; say "${B}==> $1${N}"; }
+result() { # result NAME RC START
+  if [ "$2" -eq 0 ]; then say "${G}<== $1: ok${N} ($(seconds_since "$3")s)"; else say "${R}<== $1: FAILED (exit $2)${N} ($(seconds_since "$3")s)"; fi
+}
 
-# run_step NAME COMMAND...: a step whose failure is counted (the run goes on to the summary)
-run_step() {
+# quiet NAME COMMAND...: a step whose output goes to a log, shown (its end) only on failure.
+quiet() {
   local name="$1"; shift
-  local start rc
-  start=$(date +%s%N)
-  printf '%s\n' "${B}==> ${name}${N}"
-  "$@"
+  local start rc log
+  log="$RESULTS/$(slug "$name").log"
+  banner "$name"
+  start=$(now_ns)
+  ( set -e; "$@" ) > "$log" 2>&1 < /dev/null
   rc=$?
-  printf '%s\n' "    ${name}: $([ "$rc" -eq 0 ] && echo "${G}ok${N}" || echo "${R}failed ($rc)${N}") in $(elapsed "$start" "$(date +%s%N)")"
+  if [ "$rc" -ne 0 ]; then say "--- last lines of $log ---"; tail -n 40 "$log"; say "---"; else tail -n 1 "$log"; fi
+  result "$name" "$rc" "$start"
+  printf 'step\t%s\t%s\t%s\n' "$name" "$([ "$rc" -eq 0 ] && echo pass || echo fail)" "$(seconds_since "$start")" >> "$MANIFEST"
   return "$rc"
 }
 
-jest_tier() {
-  local tier="$1" pattern="$2"; shift 2
-  (cd "$KUMO_ROOT" && npx --no-install jest --ci --passWithNoTests --testPathPattern "$pattern" --json --outputFile "$RESULTS/$tier.json" "$@") 2>&1 \
-    | grep -vE '^npm warn' | tail -n 60
-  [ -f "$RESULTS/$tier.json" ] || echo '{"numPassedTests":0,"numFailedTests":1,"testResults":[]}' > "$RESULTS/$tier.json"
+# loud NAME COMMAND...: a step whose output is shown as it runs (and kept in a log).
+loud() {
+  local name="$1"; shift
+  local start rc log
+  log="$RESULTS/$(slug "$name").log"
+  banner "$name"
+  start=$(now_ns)
+  "$@" < /dev/null 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  result "$name" "$rc" "$start"
+  printf 'step\t%s\t%s\t%s\n' "$name" "$([ "$rc" -eq 0 ] && echo pass || echo fail)" "$(seconds_since "$start")" >> "$MANIFEST"
+  return "$rc"
 }
 
-setup() {
-  apt_install mariadb-server mariadb-client rabbitmq-server python3-openstackclient python3-swiftclient curl ca-certificates iproute2 procps iptables build-essential python3 \
-    && start_mariadb && start_rabbitmq && node_modules_install && build
+# tier NAME PATTERN [JEST ARGS...]: one jest tier; its tests are counted from its JSON result.
+tier() {
+  local name="$1" pattern="$2"; shift 2
+  local start rc json="$RESULTS/$name.json"
+  banner "$name tests ($pattern)"
+  start=$(now_ns)
+  if [ -x "$KUMO_ROOT/node_modules/.bin/jest" ]; then
+    (cd "$KUMO_ROOT" && timeout --kill-after=30 "$TIER_TIMEOUT" npx --no-install jest --ci --passWithNoTests --forceExit \
+      --testPathPattern "$pattern" --json --outputFile "$json" "$@") < /dev/null 2>&1 | tee "$RESULTS/$name.log" | grep -v '^npm warn'
+    rc=${PIPESTATUS[0]}
+  else
+    say "jest is not installed (node_modules/.bin/jest is missing: did the node modules step fail?)"
+    rc=127
+  fi
+  [ "$rc" -eq 124 ] && say "${R}the $name tier did not finish within ${TIER_TIMEOUT} s${N}"
+  result "$name tests" "$rc" "$start"
+  printf 'jest\t%s\t%s\t%s\t%s\n' "$name" "$name.json" "$(seconds_since "$start")" "$rc" >> "$MANIFEST"
 }
 
-if run_step "install and build" setup; then
-  record "install and build" pass
-  if run_step "lint and type-check" bash -c "cd '$KUMO_ROOT' && pnpm -s lint 2>&1 | grep -v '^npm warn' | tail -n 40; exit \${PIPESTATUS[0]}"; then
-    record lint pass
-  else
-    record lint fail
-  fi
-  run_step "unit tests" jest_tier unit '\.spec\.ts$'
-  run_step "integration tests" jest_tier integration '\.int-spec\.ts$' --runInBand
-  if run_step "stack.sh" bash -c "'$KUMO_ROOT/stack.sh' 2>&1"; then
-    record "stack.sh" pass
-    run_step "system tests" jest_tier system '\.sys-spec\.ts$' --runInBand
-    run_step "compat tests (real openstack client)" jest_tier compat '\.compat-spec\.ts$' --runInBand
-    if run_step "unstack leaves nothing behind" "$KUMO_ROOT/test/stack/unstack-check.sh"; then
-      record "unstack leaves nothing behind" pass
-    else
-      record "unstack leaves nothing behind" fail
-    fi
-    # bring the cloud back for the developer (CI ends here)
-    if [ "${CI:-}" != "true" ]; then "$KUMO_ROOT/stack.sh" > "$LOG_DIR/restack.log" 2>&1 || echo "note: ./stack.sh after the tests failed, see $LOG_DIR/restack.log"; fi
-  else
-    record "stack.sh" fail
-  fi
-else
-  record "install and build" fail
+start_services() { start_mariadb && start_rabbitmq; }
+install_and_build() { node_modules_install && build; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  say "${R}run_tests.sh needs root (it installs packages, starts services, creates bridges and namespaces), running as uid $(id -u)${N}"
+  printf 'step\t%s\t%s\t%s\n' "run as root" fail 0 >> "$MANIFEST"
+  node "$KUMO_ROOT/tools/ci/summary.js" "$RESULTS"
+  exit 1
 fi
 
-echo ""
-echo "Test run took $(elapsed "$T0" "$(date +%s%N)")."
+quiet "system packages" apt_install "${KUMO_APT_PACKAGES[@]}" jq
+quiet "MariaDB and RabbitMQ" start_services
+quiet "node modules and build" install_and_build
+# shellcheck disable=SC2016
+loud "lint and type-check (pnpm lint)" bash -c 'cd "$KUMO_ROOT" && pnpm -s lint'
+tier unit '\.spec\.ts$'
+tier integration '\.int-spec\.ts$' --runInBand
+loud "stack.sh" "$KUMO_ROOT/stack.sh"
+tier system '\.sys-spec\.ts$' --runInBand
+tier compat '\.compat-spec\.ts$' --runInBand
+loud "unstack leaves nothing behind" "$KUMO_ROOT/test/stack/unstack-check.sh"
+if [ "${CI:-}" != "true" ]; then
+  banner "bringing the stack back up (not counted; CI leaves it stopped)"
+  if "$KUMO_ROOT/stack.sh" > "$RESULTS/restack.log" 2>&1; then say "the stack runs again"; else
+    say "${Y}./stack.sh after the tests failed:${N}"; tail -n 30 "$RESULTS/restack.log"
+  fi
+fi
+
+say ""
+say "Test run took $(seconds_since "$T0")s; results in $RESULTS"
 node "$KUMO_ROOT/tools/ci/summary.js" "$RESULTS"
