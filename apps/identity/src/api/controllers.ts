@@ -1,13 +1,20 @@
 import type { Type } from '@nestjs/common';
 import { HealthController } from '@kumo/common';
+import { ApplicationCredentialsController } from './application-credentials/application-credentials.controller';
 import { AuthController } from './auth/auth.controller';
-import { EndpointsController, RegionsController, ServicesController } from './resources/catalog.controller';
-import { DomainsController, ProjectsController } from './resources/projects.controller';
-import { GrantsController, RolesController } from './resources/roles.controller';
-import { GroupsController, UsersController } from './resources/users.controller';
+import { EndpointsController } from './catalog/endpoints.controller';
+import { RegionsController } from './catalog/regions.controller';
+import { ServicesController } from './catalog/services.controller';
+import { DomainsController } from './domains/domains.controller';
+import { GrantsController } from './grants/grants.controller';
+import { GroupsController } from './groups/groups.controller';
+import { ProjectsController } from './projects/projects.controller';
+import { RoleAssignmentsController } from './role-assignments/role-assignments.controller';
+import { RolesController } from './roles/roles.controller';
+import { UsersController } from './users/users.controller';
 import { VersionsController } from './versions/versions.controller';
 
-/** Every HTTP controller of the identity API. GrantsController comes before the resource controllers' `:id` routes don't clash (Fastify routes by specificity). */
+/** Every HTTP controller of the identity API (Fastify routes by specificity, so the order does not matter). */
 export const IDENTITY_CONTROLLERS: Type[] = [
   VersionsController,
   HealthController,
@@ -15,9 +22,11 @@ export const IDENTITY_CONTROLLERS: Type[] = [
   DomainsController,
   ProjectsController,
   UsersController,
+  ApplicationCredentialsController,
   GroupsController,
   RolesController,
   GrantsController,
+  RoleAssignmentsController,
   RegionsController,
   ServicesController,
   EndpointsController,

@@ -1,59 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { DomainEntity } from '../db/entities';
-import { AssignmentRepository } from '../db/repositories/assignment.repository';
-import { ResourceRepository } from '../db/repositories/resource.repository';
-import { ListedAssignment } from '../services/grants.service';
+import { AssignmentListing, AssignmentNames, ListedAssignment, NamedRef } from '../services/grants.service';
 import { IdentityViews } from './views';
 
 type Json = Record<string, unknown>;
 
-/** `GET /v3/role_assignments` entries, with names when `include_names` is given (osc's `--names`). */
+/**
+ * `GET /v3/role_assignments` entries: `{scope, user|group, role, links}`; with names (osc's
+ * `--names`) users, groups and projects carry `name` and `domain{id,name}`, domains and roles `name`.
+ */
 @Injectable()
 export class RoleAssignmentsView {
-  constructor(
-    private readonly views: IdentityViews,
-    private readonly resources: ResourceRepository,
-    private readonly roles: AssignmentRepository,
-  ) {}
+  constructor(private readonly views: IdentityViews) {}
 
-  async render(rows: ListedAssignment[], names: boolean): Promise<Json> {
-    const domains = new Map<string, DomainEntity | null>();
-    const domainOf = async (id: string): Promise<Json> => {
-      if (!domains.has(id)) domains.set(id, await this.resources.findDomain(id));
-      const d = domains.get(id);
-      return { id, name: d?.name ?? id };
+  render(listing: AssignmentListing): Json {
+    return this.views.list(
+      'role_assignments',
+      listing.assignments.map((a) => this.entry(a, listing.names)),
+      'role_assignments',
+    );
+  }
+
+  private entry(a: ListedAssignment, names?: AssignmentNames): Json {
+    const ref = (map: Map<string, NamedRef> | undefined, id: string, withDomain: boolean): Json => {
+      if (!names) return { id };
+      const found = map?.get(id);
+      // a reference that vanished meanwhile still has the keys clients index
+      return { ...(found ?? { id, name: id }), ...(withDomain && !found?.domain ? { domain: { id: '', name: '' } } : {}) };
     };
-    const roleIds = [...new Set(rows.map((r) => r.roleId))];
-    const roleNames = new Map((await this.roles.listRolesByIds(roleIds)).map((r) => [r.id, r.name]));
-    const users = new Map((await this.resources.listUsersByIds([...new Set(rows.filter((r) => r.actorType === 'user').map((r) => r.actorId))])).map((u) => [u.id, u]));
-    const groups = new Map((await this.resources.listGroupsByIds([...new Set(rows.filter((r) => r.actorType === 'group').map((r) => r.actorId))])).map((g) => [g.id, g]));
-    const projects = new Map((await this.resources.listProjectsByIds([...new Set(rows.filter((r) => r.targetType === 'project').map((r) => r.targetId))])).map((p) => [p.id, p]));
+    const entry: Json = {};
+    if (a.targetType === 'project') entry.scope = { project: ref(names?.projects, a.targetId, true) };
+    else if (a.targetType === 'domain') entry.scope = { domain: ref(names?.domains, a.targetId, false) };
+    else entry.scope = { system: { all: true } };
+    if (a.actorType === 'user') entry.user = ref(names?.users, a.actorId, true);
+    else entry.group = ref(names?.groups, a.actorId, true);
+    entry.role = ref(names?.roles, a.roleId, false);
 
-    const out: Json[] = [];
-    for (const r of rows) {
-      const entry: Json = {};
-      if (r.targetType === 'project') {
-        const p = projects.get(r.targetId);
-        entry.scope = { project: names && p ? { id: p.id, name: p.name, domain: await domainOf(p.domainId) } : { id: r.targetId } };
-      } else if (r.targetType === 'domain') {
-        entry.scope = { domain: names ? await domainOf(r.targetId) : { id: r.targetId } };
-      } else {
-        entry.scope = { system: { all: true } };
-      }
-      if (r.actorType === 'user') {
-        const u = users.get(r.actorId);
-        entry.user = names && u ? { id: u.id, name: u.name, domain: await domainOf(u.domainId) } : { id: r.actorId };
-      } else {
-        const g = groups.get(r.actorId);
-        entry.group = names && g ? { id: g.id, name: g.name, domain: await domainOf(g.domainId) } : { id: r.actorId };
-      }
-      entry.role = names ? { id: r.roleId, name: roleNames.get(r.roleId) ?? r.roleId } : { id: r.roleId };
-      const scopePath = r.targetType === 'system' ? 'system' : `${r.targetType}s/${r.targetId}`;
-      const actorPath = r.viaGroupId ? `groups/${r.viaGroupId}` : `${r.actorType}s/${r.actorId}`;
-      entry.links = { assignment: this.views.url(`${scopePath}/${actorPath}/roles/${r.roleId}`) };
-      if (r.viaGroupId) (entry.links as Json).membership = this.views.url(`groups/${r.viaGroupId}/users/${r.actorId}`);
-      out.push(entry);
-    }
-    return this.views.list('role_assignments', out, 'role_assignments');
+    const scopePath = a.targetType === 'system' ? 'system' : `${a.targetType}s/${a.targetId}`;
+    const actorPath = a.viaGroupId ? `groups/${a.viaGroupId}` : `${a.actorType}s/${a.actorId}`;
+    const links: Json = { assignment: this.views.url(`${scopePath}/${actorPath}/roles/${a.grantedRoleId ?? a.roleId}`) };
+    if (a.viaGroupId) links.membership = this.views.url(`groups/${a.viaGroupId}/users/${a.actorId}`);
+    if (a.priorRoleId) links.prior_role = this.views.url(`roles/${a.priorRoleId}`);
+    entry.links = links;
+    return entry;
   }
 }

@@ -37,8 +37,10 @@ export class IdentityViews {
     return { id: d.id, name: d.name, description: d.description ?? '', enabled: d.enabled, tags: d.tags, options: {}, links: { self: this.url(`domains/${d.id}`) } };
   }
 
+  /** Extra attributes first, so that no stored key can shadow a modelled one. */
   project(p: ProjectEntity): Json {
     return {
+      ...(p.extra ?? {}),
       id: p.id,
       name: p.name,
       domain_id: p.domainId,
@@ -76,8 +78,7 @@ export class IdentityViews {
   }
 
   service(s: ServiceEntity): Json {
-    const out: Json = { id: s.id, type: s.type, enabled: s.enabled, links: { self: this.url(`services/${s.id}`) } };
-    if (s.name !== null) out.name = s.name;
+    const out: Json = { id: s.id, type: s.type, name: s.name ?? '', enabled: s.enabled, links: { self: this.url(`services/${s.id}`) } };
     if (s.description !== null) out.description = s.description;
     return out;
   }
@@ -95,16 +96,15 @@ export class IdentityViews {
     };
   }
 
+  /** Keystone's public attributes only (no user_id): the secret appears once, in the create response. */
   applicationCredential(a: ApplicationCredentialEntity, roles: RoleEntity[], secret?: string): Json {
     const out: Json = {
       id: a.id,
       name: a.name,
       description: a.description,
-      user_id: a.userId,
       project_id: a.projectId,
       expires_at: a.expiresAt ? keystoneTime(a.expiresAt) : null,
       unrestricted: a.unrestricted,
-      system: null,
       roles: roles.map((r) => ({ id: r.id, name: r.name, domain_id: r.domainId })),
       access_rules: [],
       links: { self: this.url(`users/${a.userId}/application_credentials/${a.id}`) },

@@ -1,18 +1,39 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequest, Conflict, NotFound } from '@kumo/common';
+import { BadRequest, Forbidden, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { EndpointEntity, EndpointInterface, RegionEntity, ServiceEntity } from '../db/entities';
 import { CatalogRepository } from '../db/repositories/catalog.repository';
 import { ChangeFeed } from './events';
 import { newId } from './primitives';
 
+export interface RegionInput {
+  id?: string;
+  description?: string | null;
+  parent_region_id?: string | null;
+}
+
+export interface ServiceInput {
+  type?: string;
+  name?: string;
+  description?: string | null;
+  enabled?: boolean;
+}
+
 export interface EndpointInput {
   service_id?: string;
   interface?: EndpointInterface;
   url?: string;
+  /** `region_id` and the older `region` both name the region; `region_id` wins. */
   region_id?: string | null;
   region?: string | null;
   enabled?: boolean;
+}
+
+/** Keystone's ValidationError for a reference to a missing row. */
+function missingRef(attribute: string, table: string): BadRequest {
+  return new BadRequest(
+    `Expecting to find ${attribute} in ${table}. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.`,
+  );
 }
 
 /** Regions, services and endpoints (the catalog's administration). Every change refreshes tokens' catalogs. */
@@ -25,64 +46,102 @@ export class CatalogAdminService {
   ) {}
 
   // regions
+
   async getRegion(auth: AuthContext, id: string): Promise<RegionEntity> {
     this.policy.enforce('identity:get_region', auth);
-    const r = await this.repo.findRegion(id);
-    if (!r) throw new NotFound(`Could not find region: ${id}.`);
-    return r;
+    return this.findRegion(id);
   }
+
   async listRegions(auth: AuthContext, f: { parent_region_id?: string }): Promise<RegionEntity[]> {
     this.policy.enforce('identity:list_regions', auth);
     return this.repo.listRegions(f.parent_region_id !== undefined ? { parentRegionId: f.parent_region_id } : {});
   }
-  async createRegion(auth: AuthContext, input: { id?: string; description?: string | null; parent_region_id?: string | null }): Promise<RegionEntity> {
+
+  /** POST /v3/regions (id optional) and PUT /v3/regions/{id}. */
+  async createRegion(auth: AuthContext, input: RegionInput): Promise<RegionEntity> {
     this.policy.enforce('identity:create_region', auth);
-    if (input.parent_region_id && !(await this.repo.findRegion(input.parent_region_id))) {
-      throw new NotFound(`Could not find region: ${input.parent_region_id}.`);
-    }
-    const region = { id: input.id ?? newId(), description: input.description ?? null, parentRegionId: input.parent_region_id ?? null };
+    if (input.parent_region_id) await this.findRegion(input.parent_region_id);
+    const region: RegionEntity = { id: input.id ?? newId(), description: input.description ?? null, parentRegionId: input.parent_region_id ?? null };
     await this.repo.insertRegion(region);
+    this.changes.changed();
     return region;
   }
-  async updateRegion(auth: AuthContext, id: string, input: { description?: string | null; parent_region_id?: string | null }): Promise<RegionEntity> {
+
+  async updateRegion(auth: AuthContext, id: string, input: RegionInput): Promise<RegionEntity> {
     this.policy.enforce('identity:update_region', auth);
-    await this.getRegion(auth, id);
-    if (input.parent_region_id === id) throw new BadRequest('A region cannot be its own parent.');
+    await this.findRegion(id);
+    if (input.parent_region_id) {
+      await this.findRegion(input.parent_region_id);
+      if (await this.isInSubtree(input.parent_region_id, id)) {
+        throw new BadRequest(`The specified parent region ${input.parent_region_id} would create a circular region hierarchy.`);
+      }
+    }
     await this.repo.updateRegion(id, {
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.parent_region_id !== undefined ? { parentRegionId: input.parent_region_id } : {}),
     });
-    return (await this.repo.findRegion(id))!;
+    this.changes.changed();
+    return this.findRegion(id);
   }
+
+  /** Deletes the region and its child regions, unless one of them still has endpoints (403, as Keystone). */
   async deleteRegion(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_region', auth);
-    await this.getRegion(auth, id);
-    if ((await this.repo.countEndpointsInRegion(id)) > 0) throw new Conflict(`Region ${id} still has endpoints; delete them first.`);
-    await this.repo.deleteRegion(id);
+    await this.findRegion(id);
+    const subtree = await this.subtree(id);
+    if ((await this.repo.countEndpointsInRegions(subtree)) > 0) {
+      throw new Forbidden(`Unable to delete region ${id} because it or its child regions have associated endpoints.`);
+    }
+    await this.repo.deleteRegions(subtree);
+    this.changes.changed();
+  }
+
+  /** The region and all its descendants. */
+  private async subtree(id: string): Promise<string[]> {
+    const all = await this.repo.listRegions();
+    const out = [id];
+    for (let i = 0; i < out.length; i++) {
+      for (const r of all) if (r.parentRegionId === out[i] && !out.includes(r.id)) out.push(r.id);
+    }
+    return out;
+  }
+
+  private async isInSubtree(candidate: string, root: string): Promise<boolean> {
+    return (await this.subtree(root)).includes(candidate);
+  }
+
+  private async findRegion(id: string): Promise<RegionEntity> {
+    const r = await this.repo.findRegion(id);
+    if (!r) throw new NotFound(`Could not find region: ${id}.`);
+    return r;
   }
 
   // services
+
   async getService(auth: AuthContext, id: string): Promise<ServiceEntity> {
     this.policy.enforce('identity:get_service', auth);
-    const s = await this.repo.findService(id);
-    if (!s) throw new NotFound(`Could not find service: ${id}.`);
-    return s;
+    return this.findService(id);
   }
+
   async listServices(auth: AuthContext, f: { type?: string; name?: string }): Promise<ServiceEntity[]> {
     this.policy.enforce('identity:list_services', auth);
-    const services = await this.repo.listServices(f.type !== undefined ? { type: f.type } : {});
-    return f.name !== undefined ? services.filter((s) => s.name === f.name) : services;
+    const where: { type?: string; name?: string } = {};
+    if (f.type !== undefined) where.type = f.type;
+    if (f.name !== undefined) where.name = f.name;
+    return this.repo.listServices(where);
   }
-  async createService(auth: AuthContext, input: { type: string; name?: string; description?: string | null; enabled?: boolean }): Promise<ServiceEntity> {
+
+  async createService(auth: AuthContext, input: ServiceInput & { type: string }): Promise<ServiceEntity> {
     this.policy.enforce('identity:create_service', auth);
-    const s = { id: newId(), type: input.type, name: input.name ?? null, description: input.description ?? null, enabled: input.enabled ?? true };
+    const s: ServiceEntity = { id: newId(), type: input.type, name: input.name ?? '', description: input.description ?? null, enabled: input.enabled ?? true };
     await this.repo.insertService(s);
     this.changes.changed();
     return s;
   }
-  async updateService(auth: AuthContext, id: string, input: { type?: string; name?: string; description?: string | null; enabled?: boolean }): Promise<ServiceEntity> {
+
+  async updateService(auth: AuthContext, id: string, input: ServiceInput): Promise<ServiceEntity> {
     this.policy.enforce('identity:update_service', auth);
-    await this.getService(auth, id);
+    await this.findService(id);
     await this.repo.updateService(id, {
       ...(input.type !== undefined ? { type: input.type } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
@@ -90,22 +149,30 @@ export class CatalogAdminService {
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
     });
     this.changes.changed();
-    return (await this.repo.findService(id))!;
+    return this.findService(id);
   }
+
+  /** Deletes the service and its endpoints. */
   async deleteService(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_service', auth);
-    await this.getService(auth, id);
+    await this.findService(id);
     await this.repo.deleteService(id);
     this.changes.changed();
   }
 
+  private async findService(id: string): Promise<ServiceEntity> {
+    const s = await this.repo.findService(id);
+    if (!s) throw new NotFound(`Could not find service: ${id}.`);
+    return s;
+  }
+
   // endpoints
+
   async getEndpoint(auth: AuthContext, id: string): Promise<EndpointEntity> {
     this.policy.enforce('identity:get_endpoint', auth);
-    const e = await this.repo.findEndpoint(id);
-    if (!e) throw new NotFound(`Could not find endpoint: ${id}.`);
-    return e;
+    return this.findEndpoint(id);
   }
+
   async listEndpoints(auth: AuthContext, f: { service_id?: string; interface?: string; region_id?: string }): Promise<EndpointEntity[]> {
     this.policy.enforce('identity:list_endpoints', auth);
     const where: { serviceId?: string; interface?: EndpointInterface; regionId?: string } = {};
@@ -114,45 +181,54 @@ export class CatalogAdminService {
     if (f.region_id !== undefined) where.regionId = f.region_id;
     return this.repo.listEndpoints(where);
   }
-  private async checkRefs(input: EndpointInput): Promise<void> {
-    if (input.service_id !== undefined && !(await this.repo.findService(input.service_id))) throw new NotFound(`Could not find service: ${input.service_id}.`);
-    const region = input.region_id ?? input.region;
-    if (region && !(await this.repo.findRegion(region))) throw new NotFound(`Could not find region: ${region}.`);
-  }
+
   async createEndpoint(auth: AuthContext, input: EndpointInput & { service_id: string; interface: EndpointInterface; url: string }): Promise<EndpointEntity> {
     this.policy.enforce('identity:create_endpoint', auth);
-    await this.checkRefs(input);
-    const e: EndpointEntity = {
-      id: newId(),
-      serviceId: input.service_id,
-      interface: input.interface,
-      url: input.url,
-      regionId: input.region_id ?? input.region ?? null,
-      enabled: input.enabled ?? true,
-    };
+    const regionId = regionOf(input) ?? null;
+    await this.checkRefs(input.service_id, regionId);
+    const e: EndpointEntity = { id: newId(), serviceId: input.service_id, interface: input.interface, url: input.url, regionId, enabled: input.enabled ?? true };
     await this.repo.insertEndpoint(e);
     this.changes.changed();
     return e;
   }
+
   async updateEndpoint(auth: AuthContext, id: string, input: EndpointInput): Promise<EndpointEntity> {
     this.policy.enforce('identity:update_endpoint', auth);
-    await this.getEndpoint(auth, id);
-    await this.checkRefs(input);
-    const region = input.region_id !== undefined ? input.region_id : input.region;
+    await this.findEndpoint(id);
+    const regionId = regionOf(input);
+    await this.checkRefs(input.service_id, regionId);
     await this.repo.updateEndpoint(id, {
       ...(input.service_id !== undefined ? { serviceId: input.service_id } : {}),
       ...(input.interface !== undefined ? { interface: input.interface } : {}),
       ...(input.url !== undefined ? { url: input.url } : {}),
-      ...(region !== undefined ? { regionId: region } : {}),
+      ...(regionId !== undefined ? { regionId } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
     });
     this.changes.changed();
-    return (await this.repo.findEndpoint(id))!;
+    return this.findEndpoint(id);
   }
+
   async deleteEndpoint(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_endpoint', auth);
-    await this.getEndpoint(auth, id);
+    await this.findEndpoint(id);
     await this.repo.deleteEndpoint(id);
     this.changes.changed();
   }
+
+  private async findEndpoint(id: string): Promise<EndpointEntity> {
+    const e = await this.repo.findEndpoint(id);
+    if (!e) throw new NotFound(`Could not find endpoint: ${id}.`);
+    return e;
+  }
+
+  /** An endpoint's service and region must exist (Keystone answers 400 otherwise). */
+  private async checkRefs(serviceId: string | undefined, regionId: string | null | undefined): Promise<void> {
+    if (serviceId !== undefined && !(await this.repo.findService(serviceId))) throw missingRef('endpoint service_id', 'service table');
+    if (regionId && !(await this.repo.findRegion(regionId))) throw missingRef('endpoint region_id', 'region table');
+  }
+}
+
+/** The region an endpoint body names: undefined when it names none. */
+function regionOf(input: EndpointInput): string | null | undefined {
+  return input.region_id !== undefined ? input.region_id : input.region;
 }

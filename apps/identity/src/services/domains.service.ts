@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Forbidden, NotFound } from '@kumo/common';
+import { BadRequest, Forbidden, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { DomainEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
+import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
 import { ChangeFeed } from './events';
 import { newId } from './primitives';
 import { RevocationService } from './revocation.service';
@@ -12,8 +13,11 @@ export interface DomainInput {
   description?: string | null;
   enabled?: boolean;
   tags?: string[];
+  /** Create the domain with this id instead of a generated one (Keystone's explicit_domain_id). */
+  explicit_domain_id?: string;
 }
 
+/** Domains. Disabling one revokes every token scoped to it or to its projects. */
 @Injectable()
 export class DomainsService {
   constructor(
@@ -24,44 +28,64 @@ export class DomainsService {
   ) {}
 
   async get(auth: AuthContext, id: string): Promise<DomainEntity> {
-    const domain = await this.repo.findDomain(id);
     this.policy.enforce('identity:get_domain', auth, { domain_id: id });
-    if (!domain) throw new NotFound(`Could not find domain: ${id}.`);
-    return domain;
+    return this.find(id);
   }
 
   async list(auth: AuthContext, filter: { name?: string; enabled?: boolean }): Promise<DomainEntity[]> {
     this.policy.enforce('identity:list_domains', auth);
-    return this.repo.listDomains(filter);
+    const where: { name?: string; enabled?: boolean } = {};
+    if (filter.name !== undefined) where.name = filter.name;
+    if (filter.enabled !== undefined) where.enabled = filter.enabled;
+    return this.repo.listDomains(where);
   }
 
   async create(auth: AuthContext, input: DomainInput & { name: string }): Promise<DomainEntity> {
     this.policy.enforce('identity:create_domain', auth);
-    const id = newId();
+    const id = input.explicit_domain_id ?? newId();
+    if (input.explicit_domain_id !== undefined && (await this.repo.findDomain(id))) {
+      throw new BadRequest(`Invalid explicit_domain_id: a domain with id ${id} already exists.`);
+    }
     await this.repo.insertDomain({ id, name: input.name, description: input.description ?? null, enabled: input.enabled ?? true, tags: input.tags ?? [] });
-    return (await this.repo.findDomain(id))!;
+    return this.find(id);
   }
 
   async update(auth: AuthContext, id: string, input: DomainInput): Promise<DomainEntity> {
     this.policy.enforce('identity:update_domain', auth, { domain_id: id });
-    const domain = await this.get(auth, id);
+    const domain = await this.find(id);
     await this.repo.updateDomain(id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
     });
-    if (domain.enabled && input.enabled === false) await this.revocations.revoke({ domainId: id });
+    if (domain.enabled && input.enabled === false) await this.revokeAll(id);
     this.changes.changed();
-    return (await this.repo.findDomain(id))!;
+    return this.find(id);
   }
 
+  /** Only a disabled domain can be deleted; everything in it goes too (one transaction). */
   async delete(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_domain', auth, { domain_id: id });
-    const domain = await this.get(auth, id);
+    const domain = await this.find(id);
     if (domain.enabled) throw new Forbidden('Cannot delete a domain that is enabled, please disable it first.');
-    if (id === 'default') throw new Forbidden('The default domain cannot be deleted.');
+    if (id === DEFAULT_DOMAIN_ID) throw new Forbidden('The default domain cannot be deleted.');
+    const users = await this.repo.listUsers({ domainId: id });
     await this.repo.deleteDomainCascade(id);
+    await this.revokeAll(id, users.map((u) => u.id));
+  }
+
+  /** Tokens scoped to the domain or its projects, and every token of its users (wherever scoped). */
+  private async revokeAll(id: string, userIds?: string[]): Promise<void> {
     await this.revocations.revoke({ domainId: id });
+    for (const userId of userIds ?? (await this.repo.listUsers({ domainId: id })).map((u) => u.id)) {
+      await this.revocations.revoke({ userId });
+    }
+  }
+
+  private async find(id: string): Promise<DomainEntity> {
+    const domain = await this.repo.findDomain(id);
+    if (!domain) throw new NotFound(`Could not find domain: ${id}.`);
+    return domain;
   }
 }

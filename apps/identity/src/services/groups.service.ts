@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFound } from '@kumo/common';
+import { BadRequest, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { GroupEntity, UserEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
@@ -8,6 +8,13 @@ import { ChangeFeed } from './events';
 import { newId } from './primitives';
 import { RevocationService } from './revocation.service';
 
+export interface GroupInput {
+  name?: string;
+  domain_id?: string;
+  description?: string | null;
+}
+
+/** Groups and their members. Leaving a group (or its deletion) revokes the member's tokens. */
 @Injectable()
 export class GroupsService {
   constructor(
@@ -19,9 +26,7 @@ export class GroupsService {
 
   async get(auth: AuthContext, id: string): Promise<GroupEntity> {
     this.policy.enforce('identity:get_group', auth);
-    const group = await this.repo.findGroup(id);
-    if (!group) throw new NotFound(`Could not find group: ${id}.`);
-    return group;
+    return this.find(id);
   }
 
   async list(auth: AuthContext, f: { name?: string; domain_id?: string }): Promise<GroupEntity[]> {
@@ -32,38 +37,36 @@ export class GroupsService {
     return this.repo.listGroups(where);
   }
 
-  async create(auth: AuthContext, input: { name: string; domain_id?: string; description?: string | null }): Promise<GroupEntity> {
+  async create(auth: AuthContext, input: GroupInput & { name: string }): Promise<GroupEntity> {
     this.policy.enforce('identity:create_group', auth);
     const domainId = input.domain_id ?? auth.projectDomainId ?? auth.domainId ?? DEFAULT_DOMAIN_ID;
     if (!(await this.repo.findDomain(domainId))) throw new NotFound(`Could not find domain: ${domainId}.`);
-    const group = { id: newId(), name: input.name, domainId, description: input.description ?? null };
+    const group: GroupEntity = { id: newId(), name: input.name, domainId, description: input.description ?? null };
     await this.repo.insertGroup(group);
     return group;
   }
 
-  async update(auth: AuthContext, id: string, input: { name?: string; description?: string | null }): Promise<GroupEntity> {
+  async update(auth: AuthContext, id: string, input: GroupInput): Promise<GroupEntity> {
     this.policy.enforce('identity:update_group', auth);
-    await this.get(auth, id);
+    const group = await this.find(id);
+    if (input.domain_id !== undefined && input.domain_id !== group.domainId) throw new BadRequest('Cannot change Domain ID');
     await this.repo.updateGroup(id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
     });
-    return (await this.repo.findGroup(id))!;
+    return this.find(id);
   }
 
   async delete(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_group', auth);
-    await this.get(auth, id);
+    await this.find(id);
     const members = await this.repo.userIdsOfGroup(id);
     await this.repo.deleteGroup(id);
     for (const userId of members) await this.revocations.revoke({ userId });
+    this.changes.changed();
   }
 
-  private async pair(id: string, userId: string): Promise<void> {
-    if (!(await this.repo.findGroup(id))) throw new NotFound(`Could not find group: ${id}.`);
-    if (!(await this.repo.findUser(userId))) throw new NotFound(`Could not find user: ${userId}.`);
-  }
-
+  /** PUT /v3/groups/{g}/users/{u} (idempotent). */
   async addUser(auth: AuthContext, id: string, userId: string): Promise<void> {
     this.policy.enforce('identity:add_user_to_group', auth);
     await this.pair(id, userId);
@@ -74,19 +77,35 @@ export class GroupsService {
   async removeUser(auth: AuthContext, id: string, userId: string): Promise<void> {
     this.policy.enforce('identity:remove_user_from_group', auth);
     await this.pair(id, userId);
-    if (!(await this.repo.removeMember(id, userId))) throw new NotFound(`User ${userId} is not a member of group ${id}.`);
+    if (!(await this.repo.removeMember(id, userId))) throw this.notMember(id, userId);
     await this.revocations.revoke({ userId });
   }
 
+  /** HEAD/GET /v3/groups/{g}/users/{u}: resolves when the user is a member. */
   async checkUser(auth: AuthContext, id: string, userId: string): Promise<void> {
     this.policy.enforce('identity:check_user_in_group', auth);
     await this.pair(id, userId);
-    if (!(await this.repo.isMember(id, userId))) throw new NotFound(`User ${userId} is not a member of group ${id}.`);
+    if (!(await this.repo.isMember(id, userId))) throw this.notMember(id, userId);
   }
 
   async users(auth: AuthContext, id: string): Promise<UserEntity[]> {
     this.policy.enforce('identity:list_users_in_group', auth);
-    await this.get(auth, id);
+    await this.find(id);
     return this.repo.listUsersByIds(await this.repo.userIdsOfGroup(id));
+  }
+
+  private async find(id: string): Promise<GroupEntity> {
+    const group = await this.repo.findGroup(id);
+    if (!group) throw new NotFound(`Could not find group: ${id}.`);
+    return group;
+  }
+
+  private async pair(id: string, userId: string): Promise<void> {
+    await this.find(id);
+    if (!(await this.repo.findUser(userId))) throw new NotFound(`Could not find user: ${userId}.`);
+  }
+
+  private notMember(id: string, userId: string): NotFound {
+    return new NotFound(`User '${userId}' not found in group '${id}'`);
   }
 }

@@ -9,14 +9,17 @@ import { ChangeFeed } from './events';
 import { newId } from './primitives';
 import { RevocationService } from './revocation.service';
 
-export interface ProjectInput {
+/** A project body as the API accepts it: the modelled attributes, and any other key (kept in `extra`). */
+export type ProjectInput = Record<string, unknown> & {
   name?: string;
   description?: string | null;
   domain_id?: string | null;
   parent_id?: string | null;
   enabled?: boolean;
+  is_domain?: boolean;
   tags?: string[];
-}
+  options?: Record<string, unknown>;
+};
 
 export interface ProjectFilter {
   name?: string;
@@ -25,6 +28,14 @@ export interface ProjectFilter {
   parent_id?: string;
 }
 
+/** Keys of a project body that are not extra attributes. */
+const MODELLED = new Set(['id', 'name', 'domain_id', 'parent_id', 'description', 'enabled', 'is_domain', 'tags', 'options', 'links']);
+
+function extraOf(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([k]) => !MODELLED.has(k)));
+}
+
+/** Projects (a hierarchy inside a domain). Disabling or deleting one revokes the tokens scoped to it. */
 @Injectable()
 export class ProjectsService {
   constructor(
@@ -38,9 +49,7 @@ export class ProjectsService {
   /** Policy first, then existence: a caller who may not see a project learns nothing about it. */
   async get(auth: AuthContext, id: string): Promise<ProjectEntity> {
     this.policy.enforce('identity:get_project', auth, { project_id: id });
-    const project = await this.repo.findProject(id);
-    if (!project) throw new NotFound(`Could not find project: ${id}.`);
-    return project;
+    return this.find(id);
   }
 
   async list(auth: AuthContext, f: ProjectFilter): Promise<ProjectEntity[]> {
@@ -49,11 +58,12 @@ export class ProjectsService {
     if (f.name !== undefined) where.name = f.name;
     if (f.domain_id !== undefined) where.domainId = f.domain_id;
     if (f.enabled !== undefined) where.enabled = f.enabled;
-    let projects = await this.repo.listProjects(where);
-    if (f.parent_id !== undefined) projects = projects.filter((p) => (p.parentId ?? p.domainId) === f.parent_id);
-    return projects;
+    const projects = await this.repo.listProjects(where);
+    // a top-level project's parent is its domain (as Keystone reports it)
+    return f.parent_id === undefined ? projects : projects.filter((p) => (p.parentId ?? p.domainId) === f.parent_id);
   }
 
+  /** GET /v3/users/{id}/projects: where the user has a role, directly or through a group. */
   async listForUser(auth: AuthContext, userId: string): Promise<ProjectEntity[]> {
     this.policy.enforce('identity:list_user_projects', auth, { user_id: userId });
     if (!(await this.repo.findUser(userId))) throw new NotFound(`Could not find user: ${userId}.`);
@@ -62,23 +72,30 @@ export class ProjectsService {
 
   async create(auth: AuthContext, input: ProjectInput & { name: string }): Promise<ProjectEntity> {
     this.policy.enforce('identity:create_project', auth);
+    if (input.is_domain) throw new BadRequest('Projects acting as domains are not supported.');
     let domainId = input.domain_id ?? undefined;
     let parentId: string | null = null;
+    const enabled = input.enabled ?? true;
     if (input.parent_id) {
       const parent = await this.repo.findProject(input.parent_id);
-      if (!parent) {
-        // Keystone accepts a domain id as parent_id: that is a top-level project
-        const domainParent = await this.repo.findDomain(input.parent_id);
-        if (!domainParent) throw new NotFound(`Could not find project: ${input.parent_id}.`);
-        domainId ??= domainParent.id;
-      } else {
-        if (domainId && domainId !== parent.domainId) throw new BadRequest('A project must be in the same domain as its parent.');
+      if (parent) {
+        if (domainId && domainId !== parent.domainId) {
+          throw new BadRequest(`Cannot create project, the parent (${parent.id}) is in a different domain (${parent.domainId}).`);
+        }
+        if (enabled && !parent.enabled) throw new Forbidden(`Cannot create an enabled project under the disabled parent ${parent.id}.`);
         domainId = parent.domainId;
         parentId = parent.id;
+      } else {
+        // Keystone accepts a domain id as parent_id: that is a top-level project of that domain
+        const domain = await this.repo.findDomain(input.parent_id);
+        if (!domain) throw new NotFound(`Could not find project: ${input.parent_id}.`);
+        if (domainId && domainId !== domain.id) throw new BadRequest(`Cannot create project, the parent (${domain.id}) is in a different domain.`);
+        domainId = domain.id;
       }
     }
     domainId ??= auth.projectDomainId ?? auth.domainId ?? DEFAULT_DOMAIN_ID;
     if (!(await this.repo.findDomain(domainId))) throw new NotFound(`Could not find domain: ${domainId}.`);
+    const extra = extraOf(input);
     const id = newId();
     await this.repo.insertProject({
       id,
@@ -86,37 +103,56 @@ export class ProjectsService {
       domainId,
       parentId,
       description: input.description ?? null,
-      enabled: input.enabled ?? true,
+      enabled,
       tags: input.tags ?? [],
+      extra: Object.keys(extra).length ? extra : null,
     });
-    return (await this.repo.findProject(id))!;
+    return this.find(id);
   }
 
-  async update(auth: AuthContext, id: string, input: ProjectInput & { is_domain?: boolean }): Promise<ProjectEntity> {
+  async update(auth: AuthContext, id: string, input: ProjectInput): Promise<ProjectEntity> {
     this.policy.enforce('identity:update_project', auth, { project_id: id });
-    const project = await this.get(auth, id);
-    if (input.domain_id !== undefined && input.domain_id !== project.domainId) throw new BadRequest("Updating a project's domain_id is not allowed.");
-    if (input.parent_id !== undefined && (input.parent_id ?? project.domainId) !== (project.parentId ?? project.domainId))
-      throw new Forbidden("Updating a project's parent_id is not allowed.");
-    if (input.is_domain) throw new BadRequest("Updating a project's is_domain is not allowed.");
+    const project = await this.find(id);
+    if (input.domain_id !== undefined && input.domain_id !== project.domainId) throw new BadRequest('Cannot change Domain ID');
+    if (input.parent_id !== undefined && (input.parent_id ?? project.domainId) !== (project.parentId ?? project.domainId)) {
+      throw new Forbidden('Update of `parent_id` is not allowed.');
+    }
+    if (input.is_domain) throw new BadRequest('Update of `is_domain` is not allowed.');
+    if (input.enabled === false && project.enabled) {
+      const children = await this.repo.listProjects({ parentId: id, enabled: true });
+      if (children.length) throw new Forbidden(`Cannot disable project ${id} since its subtree contains enabled projects.`);
+    }
+    if (input.enabled === true && !project.enabled && project.parentId) {
+      const parent = await this.repo.findProject(project.parentId);
+      if (parent && !parent.enabled) throw new Forbidden(`Cannot enable project ${id} since it has disabled parents.`);
+    }
+    const extra = extraOf(input);
     await this.repo.updateProject(id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
+      ...(Object.keys(extra).length ? { extra: { ...(project.extra ?? {}), ...extra } } : {}),
     });
     if (project.enabled && input.enabled === false) await this.revocations.revoke({ projectId: id });
     this.changes.changed();
-    return (await this.repo.findProject(id))!;
+    return this.find(id);
   }
 
+  /** Only a leaf can be deleted; its grants and application credentials go with it. */
   async delete(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_project', auth, { project_id: id });
-    await this.get(auth, id);
+    await this.find(id);
     if ((await this.repo.countChildren(id)) > 0) {
       throw new Forbidden(`Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a subtree.`);
     }
     await this.repo.deleteProject(id);
     await this.revocations.revoke({ projectId: id });
+  }
+
+  private async find(id: string): Promise<ProjectEntity> {
+    const project = await this.repo.findProject(id);
+    if (!project) throw new NotFound(`Could not find project: ${id}.`);
+    return project;
   }
 }

@@ -3,14 +3,24 @@ import { NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { RoleEntity } from '../db/entities';
 import { AssignmentRepository } from '../db/repositories/assignment.repository';
+import { ResourceRepository } from '../db/repositories/resource.repository';
 import { ChangeFeed } from './events';
 import { newId } from './primitives';
-import { RevocationService } from './revocation.service';
+import { grantRevocation } from './grants.service';
+import { Revocation, RevocationService } from './revocation.service';
 
+export interface RoleInput {
+  name?: string;
+  description?: string | null;
+  options?: Record<string, unknown>;
+}
+
+/** Global roles. Deleting one removes its grants and revokes the tokens they empowered. */
 @Injectable()
 export class RolesService {
   constructor(
     private readonly repo: AssignmentRepository,
+    private readonly resources: ResourceRepository,
     private readonly policy: PolicyEnforcer,
     private readonly revocations: RevocationService,
     private readonly changes: ChangeFeed,
@@ -18,9 +28,7 @@ export class RolesService {
 
   async get(auth: AuthContext, id: string): Promise<RoleEntity> {
     this.policy.enforce('identity:get_role', auth);
-    const role = await this.repo.findRole(id);
-    if (!role) throw new NotFound(`Could not find role: ${id}.`);
-    return role;
+    return this.find(id);
   }
 
   async list(auth: AuthContext, f: { name?: string }): Promise<RoleEntity[]> {
@@ -28,33 +36,45 @@ export class RolesService {
     return this.repo.listRoles(f.name !== undefined ? { name: f.name } : {});
   }
 
-  async create(auth: AuthContext, input: { name: string; description?: string | null; options?: Record<string, unknown> }): Promise<RoleEntity> {
+  async create(auth: AuthContext, input: RoleInput & { name: string }): Promise<RoleEntity> {
     this.policy.enforce('identity:create_role', auth);
     const role: RoleEntity = { id: newId(), name: input.name, domainId: null, description: input.description ?? null, options: input.options ?? {} };
     await this.repo.insertRole(role);
     return role;
   }
 
-  async update(auth: AuthContext, id: string, input: { name?: string; description?: string | null; options?: Record<string, unknown> }): Promise<RoleEntity> {
+  async update(auth: AuthContext, id: string, input: RoleInput): Promise<RoleEntity> {
     this.policy.enforce('identity:update_role', auth);
-    await this.get(auth, id);
+    await this.find(id);
     await this.repo.updateRole(id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.options !== undefined ? { options: input.options } : {}),
     });
     this.changes.changed();
-    return (await this.repo.findRole(id))!;
+    return this.find(id);
   }
 
-  /** Deleting a role revokes the tokens of everyone who held it. */
   async delete(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_role', auth);
-    await this.get(auth, id);
-    const holders = await this.repo.list({ roleId: id });
+    await this.find(id);
+    const grants = await this.repo.list({ roleId: id });
     await this.repo.deleteRole(id);
-    const users = new Set(holders.filter((h) => h.actorType === 'user').map((h) => h.actorId));
-    for (const userId of users) await this.revocations.revoke({ userId });
-    if (holders.some((h) => h.actorType === 'group')) this.changes.changed();
+    const revocations = new Map<string, Revocation>();
+    for (const g of grants) {
+      const users = g.actorType === 'user' ? [g.actorId] : await this.resources.userIdsOfGroup(g.actorId);
+      for (const userId of users) {
+        const r = grantRevocation(userId, g);
+        revocations.set(JSON.stringify(r), r);
+      }
+    }
+    for (const r of revocations.values()) await this.revocations.revoke(r);
+    this.changes.changed();
+  }
+
+  private async find(id: string): Promise<RoleEntity> {
+    const role = await this.repo.findRole(id);
+    if (!role) throw new NotFound(`Could not find role: ${id}.`);
+    return role;
   }
 }

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { JsonMap } from './json';
 
 @Entity('project')
 export class ProjectEntity {
@@ -17,6 +18,9 @@ export class ProjectEntity {
   enabled!: boolean;
   @Column({ type: 'json' })
   tags!: string[];
+  /** Attributes a client sent that are not modelled (Keystone's `extra`, echoed back); null when none. */
+  @Column({ type: 'json', nullable: true })
+  extra!: JsonMap | null;
   @CreateDateColumn({ type: 'datetime', precision: 6 })
   createdAt!: Date;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, FindOptionsWhere } from 'typeorm';
+import { DataSource, FindOptionsWhere, In } from 'typeorm';
 import { EndpointEntity, RegionEntity, ServiceEntity } from '../entities';
 import { DATA_SOURCE, rethrowDuplicate } from './resource.repository';
 
@@ -36,6 +36,13 @@ export class CatalogRepository {
   }
   async deleteRegion(id: string): Promise<void> {
     await this.regions.delete({ id });
+  }
+  /** Deletes regions (a region and its descendants) in one statement. */
+  async deleteRegions(ids: string[]): Promise<void> {
+    if (ids.length) await this.regions.delete({ id: In(ids) });
+  }
+  countEndpointsInRegions(ids: string[]): Promise<number> {
+    return ids.length ? this.endpoints.countBy({ regionId: In(ids) }) : Promise.resolve(0);
   }
   countEndpointsInRegion(id: string): Promise<number> {
     return this.endpoints.countBy({ regionId: id });

@@ -42,6 +42,9 @@ export class ResourceRepository {
   listDomains(where: FindOptionsWhere<DomainEntity> = {}): Promise<DomainEntity[]> {
     return this.domains.find({ where, order: { name: 'ASC' } });
   }
+  listDomainsByIds(ids: string[]): Promise<DomainEntity[]> {
+    return ids.length ? this.domains.find({ where: { id: In(ids) } }) : Promise.resolve([]);
+  }
   async insertDomain(d: Omit<DomainEntity, 'createdAt'>): Promise<void> {
     try {
       await this.domains.insert(d);
@@ -95,9 +98,9 @@ export class ResourceRepository {
   countChildren(id: string): Promise<number> {
     return this.projects.countBy({ parentId: id });
   }
-  async insertProject(p: Omit<ProjectEntity, 'createdAt'>): Promise<void> {
+  async insertProject(p: Omit<ProjectEntity, 'createdAt' | 'extra'> & { extra?: ProjectEntity['extra'] }): Promise<void> {
     try {
-      await this.projects.insert(p);
+      await this.projects.insert({ extra: null, ...p });
     } catch (err) {
       rethrowDuplicate(err, `Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : ${p.name}.`);
     }

@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Auth, AuthContext } from '@kumo/auth';
+import { CatalogAdminService } from '../../services/catalog-admin.service';
+import { parseBody } from '../validation';
+import { IdentityViews } from '../views';
+import { endpointCreate, endpointUpdate } from './catalog.schema';
+
+/** `/v3/endpoints`. */
+@Controller('v3/endpoints')
+export class EndpointsController {
+  constructor(
+    private readonly catalog: CatalogAdminService,
+    private readonly views: IdentityViews,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
+    return { endpoint: this.views.endpoint(await this.catalog.createEndpoint(auth, parseBody(endpointCreate, body).endpoint)) };
+  }
+
+  @Get()
+  async list(
+    @Auth() auth: AuthContext,
+    @Query('service_id') serviceId?: string,
+    @Query('interface') iface?: string,
+    @Query('region_id') regionId?: string,
+  ): Promise<unknown> {
+    const endpoints = await this.catalog.listEndpoints(auth, { service_id: serviceId, interface: iface, region_id: regionId });
+    return this.views.list('endpoints', endpoints.map((e) => this.views.endpoint(e)), 'endpoints');
+  }
+
+  @Get(':id')
+  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+    return { endpoint: this.views.endpoint(await this.catalog.getEndpoint(auth, id)) };
+  }
+
+  @Patch(':id')
+  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    return { endpoint: this.views.endpoint(await this.catalog.updateEndpoint(auth, id, parseBody(endpointUpdate, body).endpoint)) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
+    await this.catalog.deleteEndpoint(auth, id);
+  }
+}

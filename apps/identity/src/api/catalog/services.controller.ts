@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Auth, AuthContext } from '@kumo/auth';
+import { CatalogAdminService } from '../../services/catalog-admin.service';
+import { parseBody } from '../validation';
+import { IdentityViews } from '../views';
+import { serviceCreate, serviceUpdate } from './catalog.schema';
+
+/** `/v3/services` (deleting a service deletes its endpoints). */
+@Controller('v3/services')
+export class ServicesController {
+  constructor(
+    private readonly catalog: CatalogAdminService,
+    private readonly views: IdentityViews,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
+    return { service: this.views.service(await this.catalog.createService(auth, parseBody(serviceCreate, body).service)) };
+  }
+
+  @Get()
+  async list(@Auth() auth: AuthContext, @Query('type') type?: string, @Query('name') name?: string): Promise<unknown> {
+    const services = await this.catalog.listServices(auth, { type, name });
+    return this.views.list('services', services.map((s) => this.views.service(s)), 'services');
+  }
+
+  @Get(':id')
+  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+    return { service: this.views.service(await this.catalog.getService(auth, id)) };
+  }
+
+  @Patch(':id')
+  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    return { service: this.views.service(await this.catalog.updateService(auth, id, parseBody(serviceUpdate, body).service)) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
+    await this.catalog.deleteService(auth, id);
+  }
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Auth, AuthContext } from '@kumo/auth';
+import { DomainsService } from '../../services/domains.service';
+import { boolQuery, parseBody } from '../validation';
+import { IdentityViews } from '../views';
+import { domainCreate, domainUpdate } from './domains.schema';
+
+/** `/v3/domains`. */
+@Controller('v3/domains')
+export class DomainsController {
+  constructor(
+    private readonly domains: DomainsService,
+    private readonly views: IdentityViews,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
+    return { domain: this.views.domain(await this.domains.create(auth, parseBody(domainCreate, body).domain)) };
+  }
+
+  @Get()
+  async list(@Auth() auth: AuthContext, @Query('name') name?: string, @Query('enabled') enabled?: string): Promise<unknown> {
+    const domains = await this.domains.list(auth, { name, enabled: boolQuery(enabled) });
+    return this.views.list('domains', domains.map((d) => this.views.domain(d)), 'domains');
+  }
+
+  @Get(':id')
+  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+    return { domain: this.views.domain(await this.domains.get(auth, id)) };
+  }
+
+  @Patch(':id')
+  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    return { domain: this.views.domain(await this.domains.update(auth, id, parseBody(domainUpdate, body).domain)) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
+    await this.domains.delete(auth, id);
+  }
+}

@@ -1,0 +1,69 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Auth, AuthContext } from '@kumo/auth';
+import { ProjectsService } from '../../services/projects.service';
+import { UsersService } from '../../services/users.service';
+import { boolQuery, parseBody } from '../validation';
+import { IdentityViews } from '../views';
+import { passwordChange, userCreate, userUpdate } from './users.schema';
+
+/** `/v3/users`, a user's password, projects and groups. */
+@Controller('v3/users')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly projects: ProjectsService,
+    private readonly views: IdentityViews,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
+    return { user: this.views.user(await this.users.create(auth, parseBody(userCreate, body).user)) };
+  }
+
+  @Get()
+  async list(
+    @Auth() auth: AuthContext,
+    @Query('name') name?: string,
+    @Query('domain_id') domainId?: string,
+    @Query('enabled') enabled?: string,
+  ): Promise<unknown> {
+    const users = await this.users.list(auth, { name, domain_id: domainId, enabled: boolQuery(enabled) });
+    return this.views.list('users', users.map((u) => this.views.user(u)), 'users');
+  }
+
+  @Get(':id')
+  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+    return { user: this.views.user(await this.users.get(auth, id)) };
+  }
+
+  @Patch(':id')
+  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    return { user: this.views.user(await this.users.update(auth, id, parseBody(userUpdate, body).user)) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
+    await this.users.delete(auth, id);
+  }
+
+  @Post(':id/password')
+  @HttpCode(204)
+  async changePassword(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<void> {
+    const { user } = parseBody(passwordChange, body);
+    await this.users.changePassword(auth, id, user.original_password, user.password);
+  }
+
+  @Get(':id/projects')
+  async projectsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+    const projects = await this.projects.listForUser(auth, id);
+    return this.views.list('projects', projects.map((p) => this.views.project(p)), `users/${id}/projects`);
+  }
+
+  @Get(':id/groups')
+  async groupsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+    const groups = await this.users.groupsOf(auth, id);
+    return this.views.list('groups', groups.map((g) => this.views.group(g)), `users/${id}/groups`);
+  }
+}
