@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ./run_tests.sh — the one test command (as root on Debian 12 / Ubuntu 22.04+; .ci/run calls it with
 # CI=true). Installs what the tests need (apt packages, node modules from the lockfile), starts
-# MariaDB and RabbitMQ when they are not running, builds, then runs every tier:
+# MariaDB and RabbitMQ when they are not running, creates the database user kumo (the integration
+# tests' KUMO_TEST_DATABASE_URL unless set), builds, then runs every tier:
 #   lint (one test) · unit (*.spec.ts) · integration (*.int-spec.ts, real MariaDB + RabbitMQ)
 #   · ./stack.sh (one test) · system (*.sys-spec.ts) and compat (*.compat-spec.ts, the real
 #   openstack/swift clients) against that stack · the unstack test (test/stack/unstack-check.sh)
@@ -17,7 +18,7 @@ export KUMO_ROOT
 . "$KUMO_ROOT/deploy/allinone/lib.sh"
 case "${1:-}" in
   "") ;;
-  -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown argument '$1' (./run_tests.sh takes none; one tier: npx jest --testPathPattern '\\.int-spec\\.ts\$')" ;;
 esac
 RESULTS="$STACK_DIR/test-results"
@@ -84,7 +85,9 @@ tier() {
   printf 'jest\t%s\t%s\t%s\t%s\n' "$name" "$name.json" "$(seconds_since "$start")" "$rc" >> "$MANIFEST"
 }
 
-start_services() { start_mariadb && start_rabbitmq; }
+# MariaDB and RabbitMQ, and the database user kumo (ALL on kumo\_%.*) that the integration tests
+# use for their throwaway kumo_test_* databases (a fresh MariaDB has no password-less TCP root)
+start_services() { start_mariadb && start_rabbitmq && ensure_secrets && load_secrets && ensure_db_user; }
 install_and_build() { node_modules_install && build; }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -95,7 +98,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 quiet "system packages" apt_install "${KUMO_APT_PACKAGES[@]}" jq
-quiet "MariaDB and RabbitMQ" start_services
+quiet "MariaDB, RabbitMQ, database user" start_services
+if [ -z "${KUMO_TEST_DATABASE_URL:-}" ] && [ -f "$STACK_DIR/secrets.env" ]; then
+  load_secrets
+  export KUMO_TEST_DATABASE_URL="mysql://kumo:${KUMO_DB_PASSWORD}@127.0.0.1:3306"
+fi
 quiet "node modules and build" install_and_build
 # shellcheck disable=SC2016
 loud "lint and type-check (pnpm lint)" bash -c 'cd "$KUMO_ROOT" && pnpm -s lint'

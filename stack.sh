@@ -82,43 +82,7 @@ preflight() {
   echo "$os, Node $node_version, RAM $avail_mib MiB available, disk $free_mib MiB free, $checked ports free or ours, $virt"
 }
 
-# --- secrets, database user, configuration ------------------------------------------------------
-gen_hex() { od -An -N "$1" -tx1 /dev/urandom | tr -d ' \n'; }
-
-ensure_secrets() {
-  local f="$STACK_DIR/secrets.env" spec name bytes added=()
-  (umask 077 && touch "$f")
-  chmod 600 "$f"
-  for spec in "${KUMO_SECRETS[@]}"; do
-    name="${spec%%:*}"; bytes=16
-    [ "$name" != "$spec" ] && bytes="${spec#*:}"
-    grep -q "^${name}=" "$f" || { echo "${name}=$(gen_hex "$bytes")" >> "$f"; added+=("$name"); }
-  done
-  if [ "${#added[@]}" -gt 0 ]; then echo "generated ${added[*]} in $f"; else echo "reusing $f"; fi
-}
-
-load_secrets() {
-  # shellcheck disable=SC1091
-  . "$STACK_DIR/secrets.env"
-}
-
-ensure_db_user() {
-  # shellcheck disable=SC2016
-  if MYSQL_PWD="$KUMO_DB_PASSWORD" mariadb -h 127.0.0.1 -u kumo -N -r -e 'SHOW GRANTS' 2>/dev/null | grep -qF '`kumo\_%`.*' \
-    && MYSQL_PWD="$KUMO_DB_PASSWORD" mariadb -u kumo -N -e 'SELECT 1' >/dev/null 2>&1; then
-    echo "database user kumo exists with ALL on kumo\\_%.*"
-    return 0
-  fi
-  local host
-  for host in 127.0.0.1 localhost; do
-    mariadb -u root -e "CREATE USER IF NOT EXISTS 'kumo'@'$host' IDENTIFIED BY '$KUMO_DB_PASSWORD';
-      ALTER USER 'kumo'@'$host' IDENTIFIED BY '$KUMO_DB_PASSWORD';
-      GRANT ALL PRIVILEGES ON \`kumo\\_%\`.* TO 'kumo'@'$host';"
-  done
-  mariadb -u root -e "FLUSH PRIVILEGES"
-  echo "database user kumo@127.0.0.1 and kumo@localhost: ALL on kumo\\_%.*"
-}
-
+# --- configuration -----------------------------------------------------------------------------
 config_core() {
   cat <<YAML
 # Kumo configuration, written by ./stack.sh and kept on re-runs (edit it freely; ./stack.sh only

@@ -150,6 +150,11 @@ node_modules_install() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then
     echo "node modules match pnpm-lock.yaml"; return 0
   fi
+  # native modules that fall back to a source build (no prebuilt binary reachable) need Node's
+  # headers: use those installed next to node rather than downloading them
+  local prefix
+  prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; fi
   (cd "$KUMO_ROOT" && CI=true pnpm install --frozen-lockfile --reporter=append-only)
   echo "$sha" > "$stamp"
   echo "node modules installed from pnpm-lock.yaml"
@@ -192,6 +197,43 @@ start_rabbitmq() {
     return 1
   fi
   echo "RabbitMQ is up"
+}
+
+# --- secrets and the database user (stack.sh; run_tests.sh for the integration tests) -----------
+gen_hex() { od -An -N "$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+ensure_secrets() {
+  local f="$STACK_DIR/secrets.env" spec name bytes added=()
+  (umask 077 && touch "$f")
+  chmod 600 "$f"
+  for spec in "${KUMO_SECRETS[@]}"; do
+    name="${spec%%:*}"; bytes=16
+    [ "$name" != "$spec" ] && bytes="${spec#*:}"
+    grep -q "^${name}=" "$f" || { echo "${name}=$(gen_hex "$bytes")" >> "$f"; added+=("$name"); }
+  done
+  if [ "${#added[@]}" -gt 0 ]; then echo "generated ${added[*]} in $f"; else echo "reusing $f"; fi
+}
+
+load_secrets() {
+  # shellcheck disable=SC1091
+  . "$STACK_DIR/secrets.env"
+}
+
+ensure_db_user() {
+  # shellcheck disable=SC2016
+  if MYSQL_PWD="$KUMO_DB_PASSWORD" mariadb -h 127.0.0.1 -u kumo -N -r -e 'SHOW GRANTS' 2>/dev/null | grep -qF '`kumo\_%`.*' \
+    && MYSQL_PWD="$KUMO_DB_PASSWORD" mariadb -u kumo -N -e 'SELECT 1' >/dev/null 2>&1; then
+    echo "database user kumo exists with ALL on kumo\\_%.*"
+    return 0
+  fi
+  local host
+  for host in 127.0.0.1 localhost; do
+    mariadb -u root -e "CREATE USER IF NOT EXISTS 'kumo'@'$host' IDENTIFIED BY '$KUMO_DB_PASSWORD';
+      ALTER USER 'kumo'@'$host' IDENTIFIED BY '$KUMO_DB_PASSWORD';
+      GRANT ALL PRIVILEGES ON \`kumo\\_%\`.* TO 'kumo'@'$host';"
+  done
+  mariadb -u root -e "FLUSH PRIVILEGES"
+  echo "database user kumo@127.0.0.1 and kumo@localhost: ALL on kumo\\_%.*"
 }
 
 # --- processes ---------------------------------------------------------------------------------
