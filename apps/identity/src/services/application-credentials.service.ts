@@ -79,13 +79,13 @@ export class ApplicationCredentialsService {
   async list(auth: AuthContext, userId: string, name?: string): Promise<AppCredWithRoles[]> {
     this.policy.enforce('identity:list_application_credentials', auth, { user_id: userId });
     const creds = await this.repo.listAppCreds(userId, name);
-    return Promise.all(creds.map(async (cred) => ({ cred, roles: await this.roles.listRolesByIds(cred.roleIds) })));
+    return Promise.all(creds.map(async (cred) => ({ cred, roles: await this.rolesOf(cred) })));
   }
 
   async get(auth: AuthContext, userId: string, id: string): Promise<AppCredWithRoles> {
     this.policy.enforce('identity:get_application_credential', auth, { user_id: userId });
     const cred = await this.find(userId, id);
-    return { cred, roles: await this.roles.listRolesByIds(cred.roleIds) };
+    return { cred, roles: await this.rolesOf(cred) };
   }
 
   /** Deleting a credential revokes every token issued with it. */
@@ -126,6 +126,10 @@ export class ApplicationCredentialsService {
         "You are not authorized to perform the requested action: Using method 'application_credential' is not allowed for managing additional application credentials.",
       );
     }
+  }
+
+  private async rolesOf(cred: ApplicationCredentialEntity): Promise<RoleEntity[]> {
+    return (await this.roles.listRolesByIds(cred.roleIds)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private async find(userId: string, id: string): Promise<ApplicationCredentialEntity> {
