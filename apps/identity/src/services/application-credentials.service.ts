@@ -99,7 +99,8 @@ export class ApplicationCredentialsService {
 
   /**
    * The roles to delegate: by default all the token's roles on its project; when given, each
-   * must be one the token holds (unknown → 404, not held → 403), plus the roles they imply.
+   * must be one the token holds (as Keystone: an unknown name → 404, an id or a name the token
+   * does not hold → 403), plus the roles they imply.
    */
   private async delegatedRoles(auth: AuthContext, refs: AppCredInput['roles']): Promise<RoleEntity[]> {
     const all = await this.roles.listRoles();
@@ -107,10 +108,10 @@ export class ApplicationCredentialsService {
     if (!refs || refs.length === 0) return held;
     const chosen: RoleEntity[] = [];
     for (const ref of refs) {
-      const role = all.find((r) => (ref.id !== undefined ? r.id === ref.id : r.name === ref.name));
-      if (!role) throw new NotFound(`Could not find role: ${ref.id ?? ref.name}.`);
-      if (!held.some((r) => r.id === role.id)) {
-        throw new Forbidden(`You are not authorized to perform the requested action: Cannot create an application credential with unassigned role ${role.name}.`);
+      if (ref.name !== undefined && !all.some((r) => r.name === ref.name)) throw new NotFound(`Could not find role: ${ref.name}.`);
+      const role = held.find((r) => (ref.id !== undefined ? r.id === ref.id : r.name === ref.name));
+      if (!role) {
+        throw new Forbidden(`You are not authorized to perform the requested action: Cannot create an application credential with unassigned role ${ref.id ?? ref.name}.`);
       }
       if (!chosen.some((r) => r.id === role.id)) chosen.push(role);
     }
