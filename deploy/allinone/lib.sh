@@ -94,6 +94,8 @@ step() {
 }
 
 # --- packages --------------------------------------------------------------------------------
+# (Functions below return non-zero on failure explicitly: callers may use them in && chains or
+# conditions, where bash ignores set -e.)
 # missing_packages PKG...: those of PKG that are not installed (one dpkg-query for all)
 missing_packages() {
   local installed p
@@ -108,7 +110,7 @@ apt_install() {
   if [ "${#missing[@]}" -eq 0 ]; then echo "all ${#} packages present"; return 0; fi
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
+  apt-get update -q || return 1
   # without an init system the packages' own service start would fail: stack.sh starts them itself
   local policy=""
   if ! have_systemd && [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -138,15 +140,16 @@ ensure_pnpm() {
   have=$(pnpm_version || true)
   if [ "$have" != "$PNPM_VERSION" ]; then
     echo "installing pnpm $PNPM_VERSION (have: ${have:-none})"
-    npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION"
+    npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION" || { echo "could not install pnpm $PNPM_VERSION with npm"; return 1; }
+    [ "$(pnpm_version)" = "$PNPM_VERSION" ] || { echo "pnpm $PNPM_VERSION is not on PATH after npm install -g"; return 1; }
   fi
 }
 
 # Node modules from the lockfile; skipped while the lockfile is the one last installed.
 node_modules_install() {
-  ensure_pnpm
+  ensure_pnpm || return 1
   local stamp="$KUMO_ROOT/node_modules/.kumo-lock-sha" sha
-  sha=$(sha256sum "$KUMO_ROOT/pnpm-lock.yaml" | cut -d' ' -f1)
+  sha=$(sha256sum "$KUMO_ROOT/pnpm-lock.yaml" | cut -d' ' -f1) || return 1
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then
     echo "node modules match pnpm-lock.yaml"; return 0
   fi
@@ -155,12 +158,12 @@ node_modules_install() {
   local prefix
   prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
   if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; fi
-  (cd "$KUMO_ROOT" && CI=true pnpm install --frozen-lockfile --reporter=append-only)
+  (cd "$KUMO_ROOT" && CI=true pnpm install --frozen-lockfile --reporter=append-only) || { echo "pnpm install --frozen-lockfile failed"; return 1; }
   echo "$sha" > "$stamp"
   echo "node modules installed from pnpm-lock.yaml"
 }
 
-build() { (cd "$KUMO_ROOT" && pnpm -s build) && echo "build up to date"; }
+build() { (cd "$KUMO_ROOT" && pnpm -s build) || { echo "pnpm build failed"; return 1; }; echo "build up to date"; }
 
 # --- MariaDB and RabbitMQ (shared system services: started when down, never stopped by Kumo) ---
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
@@ -170,17 +173,18 @@ rabbitmq_running() { tcp_open 127.0.0.1 5672 && return 0; rabbitmqctl -q status 
 start_mariadb() {
   if mariadb_running; then echo "MariaDB is running"; return 0; fi
   if have_systemd; then
-    systemctl enable --now mariadb
+    systemctl enable --now mariadb || return 1
   else
     if [ ! -d /var/lib/mysql/mysql ]; then
+      echo "initialising /var/lib/mysql"
       if command -v mariadb-install-db >/dev/null 2>&1; then
-        mariadb-install-db --user=mysql --datadir=/var/lib/mysql
+        mariadb-install-db --user=mysql --datadir=/var/lib/mysql || return 1
       else
-        mysql_install_db --user=mysql --datadir=/var/lib/mysql
+        mysql_install_db --user=mysql --datadir=/var/lib/mysql || return 1
       fi
     fi
-    install -d -o mysql -g mysql -m 755 /run/mysqld
-    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+    install -d -o mysql -g mysql -m 755 /run/mysqld || return 1
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql || return 1
   fi
   for _ in $(seq 1 60); do mariadb_running && { echo "MariaDB is up"; return 0; }; sleep 1; done
   echo "MariaDB did not come up within 60 s; last lines of its error log:"
@@ -190,7 +194,7 @@ start_mariadb() {
 
 start_rabbitmq() {
   if rabbitmq_running; then echo "RabbitMQ is running"; return 0; fi
-  if have_systemd; then systemctl enable --now rabbitmq-server; else rabbitmq-server -detached; fi
+  if have_systemd; then systemctl enable --now rabbitmq-server || return 1; else rabbitmq-server -detached || return 1; fi
   if ! timeout 120 rabbitmqctl -q await_startup; then
     echo "RabbitMQ did not come up within 120 s; last lines of its log:"
     tail -n 20 /var/log/rabbitmq/*.log 2>/dev/null || true
@@ -204,19 +208,19 @@ gen_hex() { od -An -N "$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
 ensure_secrets() {
   local f="$STACK_DIR/secrets.env" spec name bytes added=()
-  (umask 077 && touch "$f")
-  chmod 600 "$f"
+  (umask 077 && touch "$f") || return 1
+  chmod 600 "$f" || return 1
   for spec in "${KUMO_SECRETS[@]}"; do
     name="${spec%%:*}"; bytes=16
     [ "$name" != "$spec" ] && bytes="${spec#*:}"
-    grep -q "^${name}=" "$f" || { echo "${name}=$(gen_hex "$bytes")" >> "$f"; added+=("$name"); }
+    grep -q "^${name}=" "$f" || { echo "${name}=$(gen_hex "$bytes")" >> "$f" || return 1; added+=("$name"); }
   done
   if [ "${#added[@]}" -gt 0 ]; then echo "generated ${added[*]} in $f"; else echo "reusing $f"; fi
 }
 
 load_secrets() {
   # shellcheck disable=SC1091
-  . "$STACK_DIR/secrets.env"
+  . "$STACK_DIR/secrets.env" || return 1
 }
 
 ensure_db_user() {
@@ -230,9 +234,9 @@ ensure_db_user() {
   for host in 127.0.0.1 localhost; do
     mariadb -u root -e "CREATE USER IF NOT EXISTS 'kumo'@'$host' IDENTIFIED BY '$KUMO_DB_PASSWORD';
       ALTER USER 'kumo'@'$host' IDENTIFIED BY '$KUMO_DB_PASSWORD';
-      GRANT ALL PRIVILEGES ON \`kumo\\_%\`.* TO 'kumo'@'$host';"
+      GRANT ALL PRIVILEGES ON \`kumo\\_%\`.* TO 'kumo'@'$host';" || { echo "could not create the MariaDB user kumo@$host as root"; return 1; }
   done
-  mariadb -u root -e "FLUSH PRIVILEGES"
+  mariadb -u root -e "FLUSH PRIVILEGES" || return 1
   echo "database user kumo@127.0.0.1 and kumo@localhost: ALL on kumo\\_%.*"
 }
 
