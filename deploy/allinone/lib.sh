@@ -195,12 +195,12 @@ start_mariadb() {
 start_rabbitmq() {
   if rabbitmq_running; then echo "RabbitMQ is running"; return 0; fi
   if have_systemd; then systemctl enable --now rabbitmq-server || return 1; else rabbitmq-server -detached || return 1; fi
-  if ! timeout 120 rabbitmqctl -q await_startup; then
-    echo "RabbitMQ did not come up within 120 s; last lines of its log:"
-    tail -n 20 /var/log/rabbitmq/*.log 2>/dev/null || true
-    return 1
-  fi
-  echo "RabbitMQ is up"
+  # the AMQP listener opens last; rabbitmqctl await_startup fails at once while the node is still
+  # registering, so poll the port
+  for _ in $(seq 1 120); do tcp_open 127.0.0.1 5672 && { echo "RabbitMQ is up"; return 0; }; sleep 1; done
+  echo "RabbitMQ did not come up within 120 s; last lines of its log:"
+  tail -n 20 /var/log/rabbitmq/rabbit@*.log 2>/dev/null || true
+  return 1
 }
 
 # --- secrets and the database user (stack.sh; run_tests.sh for the integration tests) -----------

@@ -37,11 +37,11 @@ seed "bridge brq$tag" ip link add "brq$tag" type bridge && seeded=$((seeded + 1)
 seed "veth pair kumo$tag/kumo${tag}p" ip link add "kumo$tag" type veth peer name "kumo${tag}p" && seeded=$((seeded + 1))
 if seed "namespace $ns" ip netns add "$ns"; then
   seeded=$((seeded + 1))
-  # a dnsmasq stand-in living in the namespace
-  ip netns exec "$ns" setsid sleep 600 > /dev/null 2>&1 < /dev/null &
-  sleep 0.3
-  sleeper=$(ip netns pids "$ns" 2>/dev/null | head -n 1)
-  if [ -n "$sleeper" ]; then say "  + process $sleeper in $ns"; seeded=$((seeded + 1)); else say "  ${R}could not start a process in $ns${N}"; fi
+  # a dnsmasq stand-in living in the namespace (nsenter: ip netns exec also remounts /sys, which
+  # fails where / is not a mount point, as in a chroot)
+  nsenter --net="/run/netns/$ns" setsid sleep 600 > "$STACK_DIR/unstack-test-$tag.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 20); do sleeper=$(ip netns pids "$ns" 2>/dev/null | head -n 1); [ -n "$sleeper" ] && break; sleep 0.1; done
+  if [ -n "$sleeper" ]; then say "  + process $sleeper in $ns"; seeded=$((seeded + 1)); else say "  ${R}could not start a process in $ns${N}: $(cat "$STACK_DIR/unstack-test-$tag.log")"; fi
 fi
 if command -v iptables >/dev/null 2>&1; then
   seed "iptables chain filter/kumo-$tag with a jump from INPUT" \
@@ -80,7 +80,7 @@ check "no loop device backed by a file under $STACK_DIR" none "$(losetup -n -l -
 check "MariaDB still runs (shared system service)" mariadb_running
 check "RabbitMQ still runs (shared system service)" rabbitmq_running
 check "data kept: .stack/kumo.yaml and .stack/secrets.env" test -f "$KUMO_CONFIG_FILE" -a -f "$STACK_DIR/secrets.env"
-rm -f "$img"
+rm -f "$img" "$STACK_DIR/unstack-test-$tag.log"
 
 say "unstack test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
