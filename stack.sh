@@ -46,9 +46,17 @@ preflight() {
   node_version=$(node --version 2>/dev/null || echo none)
   node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
   [ "$node_major" -ge 20 ] || problems+=("need Node.js >= 20, have $node_version")
-  local avail_mib free_mib mount
+  local avail_mib free_mib mount ours_mib=0 pid
   avail_mib=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
-  [ "$avail_mib" -ge "$need_ram" ] || problems+=("need $need_ram MiB available RAM, have $avail_mib")
+  # on a re-run, what Kumo's own running services hold counts as available to them
+  for pid in $(kumo_pids); do ours_mib=$((ours_mib + $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status" 2>/dev/null || echo 0))); done
+  if [ "$((avail_mib + ours_mib))" -lt "$need_ram" ]; then
+    if [ "$ours_mib" -gt 0 ]; then
+      problems+=("need $need_ram MiB available RAM, have $avail_mib (+$ours_mib held by Kumo's running services)")
+    else
+      problems+=("need $need_ram MiB available RAM, have $avail_mib")
+    fi
+  fi
   free_mib=$(df -Pm "$KUMO_ROOT" | awk 'NR == 2 {print $4}')
   mount=$(df -P "$KUMO_ROOT" | awk 'NR == 2 {print $6}')
   [ "$free_mib" -ge "$need_disk" ] || problems+=("need $need_disk MiB free disk on $mount (where $KUMO_ROOT lives), have $free_mib")
