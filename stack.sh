@@ -15,7 +15,7 @@ export KUMO_ROOT
 RETRY_COMMAND="$(retry_command stack.sh)"
 case "${1:-}" in
   "") ;;
-  -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown argument '$1' (./stack.sh takes none; see ./stack.sh --help)" ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "need root (stack.sh installs packages and starts services), running as uid $(id -u); try: sudo $RETRY_COMMAND"
