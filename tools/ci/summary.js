@@ -42,7 +42,7 @@ function jestCounts(r, exitCode) {
   const failures = [];
   let failed = r.numFailedTests || 0;
   for (const suite of r.testResults || []) {
-    const file = path.relative(process.cwd(), suite.name || suite.testFilePath || '?');
+    const file = path.relative(path.resolve(__dirname, '../..'), suite.name || suite.testFilePath || '?');
     const assertions = suite.assertionResults || [];
     for (const a of assertions.filter((x) => x.status === 'failed')) {
       failures.push(`${file}: ${a.fullName || a.title} — ${firstLine((a.failureMessages || [])[0])}`);
