@@ -1,77 +1,189 @@
-import { Unauthorized } from '@kumo/common';
-import { AuthContext, authContextFromTokenBody, AuthContextOptions } from './auth-context';
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { kumoFetch, ServiceUnavailable, Unauthorized } from '@kumo/common';
+import { AuthContext, authContextFromTokenBody } from './auth-context';
 
-/** Keystone's (and keystonemiddleware's) message for every missing, invalid, expired or revoked token. */
-export const AUTH_REQUIRED_MESSAGE = 'The request you have made requires authentication.';
-
-/** The Unauthorized a validator throws for a token that is not (or no longer) valid. */
-export function invalidToken(): Unauthorized {
-  return new Unauthorized(AUTH_REQUIRED_MESSAGE);
-}
-
-/**
- * Validates a caller's token. Abstract class, so it doubles as the Nest DI token.
- *
- * Implementations: {@link KeystoneTokenValidator} (asks identity over HTTP),
- * {@link CachingTokenValidator} (a cache in front of another validator), and identity's own
- * in-process validator (a subclass of this class or of {@link TokenBodyValidator}).
- */
+/** Validates a token; throws Unauthorized (invalid, expired, revoked) or ServiceUnavailable. */
 export abstract class TokenValidator {
-  /**
-   * Resolves to the caller's context.
-   * @throws Unauthorized when the token is invalid, expired or revoked.
-   * @throws ServiceUnavailable when validity cannot be established (identity unreachable or failing).
-   */
   abstract validate(token: string): Promise<AuthContext>;
 }
 
-export interface TokenBodyValidatorOptions extends AuthContextOptions {
-  /** Clock in ms since the epoch (tests inject one). */
-  now?: () => number;
+export interface ServiceCredentials {
+  /** Identity's base URL, e.g. http://127.0.0.1:5000 (with or without /v3). */
+  auth_url: string;
+  username: string;
+  password: string;
+  project_name: string;
+  user_domain_id: string;
+  project_domain_id: string;
+}
+
+const AUTH_REQUIRED = 'The request you have made requires authentication.';
+
+/**
+ * Validates with identity over HTTP, as keystonemiddleware does: GET /v3/auth/tokens with this
+ * service's own token in X-Auth-Token and the caller's in X-Subject-Token.
+ */
+export class KeystoneTokenValidator extends TokenValidator {
+  private serviceToken?: { id: string; expiresAt: number };
+  private pendingServiceToken?: Promise<string>;
+  private readonly base: string;
+
+  constructor(
+    private readonly creds: ServiceCredentials,
+    private readonly timeoutMs = 10_000,
+  ) {
+    super();
+    this.base = creds.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '');
+  }
+
+  async validate(token: string): Promise<AuthContext> {
+    let res = await this.check(token, await this.getServiceToken());
+    if (res.status === 401) {
+      this.serviceToken = undefined;
+      res = await this.check(token, await this.getServiceToken());
+    }
+    if (res.status === 200) return authContextFromTokenBody(token, await res.json());
+    if (res.status === 404 || res.status === 401) throw new Unauthorized(AUTH_REQUIRED);
+    throw new ServiceUnavailable(`Identity answered ${res.status} while validating a token.`);
+  }
+
+  private async check(token: string, serviceToken: string): Promise<Response> {
+    try {
+      return await kumoFetch(`${this.base}/v3/auth/tokens?nocatalog`, {
+        headers: { 'x-auth-token': serviceToken, 'x-subject-token': token, accept: 'application/json' },
+        timeoutMs: this.timeoutMs,
+      });
+    } catch (err) {
+      throw new ServiceUnavailable(`Identity is unreachable at ${this.base}: ${(err as Error).message}`);
+    }
+  }
+
+  private async getServiceToken(): Promise<string> {
+    if (this.serviceToken && this.serviceToken.expiresAt - Date.now() > 60_000) return this.serviceToken.id;
+    this.pendingServiceToken ??= this.issueServiceToken().finally(() => (this.pendingServiceToken = undefined));
+    return this.pendingServiceToken;
+  }
+
+  private async issueServiceToken(): Promise<string> {
+    const c = this.creds;
+    const body = {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: c.username, domain: { id: c.user_domain_id }, password: c.password } },
+        },
+        scope: { project: { name: c.project_name, domain: { id: c.project_domain_id } } },
+      },
+    };
+    let res: Response;
+    try {
+      res = await kumoFetch(`${this.base}/v3/auth/tokens?nocatalog`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        timeoutMs: this.timeoutMs,
+      });
+    } catch (err) {
+      throw new ServiceUnavailable(`Identity is unreachable at ${this.base}: ${(err as Error).message}`);
+    }
+    const id = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !id) {
+      throw new ServiceUnavailable(`This service cannot authenticate to identity as ${c.username} (HTTP ${res.status}).`);
+    }
+    const parsed = (await res.json()) as { token: { expires_at: string } };
+    this.serviceToken = { id, expiresAt: new Date(parsed.token.expires_at).getTime() };
+    return id;
+  }
+}
+
+export interface RevocationFilter {
+  auditIds?: string[];
+  userId?: string;
+  projectId?: string;
+  domainId?: string;
+  applicationCredentialId?: string;
+  all?: boolean;
 }
 
 /**
- * A validator that finds a token's Keystone v3 body somewhere (identity over HTTP, or identity's
- * own token service in-process) and turns it into an AuthContext. A subclass implements one method:
- *
- * ```ts
- * class LocalTokenValidator extends TokenBodyValidator {
- *   constructor(private readonly tokens: TokenService) { super(); }
- *   protected async fetchTokenBody(token: string) {
- *     return (await this.tokens.find(token)) ?? undefined;   // { token: {...} } or undefined
- *   }
- * }
- * ```
- *
- * The base parses the body (roles expanded) and rejects an expired token, so every validator
- * agrees on what a valid token is.
+ * An LRU cache in front of any validator: entries live until min(ttl, token expiry), concurrent
+ * validations of one token share one request, failures are not cached, and `evict` drops what a
+ * revocation event names.
  */
-export abstract class TokenBodyValidator extends TokenValidator {
-  protected readonly now: () => number;
-  private readonly contextOptions: AuthContextOptions;
+export class CachingTokenValidator extends TokenValidator {
+  private readonly cache: LRUCache<string, AuthContext>;
+  private readonly inflight = new Map<string, Promise<AuthContext>>();
 
-  constructor(opts: TokenBodyValidatorOptions = {}) {
+  constructor(
+    private readonly inner: TokenValidator,
+    opts: { ttlMs?: number; max?: number; now?: () => number } = {},
+  ) {
     super();
     this.now = opts.now ?? Date.now;
-    this.contextOptions = { serviceRoles: opts.serviceRoles };
+    this.cache = new LRUCache({ max: opts.max ?? 10_000, ttl: opts.ttlMs ?? 300_000, ttlAutopurge: false });
   }
 
-  /**
-   * The token's body (`{"token": {...}}`), or undefined when the token is unknown, invalid or
-   * revoked. Throws (e.g. ServiceUnavailable) only when validity cannot be established.
-   */
-  protected abstract fetchTokenBody(token: string): Promise<unknown>;
+  private readonly now: () => number;
 
   async validate(token: string): Promise<AuthContext> {
-    const body = await this.fetchTokenBody(token);
-    if (body === undefined || body === null) throw invalidToken();
-    const auth = this.toContext(token, body);
-    if (auth.expiresAt.getTime() <= this.now()) throw invalidToken();
-    return auth;
+    const key = createHash('sha256').update(token).digest('base64url');
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt.getTime() > this.now()) return hit;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.inner.validate(token).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const ctx = await pending;
+    const left = ctx.expiresAt.getTime() - this.now();
+    if (left <= 0) throw new Unauthorized(AUTH_REQUIRED);
+    this.cache.set(key, ctx, { ttl: Math.min(left, this.cache.ttl) });
+    return ctx;
   }
 
-  /** Builds the context; a subclass may override it to map a failure to its own error. */
-  protected toContext(token: string, body: unknown): AuthContext {
-    return authContextFromTokenBody(token, body, this.contextOptions);
+  /** Drops cached validations matching a revocation. Returns how many were dropped. */
+  evict(f: RevocationFilter): number {
+    if (f.all) {
+      const n = this.cache.size;
+      this.cache.clear();
+      return n;
+    }
+    let n = 0;
+    for (const [key, ctx] of this.cache.entries()) {
+      const match =
+        (f.auditIds?.some((a) => ctx.auditIds.includes(a)) ?? true) &&
+        (f.userId === undefined || f.userId === ctx.userId) &&
+        (f.projectId === undefined || f.projectId === ctx.projectId) &&
+        (f.domainId === undefined || f.domainId === ctx.domainId || f.domainId === ctx.projectDomainId) &&
+        (f.applicationCredentialId === undefined || f.applicationCredentialId === ctx.applicationCredentialId);
+      if (match) {
+        this.cache.delete(key);
+        n++;
+      }
+    }
+    return n;
   }
+
+  get size(): number {
+    return this.cache.size;
+  }
+}
+
+/** The bus event identity publishes on every revocation. */
+export const TOKEN_REVOKED_EVENT = 'identity.token.revoked';
+
+/**
+ * Wires a caching validator to revocation events: `subscribe` is the messaging layer's
+ * subscription function (kept abstract so this lib does not depend on its shape).
+ */
+export async function evictOnRevocation(
+  cache: CachingTokenValidator,
+  subscribe: (event: string, handler: (payload: RevocationFilter) => Promise<void> | void) => Promise<unknown>,
+): Promise<void> {
+  await subscribe(TOKEN_REVOKED_EVENT, (payload) => {
+    // a revocation without any field would revoke everything
+    const empty = !payload.auditIds && !payload.userId && !payload.projectId && !payload.domainId && !payload.applicationCredentialId;
+    cache.evict(empty ? { all: true } : payload);
+  });
 }
