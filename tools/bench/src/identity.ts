@@ -1,164 +1,346 @@
 #!/usr/bin/env node
 /**
- * Identity benchmark: token issue and token validation rates (requests/s, p50/p99 at a fixed
- * concurrency) against one or more Keystone-v3 APIs — Kumo's identity and, in the same run,
- * OpenStack Keystone — plus the peak RSS of each server's process tree.
+ * Identity benchmark: token issue and token validation rates (requests/s, p50/p99 latency at a
+ * fixed concurrency) against one or more Keystone-v3 APIs - Kumo's identity and, in the same run,
+ * OpenStack Keystone - with the peak RSS and CPU use of each server's process tree.
  *
- *   node tools/bench/dist/identity.js --target kumo=http://127.0.0.1:5000 --pid kumo=1234 \
- *     --target keystone=http://127.0.0.1:35357 --user admin --password-kumo X --password-keystone Y
+ *   node tools/bench/dist/identity.js --target kumo=http://127.0.0.1:5000 \
+ *     --target keystone=http://127.0.0.1:35357 --password-kumo X --password-keystone Y \
+ *     --user admin --project admin --duration 20 --concurrency 8
+ *
+ * Per target: warm-up, then (a) issue: POST /v3/auth/tokens (password, project scope) for
+ * --duration seconds; (b) validate: GET /v3/auth/tokens with X-Auth-Token (a caller token) and
+ * X-Subject-Token (another token), both issued beforehand. Targets run one after the other, so
+ * they never compete with each other for the CPU; the load generator is one Node process with an
+ * undici Pool of --concurrency keep-alive connections, no pipelining.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpus, hostname, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { sampleRss } from './rss';
-import { PhaseResult, summarise } from './stats';
+import { Options, Target, USAGE, UsageError, parseArgs } from './args';
+import { cpuSeconds, machineTicks, pidListeningOn, processTree, sampleRss } from './proc';
+import { PhaseStats, ratio, summarise } from './stats';
 
-interface Target {
-  name: string;
+interface PhaseReport extends PhaseStats {
+  /** CPU cores the server's process tree used on average during the phase */
+  serverCpuCores: number | null;
+  /** server CPU milliseconds per successful request */
+  serverCpuMsPerRequest: number | null;
+  /** CPU cores this load generator used */
+  benchCpuCores: number;
+  /** fraction of the whole machine's CPU that was busy (everything: server, bench, others) */
+  machineBusy: number;
+  peakRssMiB: number | null;
+}
+
+interface TargetReport {
+  target: string;
   url: string;
-  password: string;
-  pid?: number;
+  pid: number | null;
+  issue?: PhaseReport;
+  validate?: PhaseReport;
+  peakRssMiB: number | null;
+  errorKinds: Record<string, number>;
+  failure?: string;
 }
 
-interface Args {
-  targets: Target[];
-  user: string;
-  project: string;
-  concurrency: number;
-  issueSeconds: number;
-  validateSeconds: number;
-  out: string;
-}
+type Op = () => Promise<number>;
 
-function parseArgs(argv: string[]): Args {
-  const kv = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i].replace(/^--/, '');
-    kv.set(key, [...(kv.get(key) ?? []), argv[i + 1]]);
-  }
-  const one = (k: string, d?: string): string => {
-    const v = kv.get(k)?.[0] ?? d;
-    if (v === undefined) throw new Error(`missing --${k}`);
-    return v;
-  };
-  const pids = new Map((kv.get('pid') ?? []).map((p) => p.split('=') as [string, string]));
-  const targets = (kv.get('target') ?? []).map((t) => {
-    const [name, url] = t.split(/=(.*)/s);
-    return { name, url: url.replace(/\/+$/, ''), password: one(`password-${name}`, kv.get('password')?.[0]), pid: pids.has(name) ? Number(pids.get(name)) : undefined };
-  });
-  if (targets.length === 0) throw new Error('give at least one --target name=url');
-  return {
-    targets,
-    user: one('user', 'admin'),
-    project: one('project', 'admin'),
-    concurrency: Number(one('concurrency', '8')),
-    issueSeconds: Number(one('issue-seconds', '15')),
-    validateSeconds: Number(one('validate-seconds', '15')),
-    out: one('out', '.bench'),
-  };
-}
-
-function authBody(user: string, password: string, project: string): string {
-  return JSON.stringify({
-    auth: {
-      identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } },
-      scope: { project: { name: project, domain: { id: 'default' } } },
-    },
-  });
-}
-
-async function issueOnce(pool: Pool, body: string): Promise<{ status: number; token?: string }> {
-  const res = await pool.request({ method: 'POST', path: '/v3/auth/tokens', headers: { 'content-type': 'application/json' }, body });
-  await res.body.dump();
-  const token = res.headers['x-subject-token'];
-  return { status: res.statusCode, token: typeof token === 'string' ? token : undefined };
-}
-
-/** Runs `op` with `concurrency` workers for `seconds`; counts non-2xx as errors. */
-const errorKinds = new Map<string, number>();
-const countError = (kind: string) => errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
-
-async function phase(concurrency: number, seconds: number, op: () => Promise<number>): Promise<PhaseResult> {
+/** Runs `op` in `concurrency` loops for `seconds`; non-2xx answers and exceptions are errors. */
+async function runPhase(concurrency: number, seconds: number, op: Op, errorKinds: Map<string, number>) {
   const latencies: number[] = [];
   let errors = 0;
-  const end = Date.now() + seconds * 1000;
-  const started = process.hrtime.bigint();
+  const started = performance.now();
+  const end = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        const t0 = process.hrtime.bigint();
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        let kind: string | undefined;
         try {
           const status = await op();
-          if (status >= 200 && status < 300) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-          else {
-            errors++;
-            countError(`HTTP ${status}`);
-          }
+          if (status >= 200 && status < 300) latencies.push(performance.now() - t0);
+          else kind = `HTTP ${status}`;
         } catch (err) {
+          kind = (err as Error).message || String(err);
+        }
+        if (kind !== undefined) {
           errors++;
-          countError((err as Error).message);
+          errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+          if (kind.startsWith('connect') || kind.includes('ECONNREFUSED')) await sleep(100); // do not spin
         }
       }
     }),
   );
-  return summarise(latencies, errors, Number(process.hrtime.bigint() - started) / 1e9);
+  return summarise(latencies, errors, (performance.now() - started) / 1000);
 }
 
-async function benchTarget(t: Target, a: Args): Promise<Record<string, unknown>> {
-  const pool = new Pool(t.url, { connections: a.concurrency, pipelining: 1 });
-  const body = authBody(a.user, t.password, a.project);
-  const caller = await issueOnce(pool, body);
-  const subject = await issueOnce(pool, body);
-  if (caller.status !== 201 || !caller.token || !subject.token) throw new Error(`${t.name}: cannot issue a token (HTTP ${caller.status})`);
-  const validate = async (): Promise<number> => {
-    const res = await pool.request({ method: 'GET', path: '/v3/auth/tokens', headers: { 'x-auth-token': caller.token!, 'x-subject-token': subject.token! } });
-    await res.body.dump();
-    return res.statusCode;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits up to `seconds` until the machine is less than 15% busy over 2 s; returns the last reading. */
+async function waitIdle(seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  let busy = 1;
+  let told = false;
+  while (seconds > 0) {
+    const m0 = machineTicks();
+    await sleep(2000);
+    const m1 = machineTicks();
+    busy = (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total);
+    if (busy < 0.15) break;
+    if (performance.now() > deadline) {
+      log(`  the machine is still ${(busy * 100).toFixed(0)}% busy after ${seconds} s: measuring anyway`);
+      break;
+    }
+    if (!told)
+      log(`  waiting up to ${seconds} s for the machine to settle (${(busy * 100).toFixed(0)}% busy)`);
+    told = true;
+  }
+  return busy;
+}
+
+/** A measured phase: latency and rate, plus the server's RSS/CPU and the machine's load meanwhile. */
+async function measure(t: Target, a: Options, seconds: number, op: Op, errorKinds: Map<string, number>) {
+  const tree = t.pid ? processTree(t.pid) : [];
+  const stopRss = sampleRss(t.pid);
+  const serverCpu0 = t.pid ? cpuSeconds(tree) : 0;
+  const bench0 = process.cpuUsage();
+  const machine0 = machineTicks();
+  const stats = await runPhase(a.concurrency, seconds, op, errorKinds);
+  const bench = process.cpuUsage(bench0);
+  const machine1 = machineTicks();
+  const peakRssMiB = stopRss();
+  const serverCpu = t.pid ? cpuSeconds(processTree(t.pid)) - serverCpu0 : NaN; // workers do not die mid-run
+  const report: PhaseReport = {
+    ...stats,
+    serverCpuCores: Number.isFinite(serverCpu) ? serverCpu / stats.seconds : null,
+    serverCpuMsPerRequest:
+      Number.isFinite(serverCpu) && stats.requests ? (serverCpu * 1000) / stats.requests : null,
+    benchCpuCores: (bench.user + bench.system) / 1e6 / stats.seconds,
+    machineBusy: (machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total),
+    peakRssMiB: Number.isFinite(peakRssMiB) ? peakRssMiB : null,
   };
-  // warm-up: caches, JIT, connection pools
-  await phase(a.concurrency, 2, validate);
-  await phase(2, 2, async () => (await issueOnce(pool, body)).status);
-
-  const stopIssue = sampleRss(t.pid);
-  const issue = await phase(a.concurrency, a.issueSeconds, async () => (await issueOnce(pool, body)).status);
-  const issueRss = stopIssue();
-  const stopValidate = sampleRss(t.pid);
-  const validation = await phase(a.concurrency, a.validateSeconds, validate);
-  const validateRss = stopValidate();
-  await pool.close();
-  return { target: t.name, url: t.url, issue, validate: validation, peakRssMiB: Math.max(issueRss, validateRss) };
+  return report;
 }
 
-function fmt(r: PhaseResult): string {
-  return `${r.rate.toFixed(1).padStart(8)} req/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms  (${r.requests} ok, ${r.errors} errors)`;
+async function benchTarget(t: Target, a: Options): Promise<TargetReport> {
+  const base = new URL(t.url);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const pool = new Pool(base.origin, { connections: a.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const errorKinds = new Map<string, number>();
+  const report: TargetReport = {
+    target: t.name,
+    url: t.url,
+    pid: t.pid ?? null,
+    peakRssMiB: null,
+    errorKinds: {},
+  };
+  const body = JSON.stringify({
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: { user: { name: a.user, domain: { id: a.domain }, password: t.password } },
+      },
+      scope: { project: { name: a.project, domain: { id: a.domain } } },
+    },
+  });
+  const issueOnce = async (): Promise<{ status: number; token?: string }> => {
+    const res = await pool.request({
+      method: 'POST',
+      path: `${prefix}/v3/auth/tokens`,
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await res.body.dump();
+    const token = res.headers['x-subject-token'];
+    if (res.statusCode === 201 && typeof token !== 'string') throw new Error('201 without X-Subject-Token');
+    return { status: res.statusCode, token: typeof token === 'string' ? token : undefined };
+  };
+  const issue: Op = async () => (await issueOnce()).status;
+
+  try {
+    const caller = await issueOnce();
+    const subject = await issueOnce();
+    if (!caller.token || !subject.token) {
+      throw new Error(`cannot issue a token for ${a.user}/${a.project} (HTTP ${caller.status})`);
+    }
+    const headers = { 'x-auth-token': caller.token, 'x-subject-token': subject.token };
+    const check = await pool.request({ method: 'GET', path: `${prefix}/v3/auth/tokens`, headers });
+    const checked = (await check.body.json()) as { token?: { expires_at?: string } };
+    if (check.statusCode !== 200 || !checked.token?.expires_at) {
+      throw new Error(`cannot validate a token (HTTP ${check.statusCode})`);
+    }
+    const validate: Op = async () => {
+      const res = await pool.request({ method: 'GET', path: `${prefix}/v3/auth/tokens`, headers });
+      await res.body.dump();
+      return res.statusCode;
+    };
+
+    const warm = new Map<string, number>(); // warm-up errors are not reported
+    await waitIdle(a.waitIdleSeconds);
+    log(`  ${t.name}: issue warm-up ${a.warmupSeconds} s, measuring ${a.issueSeconds} s`);
+    await runPhase(a.concurrency, a.warmupSeconds, issue, warm);
+    report.issue = await measure(t, a, a.issueSeconds, issue, errorKinds);
+    await waitIdle(a.waitIdleSeconds);
+    log(`  ${t.name}: validate warm-up ${a.warmupSeconds} s, measuring ${a.validateSeconds} s`);
+    await runPhase(a.concurrency, a.warmupSeconds, validate, warm);
+    report.validate = await measure(t, a, a.validateSeconds, validate, errorKinds);
+    const peaks = [report.issue.peakRssMiB, report.validate.peakRssMiB].filter(
+      (x): x is number => x !== null,
+    );
+    report.peakRssMiB = peaks.length ? Math.max(...peaks) : null;
+  } catch (err) {
+    report.failure = (err as Error).message;
+    log(`  ${t.name}: FAILED: ${report.failure}`);
+  } finally {
+    report.errorKinds = Object.fromEntries(errorKinds);
+    await pool.close();
+  }
+  return report;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const num = (x: number | null | undefined, digits = 1) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
+
+function table(reports: TargetReport[]): string {
+  const head = [
+    'target',
+    'phase',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'ok',
+    'errors',
+    'srv cores',
+    'srv CPU ms/req',
+    'bench cores',
+    'machine busy',
+    'peak RSS MiB',
+  ];
+  const rows: string[][] = [head];
+  for (const r of reports) {
+    if (r.failure) {
+      rows.push([r.target, 'FAILED', r.failure]);
+      continue;
+    }
+    for (const phase of ['issue', 'validate'] as const) {
+      const p = r[phase]!;
+      rows.push([
+        r.target,
+        phase,
+        num(p.rate),
+        num(p.p50),
+        num(p.p99),
+        String(p.requests),
+        String(p.errors),
+        num(p.serverCpuCores, 2),
+        num(p.serverCpuMsPerRequest, 2),
+        num(p.benchCpuCores, 2),
+        `${num(p.machineBusy * 100, 0)}%`,
+        num(p.peakRssMiB),
+      ]);
+    }
+  }
+  const widths = head.map((_, i) =>
+    Math.max(...rows.filter((r) => r.length === head.length).map((r) => r[i].length)),
+  );
+  return rows
+    .map((r) =>
+      r.length === head.length
+        ? r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
+        : r.join('  '),
+    )
+    .join('\n');
+}
+
+function ratios(reports: TargetReport[]) {
+  const ok = reports.filter((r) => !r.failure);
+  const kumo = ok.find((r) => r.target === 'kumo');
+  const keystone = ok.find((r) => r.target === 'keystone');
+  const [x, y] = kumo && keystone ? [kumo, keystone] : ok.length === 2 ? ok : [];
+  if (!x || !y) return null;
+  return {
+    of: `${x.target}/${y.target}`,
+    issueRate: ratio(x.issue?.rate, y.issue?.rate),
+    validateRate: ratio(x.validate?.rate, y.validate?.rate),
+    issueP99: ratio(x.issue?.p99, y.issue?.p99),
+    validateP99: ratio(x.validate?.p99, y.validate?.p99),
+    peakRss: ratio(x.peakRssMiB ?? undefined, y.peakRssMiB ?? undefined),
+  };
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
-  const results: Array<Record<string, unknown>> = [];
+  let a: Options;
+  try {
+    a = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (err.message) console.error(`identity bench: ${err.message}\n`);
+    console.error(USAGE);
+    process.exit(err.message ? 2 : 0);
+  }
   for (const t of a.targets) {
-    process.stdout.write(`benchmarking ${t.name} (${t.url}), concurrency ${a.concurrency}...\n`);
-    results.push(await benchTarget(t, a));
+    if (t.pid) continue;
+    const url = new URL(t.url);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    if (['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) t.pid = pidListeningOn(port);
+    if (!t.pid)
+      log(`  ${t.name}: no --pid and no local process listening on port ${port}: RSS/CPU not reported`);
   }
+  const load0 = loadavg();
+  log(
+    `identity bench: ${a.targets.map((t) => `${t.name}=${t.url}${t.pid ? ` (pid ${t.pid})` : ''}`).join(', ')}; ` +
+      `concurrency ${a.concurrency}, ${a.issueSeconds} s issue + ${a.validateSeconds} s validate per target; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+
+  const reports: TargetReport[] = [];
+  for (const t of a.targets) reports.push(await benchTarget(t, a));
+
   console.log('');
-  for (const r of results) {
-    console.log(`${String(r.target).padEnd(10)} issue    ${fmt(r.issue as PhaseResult)}`);
-    console.log(`${''.padEnd(10)} validate ${fmt(r.validate as PhaseResult)}`);
-    console.log(`${''.padEnd(10)} peak RSS ${Number(r.peakRssMiB).toFixed(1)} MiB`);
+  console.log(table(reports));
+  for (const r of reports) {
+    const kinds = Object.entries(r.errorKinds);
+    if (kinds.length) console.log(`${r.target} errors: ${kinds.map(([k, n]) => `${k} x${n}`).join(', ')}`);
   }
-  if (errorKinds.size) console.log(`errors: ${[...errorKinds].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
-  if (results.length >= 2) {
-    const [x, y] = results;
-    const ratio = (k: 'issue' | 'validate') => ((x[k] as PhaseResult).rate / (y[k] as PhaseResult).rate).toFixed(2);
-    console.log(`\n${x.target}/${y.target}: issue ×${ratio('issue')}, validate ×${ratio('validate')}`);
+  const rs = ratios(reports);
+  if (rs) {
+    console.log(
+      `\n${rs.of}: issue req/s x${num(rs.issueRate, 2)}, validate req/s x${num(rs.validateRate, 2)}, ` +
+        `issue p99 x${num(rs.issueP99, 2)}, validate p99 x${num(rs.validateP99, 2)}, peak RSS x${num(rs.peakRss, 2)}`,
+    );
   }
-  mkdirSync(a.out, { recursive: true });
-  const file = join(a.out, `identity-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ concurrency: a.concurrency, results }, null, 2));
-  console.log(`results written to ${file}`);
+
+  const out = resolve(a.out ?? join(__dirname, '..', '..', '..', '.bench'));
+  mkdirSync(out, { recursive: true });
+  const date = new Date();
+  const file = join(out, `identity-${date.toISOString().replace(/[:.]/g, '-')}.json`);
+  const result = {
+    benchmark: 'identity',
+    date: date.toISOString(),
+    host: {
+      hostname: hostname(),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      node: process.version,
+      loadavgBefore: load0,
+      loadavgAfter: loadavg(),
+    },
+    options: { ...a, targets: a.targets.map(({ name, url, pid }) => ({ name, url, pid: pid ?? null })) },
+    results: reports,
+    ratios: rs,
+  };
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nresults: ${file}`);
+  if (reports.some((r) => r.failure)) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
-  console.error(`bench: ${(err as Error).message}`);
+  console.error(`identity bench: ${(err as Error).stack ?? String(err)}`);
   process.exit(1);
 });

@@ -1,0 +1,34 @@
+import { createServer } from 'node:net';
+import { cpuSeconds, machineTicks, pidListeningOn, processTree, rssMiB, sampleRss } from '../src/proc';
+
+describe('bench /proc readers', () => {
+  it('finds the process listening on a port', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      expect(pidListeningOn(port)).toBe(process.pid);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('returns undefined when nothing listens', () => {
+    expect(pidListeningOn(1)).toBeUndefined();
+  });
+
+  it('measures a process tree', () => {
+    const tree = processTree(process.pid);
+    expect(tree[0]).toBe(process.pid);
+    expect(rssMiB(tree)).toBeGreaterThan(10);
+    expect(cpuSeconds([process.pid])).toBeGreaterThan(0);
+    expect(rssMiB([2 ** 30])).toBe(0);
+    const { busy, total } = machineTicks();
+    expect(total).toBeGreaterThanOrEqual(busy);
+  });
+
+  it('samples a peak RSS', () => {
+    expect(sampleRss(process.pid)()).toBeGreaterThan(10);
+    expect(sampleRss(undefined)()).toBeNaN();
+  });
+});
