@@ -99,7 +99,8 @@ step() {
 # missing_packages PKG...: those of PKG that are not installed (one dpkg-query for all)
 missing_packages() {
   local installed p
-  installed=" $(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null | awk '/ install ok installed$/ {printf "%s ", $1}')"
+  # dpkg-query exits 1 when a package is unknown to it: not an error here (set -e/pipefail callers)
+  installed=" $({ dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null || true; } | awk '/ install ok installed$/ {printf "%s ", $1}')"
   for p in "$@"; do case "$installed" in *" $p "*) ;; *) echo "$p" ;; esac; done
 }
 
