@@ -20,6 +20,17 @@ export const objectSection = z
     container_port: port.default(6201),
     account_port: port.default(6202),
     storage_bind_host: z.string().default('127.0.0.1'),
+    /** Background work of a storage node, seconds between passes (0 = off). */
+    replication_interval: z.number().min(0).default(30),
+    updater_interval: z.number().min(0).default(10),
+    expirer_interval: z.number().min(0).default(30),
+    audit_interval: z.number().min(0).default(60),
+    /** The auditor's read rate (bytes per second, 0 = unlimited). */
+    auditor_bytes_per_second: z.number().int().min(0).default(10 * 1024 * 1024),
+    /** Tombstones older than this (seconds) are removed by the replicator. */
+    reclaim_age: z.number().int().min(1).default(7 * 24 * 3600),
+    /** Objects up to this size are checked against their MD5 before a GET sends them. */
+    verify_on_read_max_bytes: z.number().int().min(0).default(4 * 1024 * 1024),
     /** How the proxy validates tokens (the service user of identity). */
     auth_url: z.string().url().default('http://127.0.0.1:5000/v3'),
     service_user: z.string().default('kumo'),

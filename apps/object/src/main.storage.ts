@@ -1,8 +1,12 @@
 import { createLogger } from '@kumo/common';
 import { loadObjectConfig } from './config';
+import { startDaemonLoops, storageDaemons } from './storage/daemons';
 import { StorageNode } from './storage/storage.server';
 
-/** A storage node: account, container and object servers (ports from config; KUMO_OBJECT_* per node). */
+/**
+ * A storage node: account, container and object servers (ports from config; KUMO_OBJECT_* per node),
+ * with its replicator, updater, expirer and auditor running in the background.
+ */
 async function main(): Promise<void> {
   const config = loadObjectConfig();
   const o = config.object;
@@ -15,10 +19,17 @@ async function main(): Promise<void> {
     containerPort: o.container_port,
     accountPort: o.account_port,
     logger,
+    verifyOnReadMaxBytes: o.verify_on_read_max_bytes,
   });
   await node.start();
+  const stopDaemons = startDaemonLoops(
+    storageDaemons(config, node.objects, logger),
+    { replicator: o.replication_interval, updater: o.updater_interval, expirer: o.expirer_interval, auditor: o.audit_interval },
+    logger,
+  );
   logger.info({ ports: [o.object_port, o.container_port, o.account_port], devices: o.devices }, 'storage node listening');
   const stop = async () => {
+    stopDaemons();
     await node.stop();
     process.exit(0);
   };

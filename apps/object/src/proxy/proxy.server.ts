@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
+import { ClientRequest, createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Logger } from '@kumo/common';
 import { runWithContext, Unauthorized } from '@kumo/common';
@@ -22,6 +22,9 @@ export interface ProxyOptions {
   /** identity's public URL, for WWW-Authenticate */
   identityUri: string;
 }
+
+/** How long a storage node has to accept a PUT (100 Continue) before a handoff takes its place. */
+const CONNECT_TIMEOUT_MS = 3_000;
 
 export const LIMITS = {
   max_file_size: 5368709122,
@@ -363,8 +366,8 @@ export class ProxyServer {
       case 'HEAD':
         return this.getObject(r, names);
       case 'POST': {
-        const out = await this.fanout(this.opts.objectRing, names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'object'), ...(r.req.headers['content-type'] ? { 'content-type': String(r.req.headers['content-type']) } : {}) });
-        const status = bestStatus(out.statuses, this.opts.objectRing.replicas);
+        const statuses = await this.fanoutWithContainer(names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'object'), ...(r.req.headers['content-type'] ? { 'content-type': String(r.req.headers['content-type']) } : {}) });
+        const status = bestStatus(statuses, this.opts.objectRing.replicas);
         if (status === 404) throw new SwiftError(404);
         return this.plain(r.res, status, '');
       }
@@ -396,11 +399,24 @@ export class ProxyServer {
     return nodes.map((n) => ({ 'x-container-host': `${n.ip}:${n.port}`, 'x-container-device': n.device, 'x-container-partition': String(part) }));
   }
 
+  /**
+   * An object DELETE or POST on every replica; a primary that does not answer is replaced by a handoff
+   * (a tombstone there reaches the primary through the replicator).
+   */
   private async fanoutWithContainer(names: string[], method: string, headers: Record<string, string>): Promise<number[]> {
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
     const updates = this.containerUpdateHeaders(names[0], names[1]);
-    const res = await Promise.all(nodes.map((dev, i) => backendRequest(dev, dev.port, method, devicePath(dev, part, ...names), { ...headers, ...(updates[i] ?? {}) })));
-    return res.map((x) => x.status);
+    const send = (dev: RingDevice, i: number) => backendRequest(dev, dev.port, method, devicePath(dev, part, ...names), { ...headers, ...(updates[i] ?? {}) });
+    const statuses = (await Promise.all(nodes.map(send))).map((x) => x.status);
+    const handoffs = this.opts.objectRing.getMoreNodes(part);
+    for (let i = 0; i < statuses.length; i++) {
+      while (statuses[i] === 503 || statuses[i] === 507) {
+        const next = handoffs.next();
+        if (next.done) break;
+        statuses[i] = (await send(next.value, i)).status;
+      }
+    }
+    return statuses;
   }
 
   private splitCopyPath(value: string, header: string): [string, string] {
@@ -484,7 +500,7 @@ export class ProxyServer {
     else headers['transfer-encoding'] = 'chunked';
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
     const updates = this.containerUpdateHeaders(names[0], names[1]);
-    const results = await this.streamToNodes(req, nodes, (dev, i) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } }));
+    const results = await this.streamToNodes(req, part, nodes, (dev, i) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } }));
     const need = quorum(this.opts.objectRing.replicas);
     const ok = results.filter((x) => x.status === 201);
     if (results.some((x) => x.status === 422)) throw new SwiftError(422);
@@ -495,46 +511,101 @@ export class ProxyServer {
     // (an SLO manifest PUT answers with the large object's etag, quoted, instead of the manifest's)
   }
 
-  /** Streams the client's body to every node at once, pacing the client to the slowest node. */
-  private streamToNodes(
+  /**
+   * Opens a PUT to one node and waits for its `100 Continue`: null when the node cannot take it (down,
+   * timed out, 507), or its final answer when it refuses before the body (409: it has newer data).
+   */
+  private connectNode(dev: RingDevice, path: string, headers: Record<string, string>): Promise<{ out: ClientRequest; dev: RingDevice } | { status: number } | null> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (v: { out: ClientRequest; dev: RingDevice } | { status: number } | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const out = request({ host: dev.ip, port: dev.port, method: 'PUT', path, headers: { ...headers, expect: '100-continue' }, agent: backendAgent, timeout: 60_000 });
+      const timer = setTimeout(() => {
+        out.destroy(new Error('connect timeout'));
+        settle(null);
+      }, CONNECT_TIMEOUT_MS);
+      out.once('continue', () => settle({ out, dev }));
+      out.once('response', (res) => {
+        res.resume();
+        if (!settled) settle(res.statusCode === 507 || (res.statusCode ?? 500) >= 500 ? null : { status: res.statusCode ?? 500 });
+      });
+      out.on('error', () => settle(null));
+      out.flushHeaders();
+    });
+  }
+
+  /**
+   * Streams the client's body to every replica at once, pacing the client to the slowest node. A primary
+   * that cannot take the write is replaced by the next handoff node (same partition; the replicator moves
+   * the copy home later). Fails fast, before reading the body, when fewer than a quorum can take it.
+   */
+  private async streamToNodes(
     source: Readable,
-    nodes: RingDevice[],
+    part: number,
+    primaries: RingDevice[],
     target: (dev: RingDevice, i: number) => { path: string; headers: Record<string, string> },
   ): Promise<Array<{ status: number; etag?: string }>> {
+    const handoffs = this.opts.objectRing.getMoreNodes(part);
+    const connected = await Promise.all(
+      primaries.map(async (dev, i) => {
+        const first = await this.connectNode(dev, target(dev, i).path, target(dev, i).headers);
+        if (first) return first;
+        this.opts.logger.warn({ device: dev.device, ip: dev.ip, port: dev.port }, 'object PUT: primary unavailable, trying a handoff');
+        return null;
+      }),
+    );
+    // handoffs are taken one at a time, in ring order, so concurrent replacements never share one
+    for (let i = 0; i < connected.length; i++) {
+      while (connected[i] === null) {
+        const next = handoffs.next();
+        if (next.done) break;
+        connected[i] = await this.connectNode(next.value, target(next.value, i).path, target(next.value, i).headers);
+      }
+    }
+    const results: Array<{ status: number; etag?: string }> = connected.map((c) => (c && 'status' in c ? { status: c.status } : { status: 0 }));
+    const live = connected.map((c, i) => (c && 'out' in c ? { out: c.out, i } : null)).filter((x): x is { out: ClientRequest; i: number } => x !== null);
+    for (let i = 0; i < results.length; i++) if (connected[i] === null) results[i] = { status: 503 };
+    if (live.length < quorum(this.opts.objectRing.replicas)) {
+      // answered before the body is read (the client's connection is closed rather than drained)
+      live.forEach((l) => l.out.destroy());
+      return results;
+    }
     return new Promise((resolve) => {
-      const results: Array<{ status: number; etag?: string }> = new Array(nodes.length);
-      let pending = nodes.length;
+      let pending = live.length;
       const done = (i: number, status: number, etag?: string) => {
-        if (results[i]) return;
+        if (results[i].status !== 0) return;
         results[i] = { status, etag };
         if (--pending === 0) resolve(results);
       };
-      const outs = nodes.map((dev, i) => {
-        const t = target(dev, i);
-        const out = request({ host: dev.ip, port: dev.port, method: 'PUT', path: t.path, headers: t.headers, agent: backendAgent, timeout: 60_000 }, (res) => {
+      for (const { out, i } of live) {
+        out.on('response', (res) => {
           res.resume();
           res.on('end', () => done(i, res.statusCode ?? 500, res.headers.etag as string | undefined));
         });
         out.on('error', () => done(i, 503));
-        out.on('timeout', () => out.destroy(new Error('timeout')));
-        return out;
-      });
-      const live = () => outs.filter((_, i) => !results[i]);
+      }
+      const writing = () => live.filter(({ i }) => results[i].status === 0);
       source.on('data', (chunk: Buffer) => {
         let blocked = 0;
-        for (const o of live()) {
-          if (!o.write(chunk)) {
+        for (const { out } of writing()) {
+          if (!out.write(chunk)) {
             blocked++;
-            o.once('drain', () => {
+            out.once('drain', () => {
               if (--blocked === 0) source.resume();
             });
           }
         }
         if (blocked > 0) source.pause();
       });
-      source.on('end', () => outs.forEach((o) => o.end()));
-      source.on('aborted', () => outs.forEach((o) => o.destroy(new Error('client disconnected'))));
-      source.on('error', () => outs.forEach((o) => o.destroy(new Error('client disconnected'))));
+      source.on('end', () => live.forEach(({ out }) => out.end()));
+      source.on('aborted', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
+      source.on('error', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
+      source.resume();
     });
   }
 

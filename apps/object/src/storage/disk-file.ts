@@ -1,14 +1,17 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs, ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
 
-/** Object metadata kept beside the data (content type, etag, length, user metadata, timestamp). */
+/** Object metadata kept beside the data (content type, etag, length, user metadata, timestamps). */
 export interface ObjectMetadata {
+  /** `/<account>/<container>/<object>` */
   name: string;
+  /** X-Timestamp of the data (PUT) */
   timestamp: string;
+  /** X-Timestamp of the metadata: the PUT's, or that of a later POST */
+  metaTimestamp: string;
   contentType: string;
   contentLength: number;
   etag: string;
@@ -16,9 +19,14 @@ export interface ObjectMetadata {
   headers: Record<string, string>;
 }
 
-export class EtagMismatch extends Error {}
+export type DiskState =
+  | { kind: 'data'; meta: ObjectMetadata; dataPath: string }
+  | { kind: 'tombstone'; timestamp: string; name?: string };
 
-async function fsyncPath(path: string): Promise<void> {
+export class EtagMismatch extends Error {}
+export class LengthMismatch extends Error {}
+
+export async function fsyncPath(path: string): Promise<void> {
   const fh = await fs.open(path, 'r');
   try {
     await fh.sync();
@@ -27,45 +35,79 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/** The timestamps a hash directory's file names say: newest data or tombstone, newest metadata. */
+export function stateOfFiles(files: string[]): { kind: 'data' | 'tombstone'; timestamp: string; metaTimestamp: string } | null {
+  let newest: { kind: 'data' | 'tombstone'; timestamp: string } | null = null;
+  let meta = '';
+  for (const f of files) {
+    const m = /^(\d{10}\.\d{5})\.(data|ts|meta\.json)$/.exec(f);
+    if (!m) continue;
+    if (m[2] === 'meta.json') {
+      if (m[1] > meta) meta = m[1];
+    } else if (!newest || m[1] > newest.timestamp || (m[1] === newest.timestamp && m[2] === 'ts')) {
+      newest = { kind: m[2] === 'ts' ? 'tombstone' : 'data', timestamp: m[1] };
+    }
+  }
+  if (!newest) return null;
+  return { ...newest, metaTimestamp: newest.kind === 'data' && meta >= newest.timestamp ? meta : newest.timestamp };
+}
+
 /**
- * One object's files on a device: `<devices>/<dev>/objects/<part>/<suffix>/<hash>/<timestamp>.data`
- * (with `<timestamp>.meta.json`) or `<timestamp>.ts` for a tombstone. The newest file wins, so writes
- * are last-writer-wins by X-Timestamp; everything is fsynced before a write is acknowledged.
+ * One object's files on a device, as Swift lays them out:
+ * `<devices>/<dev>/objects/<part>/<suffix>/<hash>/` holding `<t>.data` with `<t2>.meta.json` (t2 ≥ t: the
+ * PUT's metadata or a later POST's), or `<t>.ts` for a tombstone (it records the name, so a replicator
+ * can push it). The newest file wins — writes are last-writer-wins by X-Timestamp — and everything is
+ * fsynced before a write is acknowledged. The file names alone say an object's state, so replicas are
+ * compared by hashing directory listings (see suffixHashes).
  */
 export class DiskFile {
   readonly dir: string;
 
   constructor(
-    devicesRoot: string,
-    device: string,
+    readonly devicesRoot: string,
+    readonly device: string,
     readonly partition: number,
     readonly hash: string,
   ) {
     this.dir = join(devicesRoot, device, 'objects', String(partition), hash.slice(-3), hash);
   }
 
-  /** The newest state: metadata of the live object, a tombstone timestamp, or nothing. */
-  async current(): Promise<{ kind: 'data'; meta: ObjectMetadata; dataPath: string } | { kind: 'tombstone'; timestamp: string } | null> {
-    let files: string[];
+  private async files(): Promise<string[]> {
     try {
-      files = await fs.readdir(this.dir);
+      return await fs.readdir(this.dir);
     } catch {
+      return [];
+    }
+  }
+
+  /** The newest state: the live object's metadata, a tombstone, or nothing. */
+  async current(): Promise<DiskState | null> {
+    const state = stateOfFiles(await this.files());
+    if (!state) return null;
+    if (state.kind === 'tombstone') {
+      const raw = await fs.readFile(join(this.dir, `${state.timestamp}.ts`), 'utf8').catch(() => '');
+      const name = raw ? (JSON.parse(raw) as { name?: string }).name : undefined;
+      return { kind: 'tombstone', timestamp: state.timestamp, name };
+    }
+    let meta: ObjectMetadata;
+    try {
+      meta = JSON.parse(await fs.readFile(join(this.dir, `${state.metaTimestamp}.meta.json`), 'utf8')) as ObjectMetadata;
+    } catch {
+      // data without readable metadata cannot be served: the auditor quarantines it
       return null;
     }
-    const candidates = files.filter((f) => f.endsWith('.data') || f.endsWith('.ts')).sort();
-    const newest = candidates[candidates.length - 1];
-    if (!newest) return null;
-    const ts = newest.replace(/\.(data|ts)$/, '');
-    if (newest.endsWith('.ts')) return { kind: 'tombstone', timestamp: ts };
-    const meta = JSON.parse(await fs.readFile(join(this.dir, `${ts}.meta.json`), 'utf8')) as ObjectMetadata;
-    return { kind: 'data', meta, dataPath: join(this.dir, newest) };
+    return { kind: 'data', meta: { ...meta, metaTimestamp: meta.metaTimestamp ?? state.metaTimestamp }, dataPath: join(this.dir, `${state.timestamp}.data`) };
   }
 
   /**
    * Streams the body to a temporary file, checks length and (when given) the ETag, fsyncs, then
-   * moves it in place. Older files are cleaned up. Returns the MD5 etag.
+   * moves it in place. Older files are cleaned up. `metaTimestamp` (replication) keeps a POST's
+   * metadata time; it defaults to the data's.
    */
-  async write(body: Readable, meta: Omit<ObjectMetadata, 'etag' | 'contentLength'> & { expectedEtag?: string; expectedLength?: number }): Promise<ObjectMetadata> {
+  async write(
+    body: Readable,
+    meta: Omit<ObjectMetadata, 'etag' | 'contentLength' | 'metaTimestamp'> & { metaTimestamp?: string; expectedEtag?: string; expectedLength?: number },
+  ): Promise<ObjectMetadata> {
     await fs.mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
     const md5 = createHash('md5');
@@ -78,18 +120,15 @@ export class DiskFile {
       const out = createWriteStream(tmp, { flags: 'wx' });
       await pipeline(body, out);
       const etag = md5.digest('hex');
-      if (meta.expectedLength !== undefined && meta.expectedLength !== length) {
-        throw new Error(`expected ${meta.expectedLength} bytes, got ${length}`);
-      }
+      if (meta.expectedLength !== undefined && meta.expectedLength !== length) throw new LengthMismatch(`expected ${meta.expectedLength} bytes, got ${length}`);
       if (meta.expectedEtag && meta.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new EtagMismatch(etag);
       await fsyncPath(tmp);
-      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length };
-      const metaPath = join(this.dir, `${meta.timestamp}.meta.json`);
-      await fs.writeFile(metaPath, JSON.stringify(full));
-      await fsyncPath(metaPath);
+      const metaTimestamp = meta.metaTimestamp && meta.metaTimestamp > meta.timestamp ? meta.metaTimestamp : meta.timestamp;
+      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length };
+      await this.writeMeta(full);
       await fs.rename(tmp, join(this.dir, `${meta.timestamp}.data`));
       await fsyncPath(this.dir);
-      await this.cleanup(meta.timestamp);
+      await this.cleanup();
       return full;
     } catch (err) {
       await fs.rm(tmp, { force: true });
@@ -97,38 +136,95 @@ export class DiskFile {
     }
   }
 
-  /** Replaces the metadata of the live object (POST): a new .meta.json for the same data. */
-  async updateMetadata(headers: Record<string, string>, contentType?: string): Promise<boolean> {
-    const cur = await this.current();
-    if (!cur || cur.kind !== 'data') return false;
-    const meta = { ...cur.meta, headers, contentType: contentType ?? cur.meta.contentType };
-    const path = join(this.dir, `${cur.meta.timestamp}.meta.json`);
-    await fs.writeFile(`${path}.tmp`, JSON.stringify(meta));
-    await fs.rename(`${path}.tmp`, path);
-    await fsyncPath(this.dir);
-    return true;
+  private async writeMeta(meta: ObjectMetadata): Promise<void> {
+    const path = join(this.dir, `${meta.metaTimestamp}.meta.json`);
+    const tmp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    await fs.writeFile(tmp, JSON.stringify(meta));
+    await fsyncPath(tmp);
+    await fs.rename(tmp, path);
   }
 
-  async tombstone(timestamp: string): Promise<void> {
+  /**
+   * New metadata for the live object (POST) at `timestamp`: a new `<timestamp>.meta.json` beside the same
+   * data. 'gone' when there is no live object, 'stale' when newer metadata is already there.
+   */
+  async updateMetadata(timestamp: string, headers: Record<string, string>, contentType?: string): Promise<'ok' | 'gone' | 'stale'> {
+    const cur = await this.current();
+    if (!cur || cur.kind !== 'data') return 'gone';
+    if (cur.meta.metaTimestamp >= timestamp) return 'stale';
+    await this.writeMeta({ ...cur.meta, headers, contentType: contentType ?? cur.meta.contentType, metaTimestamp: timestamp });
+    await fsyncPath(this.dir);
+    await this.cleanup();
+    return 'ok';
+  }
+
+  /** A tombstone at `timestamp`, recording the object's name. */
+  async tombstone(timestamp: string, name: string): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
     const path = join(this.dir, `${timestamp}.ts`);
-    await fs.writeFile(path, '');
+    await fs.writeFile(path, JSON.stringify({ name }));
     await fsyncPath(path);
     await fsyncPath(this.dir);
-    await this.cleanup(timestamp);
+    await this.cleanup();
   }
 
   openData(dataPath: string, range?: { start: number; end: number }): ReadStream {
     return createReadStream(dataPath, range ? { start: range.start, end: range.end } : undefined);
   }
 
-  /** Removes files older than the newest state. */
-  private async cleanup(keep: string): Promise<void> {
-    const files = await fs.readdir(this.dir);
-    const newest = files.filter((f) => /\.(data|ts)$/.test(f)).map((f) => f.replace(/\.(data|ts)$/, '')).sort().pop() ?? keep;
+  /** Moves the whole object directory out of the way (a corrupt copy); the replicator restores it. */
+  async quarantine(): Promise<string> {
+    const target = join(this.devicesRoot, this.device, 'quarantined', 'objects', `${this.hash}-${randomBytes(4).toString('hex')}`);
+    await fs.mkdir(join(target, '..'), { recursive: true });
+    await fs.rename(this.dir, target);
+    return target;
+  }
+
+  /** Removes files older than the newest state (and metadata older than the newest metadata). */
+  private async cleanup(): Promise<void> {
+    const files = await this.files();
+    const state = stateOfFiles(files);
+    if (!state) return;
     for (const f of files) {
-      const ts = f.replace(/\.(data|ts|meta\.json)$/, '');
-      if (!f.startsWith('.') && ts < newest) await fs.rm(join(this.dir, f), { force: true });
+      const m = /^(\d{10}\.\d{5})\.(data|ts|meta\.json)$/.exec(f);
+      if (!m) continue;
+      const stale = m[2] === 'meta.json' ? state.kind === 'tombstone' || m[1] < state.metaTimestamp : m[1] < state.timestamp || (m[2] === 'data' && state.kind === 'tombstone');
+      if (stale) await fs.rm(join(this.dir, f), { force: true });
     }
   }
+}
+
+/** The partitions present on a device. */
+export async function listPartitions(devicesRoot: string, device: string): Promise<number[]> {
+  const names = await fs.readdir(join(devicesRoot, device, 'objects')).catch(() => [] as string[]);
+  return names.filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/** Every object hash directory of a partition, grouped by suffix: suffix → hash → file names. */
+export async function partitionListing(devicesRoot: string, device: string, part: number, suffixes?: string[]): Promise<Map<string, Map<string, string[]>>> {
+  const partDir = join(devicesRoot, device, 'objects', String(part));
+  const out = new Map<string, Map<string, string[]>>();
+  const wanted = suffixes ?? (await fs.readdir(partDir).catch(() => [] as string[])).filter((s) => /^[0-9a-f]{3}$/.test(s));
+  for (const suffix of wanted) {
+    const hashes = await fs.readdir(join(partDir, suffix)).catch(() => [] as string[]);
+    const bySuffix = new Map<string, string[]>();
+    for (const hash of hashes) {
+      if (!/^[0-9a-f]{32}$/.test(hash)) continue;
+      const files = (await fs.readdir(join(partDir, suffix, hash)).catch(() => [] as string[])).filter((f) => !f.startsWith('.')).sort();
+      if (files.length > 0) bySuffix.set(hash, files);
+    }
+    if (bySuffix.size > 0) out.set(suffix, bySuffix);
+  }
+  return out;
+}
+
+/** Swift's hashes of a partition: per suffix, the MD5 of its objects' file names. Equal hashes, equal states. */
+export function suffixHashes(listing: Map<string, Map<string, string[]>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [suffix, hashes] of listing) {
+    const md5 = createHash('md5');
+    for (const hash of [...hashes.keys()].sort()) md5.update(`${hash}:${hashes.get(hash)!.join(',')}\n`);
+    out[suffix] = md5.digest('hex');
+  }
+  return out;
 }

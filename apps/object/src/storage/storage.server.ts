@@ -2,9 +2,9 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { join } from 'node:path';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
-import { DiskFile, EtagMismatch } from './disk-file';
 import { hashPath } from './hash';
 import { ListingDb } from './listing-db';
+import { ObjectServer, send, timestampOf } from './object-server';
 import { normalizeTimestamp } from './timestamp';
 
 export interface StorageNodeOptions {
@@ -15,28 +15,17 @@ export interface StorageNodeOptions {
   containerPort: number;
   accountPort: number;
   logger: Logger;
+  verifyOnReadMaxBytes?: number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, parts: string[]) => Promise<void>;
 
-/** Headers an object keeps verbatim. */
-const OBJECT_HEADERS = /^(x-object-meta-|content-disposition$|content-encoding$|x-delete-at$|x-object-manifest$|x-static-large-object$)/;
-
-function send(res: ServerResponse, status: number, headers: Record<string, string | number> = {}, body?: string | Buffer): void {
-  res.writeHead(status, { 'content-length': body ? Buffer.byteLength(body) : 0, ...headers });
-  res.end(body);
-}
 
 function decodeParts(url: string): string[] {
   const path = url.split('?')[0];
   return path.split('/').slice(1).map((p) => decodeURIComponent(p));
 }
 
-function timestampOf(req: IncomingMessage): string {
-  const ts = req.headers['x-timestamp'];
-  if (typeof ts !== 'string') throw Object.assign(new Error('missing X-Timestamp'), { status: 400 });
-  return normalizeTimestamp(ts);
-}
 
 /**
  * A storage node: object, container and account servers on three ports of one process, speaking
@@ -47,18 +36,28 @@ export class StorageNode {
   private readonly servers: Server[] = [];
   private readonly dbs = new Map<string, ListingDb>();
 
-  constructor(private readonly opts: StorageNodeOptions) {}
+  readonly objects: ObjectServer;
+
+  constructor(private readonly opts: StorageNodeOptions) {
+    this.objects = new ObjectServer({ devicesRoot: opts.devicesRoot, hashPath: opts.hashPath, logger: opts.logger, verifyOnReadMaxBytes: opts.verifyOnReadMaxBytes });
+  }
 
   async start(): Promise<void> {
     const pairs: Array<[number, Handler]> = [
-      [this.opts.objectPort, (q, s, p) => this.object(q, s, p)],
+      [this.opts.objectPort, (q, s, p) => this.objects.handle(q, s, p)],
       [this.opts.containerPort, (q, s, p) => this.container(q, s, p)],
       [this.opts.accountPort, (q, s, p) => this.account(q, s, p)],
     ];
     for (const [port, handler] of pairs) {
       const server = createServer((req, res) => {
         if (req.url === '/healthcheck') return send(res, 200, { 'content-type': 'text/plain' }, 'OK');
-        handler(req, res, decodeParts(req.url ?? '/')).catch((err: { status?: number; message?: string }) => {
+        let parts: string[];
+        try {
+          parts = decodeParts(req.url ?? '/');
+        } catch {
+          return send(res, 400, {}, 'bad path encoding');
+        }
+        handler(req, res, parts).catch((err: { status?: number; message?: string }) => {
           if (!err.status) this.opts.logger.error({ err, url: req.url }, 'storage request failed');
           if (!res.headersSent) send(res, err.status ?? 500, {}, err.status ? err.message : 'internal error');
           else res.destroy();
@@ -71,7 +70,12 @@ export class StorageNode {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.servers) await new Promise((r) => s.close(r));
+    for (const s of this.servers) {
+      const closed = new Promise((r) => s.close(r));
+      s.closeAllConnections();
+      await closed;
+    }
+    this.servers.length = 0;
     for (const db of this.dbs.values()) db.close();
   }
 
@@ -84,103 +88,6 @@ export class StorageNode {
       this.dbs.set(path, db);
     }
     return db;
-  }
-
-  private async object(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
-    const [device, part, account, container, ...rest] = parts;
-    const object = rest.join('/');
-    if (!device || !part || !account || !container || !object) return send(res, 400, {}, 'bad path');
-    const file = new DiskFile(this.opts.devicesRoot, device, Number(part), hashPath(this.opts.hashPath, account, container, object));
-    const cur = await file.current();
-    switch (req.method) {
-      case 'PUT': {
-        const ts = timestampOf(req);
-        if (cur && (cur.kind === 'data' ? cur.meta.timestamp : cur.timestamp) >= ts) {
-          req.resume();
-          return send(res, 409, { 'x-backend-timestamp': cur.kind === 'data' ? cur.meta.timestamp : cur.timestamp });
-        }
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => OBJECT_HEADERS.test(k)).map(([k, v]) => [k, String(v)]));
-        const length = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
-        try {
-          const meta = await file.write(req, {
-            name: `/${account}/${container}/${object}`,
-            timestamp: ts,
-            contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
-            headers,
-            expectedEtag: req.headers.etag as string | undefined,
-            expectedLength: length,
-          });
-          await this.updateContainer(req, account, container, object, { timestamp: ts, size: meta.contentLength, contentType: meta.contentType, etag: meta.etag, deleted: false });
-          return send(res, 201, { etag: meta.etag });
-        } catch (err) {
-          if (err instanceof EtagMismatch) return send(res, 422, {}, 'etag mismatch');
-          if ((err as Error).message?.startsWith('expected')) return send(res, 499, {}, 'client disconnected');
-          throw err;
-        }
-      }
-      case 'GET':
-      case 'HEAD': {
-        if (!cur || cur.kind !== 'data') return send(res, 404, cur ? { 'x-backend-timestamp': cur.timestamp } : {});
-        const m = cur.meta;
-        const headers: Record<string, string | number> = {
-          'content-type': m.contentType,
-          etag: m.etag,
-          'x-timestamp': m.timestamp,
-          'x-backend-timestamp': m.timestamp,
-          'last-modified': new Date(Number(m.timestamp) * 1000).toUTCString(),
-          ...m.headers,
-        };
-        const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers['x-backend-range'] ?? ''));
-        if (req.method === 'HEAD') {
-          res.writeHead(200, { ...headers, 'content-length': m.contentLength });
-          return void res.end();
-        }
-        if (range) {
-          const start = Number(range[1]);
-          const end = Math.min(Number(range[2]), m.contentLength - 1);
-          res.writeHead(206, { ...headers, 'content-length': Math.max(0, end - start + 1) });
-          file.openData(cur.dataPath, { start, end }).pipe(res);
-          return;
-        }
-        res.writeHead(200, { ...headers, 'content-length': m.contentLength });
-        file.openData(cur.dataPath).pipe(res);
-        return;
-      }
-      case 'POST': {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => OBJECT_HEADERS.test(k)).map(([k, v]) => [k, String(v)]));
-        const ok = await file.updateMetadata(headers, req.headers['content-type'] as string | undefined);
-        return send(res, ok ? 202 : 404);
-      }
-      case 'DELETE': {
-        const ts = timestampOf(req);
-        const existed = cur?.kind === 'data';
-        if (cur && (cur.kind === 'data' ? cur.meta.timestamp : cur.timestamp) >= ts) return send(res, 409);
-        await file.tombstone(ts);
-        await this.updateContainer(req, account, container, object, { timestamp: ts, size: 0, deleted: true });
-        return send(res, existed ? 204 : 404);
-      }
-      default:
-        return send(res, 405);
-    }
-  }
-
-  /** Tells the container server(s) the proxy named in X-Container-Host about the change. */
-  private async updateContainer(req: IncomingMessage, account: string, container: string, object: string, row: { timestamp: string; size: number; contentType?: string; etag?: string; deleted: boolean }): Promise<void> {
-    const host = req.headers['x-container-host'];
-    const dev = req.headers['x-container-device'];
-    const part = req.headers['x-container-partition'];
-    if (typeof host !== 'string' || typeof dev !== 'string' || typeof part !== 'string') return;
-    const url = `http://${host}/${dev}/${part}/${encodeURIComponent(account)}/${encodeURIComponent(container)}/${object.split('/').map(encodeURIComponent).join('/')}`;
-    try {
-      const r = await fetch(url, {
-        method: row.deleted ? 'DELETE' : 'PUT',
-        headers: { 'x-timestamp': row.timestamp, 'x-size': String(row.size), 'x-content-type': row.contentType ?? '', 'x-etag': row.etag ?? '' },
-        signal: AbortSignal.timeout(5_000),
-      });
-      await r.arrayBuffer();
-    } catch (err) {
-      this.opts.logger.warn({ url, err: (err as Error).message }, 'container update failed');
-    }
   }
 
   private async container(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { DiskFile, EtagMismatch } from '../../src/storage/disk-file';
+import { DiskFile, EtagMismatch, partitionListing, stateOfFiles, suffixHashes } from '../../src/storage/disk-file';
 
 describe('DiskFile', () => {
   let root: string;
@@ -32,8 +32,8 @@ describe('DiskFile', () => {
   it('lets a tombstone hide the object and cleans older files', async () => {
     const f = file();
     await put(f, 'x', '0000000001.00000');
-    await f.tombstone('0000000002.00000');
-    await expect(f.current()).resolves.toEqual({ kind: 'tombstone', timestamp: '0000000002.00000' });
+    await f.tombstone('0000000002.00000', '/a/c/o');
+    await expect(f.current()).resolves.toEqual({ kind: 'tombstone', timestamp: '0000000002.00000', name: '/a/c/o' });
     expect(readdirSync(f.dir)).toEqual(['0000000002.00000.ts']);
   });
 
@@ -42,5 +42,50 @@ describe('DiskFile', () => {
     await expect(put(f, 'abc', '0000000001.00000', '00000000000000000000000000000000')).rejects.toBeInstanceOf(EtagMismatch);
     await expect(f.current()).resolves.toBeNull();
     expect(readdirSync(f.dir)).toEqual([]);
+  });
+
+  it('keeps a POST as newer metadata beside the same data, refusing older ones', async () => {
+    const f = file();
+    await put(f, 'x', '0000000001.00000');
+    await expect(f.updateMetadata('0000000003.00000', { 'x-object-meta-k': 'new' })).resolves.toBe('ok');
+    await expect(f.updateMetadata('0000000002.00000', { 'x-object-meta-k': 'old' })).resolves.toBe('stale');
+    const cur = await f.current();
+    if (cur?.kind !== 'data') throw new Error('no data');
+    expect(cur.meta).toMatchObject({ timestamp: '0000000001.00000', metaTimestamp: '0000000003.00000', headers: { 'x-object-meta-k': 'new' } });
+    expect(readdirSync(f.dir).sort()).toEqual(['0000000001.00000.data', '0000000003.00000.meta.json']);
+  });
+
+  it('says an object state from file names alone', () => {
+    expect(stateOfFiles(['0000000001.00000.data', '0000000001.00000.meta.json', '0000000004.00000.meta.json'])).toEqual({ kind: 'data', timestamp: '0000000001.00000', metaTimestamp: '0000000004.00000' });
+    expect(stateOfFiles(['0000000001.00000.data', '0000000002.00000.ts'])).toEqual({ kind: 'tombstone', timestamp: '0000000002.00000', metaTimestamp: '0000000002.00000' });
+    expect(stateOfFiles(['.tmp-x', 'junk'])).toBeNull();
+  });
+
+  it('hashes suffixes so that equal states give equal hashes and any change shows', async () => {
+    const f = file();
+    await put(f, 'x', '0000000001.00000');
+    const before = suffixHashes(await partitionListing(root, 'd1', 7));
+    expect(Object.keys(before)).toEqual(['789']);
+    await f.updateMetadata('0000000002.00000', {});
+    const after = suffixHashes(await partitionListing(root, 'd1', 7));
+    expect(after['789']).not.toBe(before['789']);
+    const other = mkdtempSync(join(tmpdir(), 'kumo-disk-'));
+    try {
+      const g = new DiskFile(other, 'd9', 7, 'abcdef0123456789abcdef0123456789');
+      await put(g, 'x', '0000000001.00000');
+      await g.updateMetadata('0000000002.00000', { 'x-object-meta-z': '1' });
+      expect(suffixHashes(await partitionListing(other, 'd9', 7))).toEqual(after);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('quarantines the whole object directory', async () => {
+    const f = file();
+    await put(f, 'x', '0000000001.00000');
+    const to = await f.quarantine();
+    expect(to).toContain(join(root, 'd1', 'quarantined', 'objects'));
+    await expect(f.current()).resolves.toBeNull();
+    expect(readdirSync(to).sort()).toEqual(['0000000001.00000.data', '0000000001.00000.meta.json']);
   });
 });

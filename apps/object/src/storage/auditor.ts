@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@kumo/common';
+import { DiskFile, listPartitions, partitionListing, stateOfFiles } from './disk-file';
+
+export interface AuditorOptions {
+  devicesRoot: string;
+  /** the devices to audit */
+  devices: () => string[];
+  /** read rate limit per pass (Swift's bytes_per_second); 0 = unlimited */
+  bytesPerSecond: number;
+  logger: Logger;
+  quarantine: (file: DiskFile, reason: string) => Promise<void>;
+}
+
+export interface AuditStats {
+  objects: number;
+  bytes: number;
+  quarantined: number;
+  seconds: number;
+}
+
+/**
+ * The object auditor: re-reads every object at a bounded rate and compares its MD5 and length with its
+ * metadata; a corrupt copy (or data whose metadata is unreadable) is quarantined, which changes its
+ * suffix hash, so the replicator of a healthy replica pushes a good copy back.
+ */
+export class ObjectAuditor {
+  constructor(private readonly opts: AuditorOptions) {}
+
+  async runOnce(): Promise<AuditStats> {
+    const started = Date.now();
+    const stats: AuditStats = { objects: 0, bytes: 0, quarantined: 0, seconds: 0 };
+    for (const device of this.opts.devices()) {
+      for (const part of await listPartitions(this.opts.devicesRoot, device)) {
+        for (const hashes of (await partitionListing(this.opts.devicesRoot, device, part)).values()) {
+          for (const [hash, files] of hashes) {
+            if (stateOfFiles(files)?.kind !== 'data') continue;
+            const file = new DiskFile(this.opts.devicesRoot, device, part, hash);
+            const problem = await this.check(file, stats, started);
+            stats.objects++;
+            if (problem) {
+              await this.opts.quarantine(file, problem);
+              stats.quarantined++;
+            }
+          }
+        }
+      }
+    }
+    stats.seconds = (Date.now() - started) / 1000;
+    return stats;
+  }
+
+  /** Why this object is bad, or null. */
+  private async check(file: DiskFile, stats: AuditStats, started: number): Promise<string | null> {
+    const cur = await file.current();
+    if (!cur) return 'metadata missing or unreadable';
+    if (cur.kind !== 'data') return null;
+    const md5 = createHash('md5');
+    let length = 0;
+    try {
+      for await (const chunk of createReadStream(cur.dataPath, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+        md5.update(chunk);
+        length += chunk.length;
+        stats.bytes += chunk.length;
+        await this.throttle(stats.bytes, started);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null; // replaced meanwhile
+      return `unreadable: ${(err as Error).message}`;
+    }
+    if (length !== cur.meta.contentLength) return `length ${length} differs from ${cur.meta.contentLength}`;
+    const etag = md5.digest('hex');
+    if (etag !== cur.meta.etag) {
+      // a newer write may have landed while reading: only the file that was read is judged
+      const still = await fs.stat(join(file.dir, cur.dataPath.split('/').pop()!)).catch(() => null);
+      return still ? `md5 ${etag} differs from etag ${cur.meta.etag}` : null;
+    }
+    return null;
+  }
+
+  private async throttle(bytes: number, started: number): Promise<void> {
+    if (!this.opts.bytesPerSecond) return;
+    const due = (bytes / this.opts.bytesPerSecond) * 1000 - (Date.now() - started);
+    if (due > 5) await sleep(due);
+  }
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '@kumo/common';
+import { fsyncPath } from './disk-file';
+
+/** An object row change that a container server must hear about. */
+export interface ContainerUpdate {
+  op: 'PUT' | 'DELETE';
+  account: string;
+  container: string;
+  object: string;
+  /** the container server `ip:port`, its device and partition (from the proxy's X-Container-* headers) */
+  host: string;
+  device: string;
+  partition: string;
+  timestamp: string;
+  size: number;
+  contentType?: string;
+  etag?: string;
+}
+
+/** Sends one update to its container server; true when it answered 2xx. */
+export async function sendContainerUpdate(u: ContainerUpdate, timeoutMs = 2_000): Promise<boolean> {
+  const path = [u.account, u.container, ...u.object.split('/')].map(encodeURIComponent).join('/');
+  const url = `http://${u.host}/${encodeURIComponent(u.device)}/${u.partition}/${path}`;
+  try {
+    const r = await fetch(url, {
+      method: u.op,
+      headers: { 'x-timestamp': u.timestamp, 'x-size': String(u.size), 'x-content-type': u.contentType ?? '', 'x-etag': u.etag ?? '' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await r.arrayBuffer();
+    return r.status >= 200 && r.status < 300;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Swift's async pendings: a container update that failed is written to
+ * `<devices>/<dev>/async_pending/<timestamp>-<random>.json` (fsynced) and retried by the updater until the
+ * container server takes it, so listings catch up with objects written while a container server was down.
+ */
+export class AsyncPendings {
+  constructor(
+    private readonly devicesRoot: string,
+    private readonly logger: Logger,
+  ) {}
+
+  private dir(device: string): string {
+    return join(this.devicesRoot, device, 'async_pending');
+  }
+
+  async save(device: string, update: ContainerUpdate): Promise<void> {
+    const dir = this.dir(device);
+    await fs.mkdir(dir, { recursive: true });
+    const path = join(dir, `${update.timestamp}-${randomBytes(6).toString('hex')}.json`);
+    await fs.writeFile(`${path}.tmp`, JSON.stringify(update));
+    await fsyncPath(`${path}.tmp`);
+    await fs.rename(`${path}.tmp`, path);
+  }
+
+  /** Tells the container server now; keeps an async pending when it cannot be reached. */
+  async update(device: string, update: ContainerUpdate): Promise<void> {
+    if (await sendContainerUpdate(update)) return;
+    this.logger.warn({ host: update.host, container: update.container, object: update.object }, 'container update failed; saved as an async pending');
+    await this.save(device, update);
+  }
+
+  /** One updater pass over a device: retries every pending update, oldest first. */
+  async runOnce(device: string): Promise<{ sent: number; failed: number }> {
+    const dir = this.dir(device);
+    const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+    let sent = 0;
+    let failed = 0;
+    for (const name of names) {
+      const path = join(dir, name);
+      let update: ContainerUpdate;
+      try {
+        update = JSON.parse(await fs.readFile(path, 'utf8')) as ContainerUpdate;
+      } catch {
+        await fs.rm(path, { force: true });
+        continue;
+      }
+      if (await sendContainerUpdate(update)) {
+        await fs.rm(path, { force: true });
+        sent++;
+      } else {
+        failed++;
+      }
+    }
+    return { sent, failed };
+  }
+}

@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import type { Logger } from '@kumo/common';
+import type { HashPath } from '../ring/ring';
+import { AsyncPendings, ContainerUpdate } from './container-updates';
+import { DiskFile, EtagMismatch, LengthMismatch, partitionListing, suffixHashes } from './disk-file';
+import { hashPath } from './hash';
+import { normalizeTimestamp } from './timestamp';
+
+/** Headers an object keeps verbatim. */
+export const OBJECT_HEADERS = /^(x-object-meta-|content-disposition$|content-encoding$|x-delete-at$|x-object-manifest$|x-static-large-object$)/;
+
+export interface ObjectServerOptions {
+  devicesRoot: string;
+  hashPath: HashPath;
+  logger: Logger;
+  /** objects up to this size are checked against their ETag before a GET sends a byte (default 4 MiB) */
+  verifyOnReadMaxBytes?: number;
+}
+
+export function send(res: ServerResponse, status: number, headers: Record<string, string | number> = {}, body?: string | Buffer): void {
+  res.writeHead(status, { 'content-length': body ? Buffer.byteLength(body) : 0, ...headers });
+  res.end(body);
+}
+
+export function timestampOf(req: IncomingMessage, header = 'x-timestamp'): string {
+  const ts = req.headers[header];
+  if (typeof ts !== 'string') throw Object.assign(new Error(`missing ${header}`), { status: 400 });
+  try {
+    return normalizeTimestamp(ts);
+  } catch {
+    throw Object.assign(new Error(`invalid ${header}`), { status: 400 });
+  }
+}
+
+function keptHeaders(req: IncomingMessage): Record<string, string> {
+  return Object.fromEntries(Object.entries(req.headers).filter(([k]) => OBJECT_HEADERS.test(k)).map(([k, v]) => [k, String(v)]));
+}
+
+/** An entry of the expiring-objects index: `<dev>/expiring/<delete-at>-<part>-<hash>.json`. */
+export interface ExpiringEntry {
+  deleteAt: number;
+  partition: number;
+  hash: string;
+  name: string;
+  container?: Omit<ContainerUpdate, 'op' | 'timestamp' | 'size' | 'contentType' | 'etag'>;
+}
+
+/**
+ * The object server of a storage node: Swift's backend protocol on `/<device>/<partition>/<a>/<c>/<o>`
+ * (PUT/GET/HEAD/POST/DELETE, last writer wins by X-Timestamp), container updates with async pendings,
+ * the expiring-objects index for X-Delete-At, and the REPLICATE verb the replicator compares with.
+ * Requests carrying `X-Backend-Replication: true` come from a replicator: they keep the sender's
+ * timestamps and do not update containers.
+ */
+export class ObjectServer {
+  readonly pendings: AsyncPendings;
+
+  constructor(private readonly opts: ObjectServerOptions) {
+    this.pendings = new AsyncPendings(opts.devicesRoot, opts.logger);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
+    const [device, part, account, container, ...rest] = parts;
+    if (!device || !part || !/^\d+$/.test(part) || device.includes('..')) return send(res, 400, {}, 'bad path');
+    if (req.method === 'REPLICATE') return this.replicate(res, device, Number(part), account);
+    const object = rest.join('/');
+    if (!account || !container || !object) return send(res, 400, {}, 'bad path');
+    const name = `/${account}/${container}/${object}`;
+    const file = new DiskFile(this.opts.devicesRoot, device, Number(part), hashPath(this.opts.hashPath, account, container, object));
+    const replication = req.headers['x-backend-replication'] === 'true';
+    const cur = await file.current();
+    const curTs = cur ? (cur.kind === 'data' ? cur.meta.timestamp : cur.timestamp) : '';
+    switch (req.method) {
+      case 'PUT': {
+        const ts = timestampOf(req);
+        if (replication && cur?.kind === 'data' && curTs === ts) {
+          // same data; the sender may have newer metadata
+          req.resume();
+          const metaTs = timestampOf(req, 'x-backend-meta-timestamp');
+          const r = await file.updateMetadata(metaTs, keptHeaders(req), req.headers['content-type']);
+          return send(res, r === 'ok' ? 201 : 409, { 'x-backend-timestamp': curTs });
+        }
+        if (curTs >= ts) {
+          req.resume();
+          return send(res, 409, { 'x-backend-timestamp': curTs });
+        }
+        const length = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
+        try {
+          const meta = await file.write(req, {
+            name,
+            timestamp: ts,
+            metaTimestamp: replication && req.headers['x-backend-meta-timestamp'] ? timestampOf(req, 'x-backend-meta-timestamp') : undefined,
+            contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+            headers: keptHeaders(req),
+            expectedEtag: req.headers.etag as string | undefined,
+            expectedLength: length,
+          });
+          const target = this.containerTarget(req, account, container, object);
+          if (meta.headers['x-delete-at']) await this.indexExpiring(device, { deleteAt: Number(meta.headers['x-delete-at']), partition: Number(part), hash: file.hash, name, container: target });
+          if (!replication && target) await this.pendings.update(device, { ...target, op: 'PUT', timestamp: ts, size: meta.contentLength, contentType: meta.contentType, etag: meta.etag });
+          return send(res, 201, { etag: meta.etag });
+        } catch (err) {
+          if (err instanceof EtagMismatch) return send(res, 422, {}, 'etag mismatch');
+          if (err instanceof LengthMismatch) return send(res, 499, {}, 'client disconnected');
+          if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return send(res, 499, {}, 'client disconnected');
+          throw err;
+        }
+      }
+      case 'GET':
+      case 'HEAD': {
+        if (!cur || cur.kind !== 'data') return send(res, 404, cur ? { 'x-backend-timestamp': cur.timestamp } : {});
+        const m = cur.meta;
+        const deleteAt = Number(m.headers['x-delete-at'] ?? 0);
+        if (deleteAt && deleteAt <= Date.now() / 1000) return send(res, 404, { 'x-backend-timestamp': m.timestamp });
+        const headers: Record<string, string | number> = {
+          'content-type': m.contentType,
+          etag: m.etag,
+          'x-timestamp': m.timestamp,
+          'x-backend-timestamp': m.timestamp,
+          'x-backend-meta-timestamp': m.metaTimestamp,
+          'last-modified': new Date(Math.ceil(Number(m.timestamp)) * 1000).toUTCString(),
+          ...m.headers,
+        };
+        if (req.method === 'HEAD') return send(res, 200, { ...headers, 'content-length': m.contentLength });
+        return this.serveData(res, file, cur.dataPath, m.contentLength, m.etag, headers);
+      }
+      case 'POST': {
+        const ts = timestampOf(req);
+        const r = await file.updateMetadata(ts, keptHeaders(req), req.headers['content-type']);
+        if (r === 'ok' && cur?.kind === 'data') {
+          const deleteAt = req.headers['x-delete-at'];
+          if (deleteAt) await this.indexExpiring(device, { deleteAt: Number(deleteAt), partition: Number(part), hash: file.hash, name, container: this.containerTarget(req, account, container, object) });
+        }
+        return send(res, r === 'gone' ? 404 : 202, cur ? { 'x-backend-timestamp': curTs } : {});
+      }
+      case 'DELETE': {
+        const ts = timestampOf(req);
+        const existed = cur?.kind === 'data';
+        if (curTs >= ts) return send(res, 409, { 'x-backend-timestamp': curTs });
+        await file.tombstone(ts, name);
+        const target = this.containerTarget(req, account, container, object);
+        if (!replication && target) await this.pendings.update(device, { ...target, op: 'DELETE', timestamp: ts, size: 0 });
+        return send(res, existed ? 204 : 404);
+      }
+      default:
+        return send(res, 405);
+    }
+  }
+
+  /**
+   * Sends the object's bytes. Small objects are read whole and checked against their ETag first, so a
+   * corrupt replica answers 404 (the proxy tries the next) and is quarantined; bigger ones are checked
+   * while they stream, and a mismatch cuts the response short (the client sees an error, never a silent
+   * wrong byte) and quarantines the file.
+   */
+  private async serveData(res: ServerResponse, file: DiskFile, dataPath: string, length: number, etag: string, headers: Record<string, string | number>): Promise<void> {
+    if (length <= (this.opts.verifyOnReadMaxBytes ?? 4 * 1024 * 1024)) {
+      const body = await fs.readFile(dataPath);
+      if (body.length !== length || createHash('md5').update(body).digest('hex') !== etag) {
+        await this.quarantine(file, 'checksum mismatch on read');
+        return send(res, 404);
+      }
+      res.writeHead(200, { ...headers, 'content-length': length });
+      return void res.end(body);
+    }
+    const md5 = createHash('md5');
+    let seen = 0;
+    const check = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        md5.update(chunk);
+        seen += chunk.length;
+        cb(null, chunk);
+      },
+      flush: (cb) => {
+        if (seen === length && md5.digest('hex') === etag) return cb();
+        void this.quarantine(file, 'checksum mismatch on read');
+        cb(new Error('checksum mismatch'));
+      },
+    });
+    res.writeHead(200, { ...headers, 'content-length': length });
+    const input = file.openData(dataPath);
+    input.on('error', () => res.destroy());
+    check.on('error', () => res.destroy());
+    input.pipe(check).pipe(res);
+  }
+
+  async quarantine(file: DiskFile, reason: string): Promise<void> {
+    try {
+      const to = await file.quarantine();
+      this.opts.logger.warn({ device: file.device, partition: file.partition, hash: file.hash, to, reason }, 'object quarantined');
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message, hash: file.hash }, 'quarantine failed');
+    }
+  }
+
+  /** REPLICATE /<dev>/<part>: suffix hashes; REPLICATE /<dev>/<part>/<sfx>[-<sfx>...]: those suffixes' file lists. */
+  private async replicate(res: ServerResponse, device: string, part: number, suffixes?: string): Promise<void> {
+    if (suffixes) {
+      const wanted = suffixes.split('-').filter((s) => /^[0-9a-f]{3}$/.test(s));
+      const listing = await partitionListing(this.opts.devicesRoot, device, part, wanted);
+      const body: Record<string, string[]> = {};
+      for (const hashes of listing.values()) for (const [hash, files] of hashes) body[hash] = files;
+      return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(body));
+    }
+    const hashes = suffixHashes(await partitionListing(this.opts.devicesRoot, device, part));
+    return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(hashes));
+  }
+
+  private containerTarget(req: IncomingMessage, account: string, container: string, object: string): ExpiringEntry['container'] {
+    const host = req.headers['x-container-host'];
+    const dev = req.headers['x-container-device'];
+    const part = req.headers['x-container-partition'];
+    if (typeof host !== 'string' || typeof dev !== 'string' || typeof part !== 'string') return undefined;
+    return { account, container, object, host, device: dev, partition: part };
+  }
+
+  private async indexExpiring(device: string, entry: ExpiringEntry): Promise<void> {
+    if (!Number.isFinite(entry.deleteAt) || entry.deleteAt <= 0) return;
+    const dir = join(this.opts.devicesRoot, device, 'expiring');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(join(dir, `${String(entry.deleteAt).padStart(10, '0')}-${entry.partition}-${entry.hash}.json`), JSON.stringify(entry));
+  }
+
+  /**
+   * The expirer's pass over a device: objects whose X-Delete-At has passed get a tombstone at that time
+   * (every replica picks the same timestamp) and leave their container listing.
+   */
+  async expireOnce(device: string, now = Date.now() / 1000): Promise<number> {
+    const dir = join(this.opts.devicesRoot, device, 'expiring');
+    const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+    let expired = 0;
+    for (const n of names) {
+      if (Number(n.slice(0, 10)) > now) break;
+      const path = join(dir, n);
+      const entry = JSON.parse(await fs.readFile(path, 'utf8').catch(() => '{}')) as ExpiringEntry;
+      if (entry.hash) {
+        const file = new DiskFile(this.opts.devicesRoot, device, entry.partition, entry.hash);
+        const cur = await file.current();
+        const ts = normalizeTimestamp(entry.deleteAt);
+        if (cur?.kind === 'data' && Number(cur.meta.headers['x-delete-at']) === entry.deleteAt && cur.meta.timestamp < ts) {
+          await file.tombstone(ts, entry.name);
+          if (entry.container) await this.pendings.update(device, { ...entry.container, op: 'DELETE', timestamp: ts, size: 0 });
+          expired++;
+        }
+      }
+      await fs.rm(path, { force: true });
+    }
+    return expired;
+  }
+}
