@@ -52,7 +52,8 @@ export interface ExpiringEntry {
 /**
  * The object server of a storage node: Swift's backend protocol on `/<device>/<partition>/<a>/<c>/<o>`
  * (PUT/GET/HEAD/POST/DELETE, last writer wins by X-Timestamp), container updates with async pendings,
- * the expiring-objects index for X-Delete-At, and the REPLICATE verb the replicator compares with.
+ * the expiring-objects index for X-Delete-At, and the partition hashes the replicator compares (Swift's
+ * REPLICATE, here `GET /<device>/<partition>`).
  * Requests carrying `X-Backend-Replication: true` come from a replicator: they keep the sender's
  * timestamps and do not update containers.
  */
@@ -66,7 +67,8 @@ export class ObjectServer {
   async handle(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
     const [device, part, account, container, ...rest] = parts;
     if (!device || !part || !/^\d+$/.test(part) || device.includes('..')) return send(res, 400, {}, 'bad path');
-    if (req.method === 'REPLICATE') return this.replicate(res, device, Number(part), account);
+    // Swift's REPLICATE verb (Node's HTTP parser knows no such method): GET on the partition itself
+    if (account === undefined && req.method === 'GET') return this.replicate(res, device, Number(part), new URL(req.url ?? '/', 'http://x').searchParams.get('suffixes') ?? undefined);
     const object = rest.join('/');
     if (!account || !container || !object) return send(res, 400, {}, 'bad path');
     const name = `/${account}/${container}/${object}`;
@@ -197,7 +199,7 @@ export class ObjectServer {
     }
   }
 
-  /** REPLICATE /<dev>/<part>: suffix hashes; REPLICATE /<dev>/<part>/<sfx>[-<sfx>...]: those suffixes' file lists. */
+  /** GET /<dev>/<part>: suffix hashes; GET /<dev>/<part>?suffixes=<sfx>[-<sfx>...]: those suffixes' file lists. */
   private async replicate(res: ServerResponse, device: string, part: number, suffixes?: string): Promise<void> {
     if (suffixes) {
       const wanted = suffixes.split('-').filter((s) => /^[0-9a-f]{3}$/.test(s));

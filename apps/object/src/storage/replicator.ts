@@ -37,7 +37,7 @@ function newer(a: { timestamp: string; metaTimestamp: string }, b: { timestamp: 
 
 /**
  * The object replicator: for every partition on this node's devices, compares per-suffix hashes with
- * the partition's other primaries (REPLICATE), pushes the objects that differ and are newer here, and
+ * the partition's other primaries (`GET /<device>/<partition>`, Swift's REPLICATE), pushes the objects that differ and are newer here, and
  * for a partition this device is not a primary of (a handoff copy written while a primary was down)
  * removes the local copy once every primary holds it. Push-only, as Swift's: each node sends what it
  * has newer, so after one pass of every node all replicas agree.
@@ -126,13 +126,13 @@ export class ObjectReplicator {
   }
 
   private async remoteHashes(target: RingDevice, part: number): Promise<Record<string, string> | null> {
-    const r = await backendRequest(target, target.port, 'REPLICATE', `/${encodeURIComponent(target.device)}/${part}`, {}, 15_000);
+    const r = await backendRequest(target, target.port, 'GET', `/${encodeURIComponent(target.device)}/${part}`, {}, 15_000);
     if (r.status !== 200) return null;
     return JSON.parse(r.body.toString()) as Record<string, string>;
   }
 
   private async syncSuffixes(dev: RingDevice, target: RingDevice, part: number, listing: Listing, suffixes: string[], stats: ReplicationStats): Promise<boolean> {
-    const r = await backendRequest(target, target.port, 'REPLICATE', `/${encodeURIComponent(target.device)}/${part}/${suffixes.join('-')}`, {}, 15_000);
+    const r = await backendRequest(target, target.port, 'GET', `/${encodeURIComponent(target.device)}/${part}?suffixes=${suffixes.join('-')}`, {}, 15_000);
     if (r.status !== 200) return false;
     const remote = JSON.parse(r.body.toString()) as Record<string, string[]>;
     let ok = true;

@@ -76,7 +76,10 @@ export class StorageNode {
       await closed;
     }
     this.servers.length = 0;
+    for (const t of this.accountUpdates.values()) clearTimeout(t);
+    this.accountUpdates.clear();
     for (const db of this.dbs.values()) db.close();
+    this.dbs.clear();
   }
 
   private db(kind: 'container' | 'account', device: string, part: string, account: string, container?: string): ListingDb {
