@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   });
   await node.start();
   const stopDaemons = startDaemonLoops(
-    storageDaemons(config, node.objects, logger),
+    storageDaemons(config, node.objects, logger, (kind, path) => node.dbAt(kind, path)),
     { replicator: o.replication_interval, updater: o.updater_interval, expirer: o.expirer_interval, auditor: o.audit_interval },
     logger,
   );

@@ -22,6 +22,7 @@ export function backendRequest(
   path: string,
   headers: Record<string, string | number>,
   timeoutMs = 10_000,
+  body?: string | Buffer,
 ): Promise<BackendResponse> {
   return new Promise((resolve) => {
     const req = request({ host: dev.ip, port, method, path, headers, agent: backendAgent, timeout: timeoutMs }, (res) => {
@@ -32,7 +33,7 @@ export function backendRequest(
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 503, headers: {}, body: Buffer.alloc(0) }));
-    req.end();
+    req.end(body);
   });
 }
 

@@ -6,6 +6,8 @@ import type { ObjectConfig } from '../config';
 import { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import { ObjectAuditor } from './auditor';
+import { DbReplicator } from './db-replicator';
+import { ListingDb } from './listing-db';
 import type { ObjectServer } from './object-server';
 import { ObjectReplicator } from './replicator';
 
@@ -24,11 +26,21 @@ function localAddresses(): Set<string> {
  * expirer (X-Delete-At) and auditor — as one-pass functions over this node's devices: the ring's
  * devices on this host with this node's object port whose directory exists under `devices`.
  */
-export function storageDaemons(config: ObjectConfig, objects: ObjectServer, logger: Logger): Record<DaemonName, () => Promise<unknown>> {
+export function storageDaemons(
+  config: ObjectConfig,
+  objects: ObjectServer,
+  logger: Logger,
+  openDb: (kind: 'container' | 'account', path: string) => ListingDb = cachedOpener(),
+): Record<DaemonName, () => Promise<unknown>> {
   const o = config.object;
-  const ring = new Ring(join(o.ring_dir, 'object.ring.gz'), { prefix: o.hash_path_prefix, suffix: o.hash_path_suffix });
+  const hp = { prefix: o.hash_path_prefix, suffix: o.hash_path_suffix };
+  const ring = new Ring(join(o.ring_dir, 'object.ring.gz'), hp);
   const addresses = localAddresses();
-  const isLocal = (d: RingDevice) => d.port === o.object_port && addresses.has(d.ip) && existsSync(join(o.devices, d.device));
+  const localOn = (port: number) => (d: RingDevice) => d.port === port && addresses.has(d.ip) && existsSync(join(o.devices, d.device));
+  const isLocal = localOn(o.object_port);
+  const dbReplicators = (['container', 'account'] as const).map(
+    (kind) => new DbReplicator({ kind, devicesRoot: o.devices, ring: new Ring(join(o.ring_dir, `${kind}.ring.gz`), hp), isLocal: localOn(kind === 'container' ? o.container_port : o.account_port), open: openDb, logger }),
+  );
   const devices = () => ring.devices.filter(isLocal).map((d) => d.device);
   const replicator = new ObjectReplicator({ devicesRoot: o.devices, objectRing: ring, isLocal, logger, reclaimAgeSeconds: o.reclaim_age });
   const auditor = new ObjectAuditor({ devicesRoot: o.devices, devices, bytesPerSecond: o.auditor_bytes_per_second, logger, quarantine: (f, why) => objects.quarantine(f, why) });
@@ -38,11 +50,26 @@ export function storageDaemons(config: ObjectConfig, objects: ObjectServer, logg
     return total;
   };
   return {
-    replicator: () => replicator.runOnce(),
+    replicator: async () => ({ objects: await replicator.runOnce(), containers: await dbReplicators[0].runOnce(), accounts: await dbReplicators[1].runOnce() }),
     updater: () => perDevice((d) => objects.pendings.runOnce(d)),
     expirer: () => perDevice(async (d) => ({ expired: await objects.expireOnce(d) })),
     auditor: () => auditor.runOnce(),
   };
+}
+
+function cachedOpener(): (kind: 'container' | 'account', path: string) => ListingDb {
+  const open = new Map<string, ListingDb>();
+  return (kind, path) => {
+    let db = open.get(path);
+    if (!db) open.set(path, (db = new ListingDb(path, kind)));
+    return db;
+  };
+}
+
+/** True when a pass did something worth an info line (moved, sent, expired, quarantined, failed). */
+function eventful(stats: unknown): boolean {
+  if (typeof stats !== 'object' || stats === null) return false;
+  return Object.entries(stats).some(([k, v]) => (typeof v === 'number' ? v > 0 && !['seconds', 'partitions', 'objects', 'bytes', 'databases'].includes(k) : eventful(v)));
 }
 
 /** Runs each daemon in a loop, `intervals[name]` seconds between the end of a pass and the next (0 = off). */
@@ -55,7 +82,7 @@ export function startDaemonLoops(daemons: Record<DaemonName, () => Promise<unkno
     const loop = async () => {
       try {
         const stats = await daemons[name]();
-        logger.info({ daemon: name, stats }, `${name} pass done`);
+        logger[eventful(stats) ? 'info' : 'debug']({ daemon: name, stats }, `${name} pass done`);
       } catch (err) {
         logger.error({ daemon: name, err }, `${name} pass failed`);
       }

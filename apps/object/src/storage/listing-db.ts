@@ -56,7 +56,59 @@ export class ListingDb {
       CREATE TABLE IF NOT EXISTS rows (name BLOB PRIMARY KEY, timestamp TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0,
         content_type TEXT, etag TEXT, count INTEGER NOT NULL DEFAULT 0, deleted INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS account_target (id INTEGER PRIMARY KEY CHECK (id = 0), host TEXT, device TEXT, partition TEXT);
+      CREATE TABLE IF NOT EXISTS sync_points (peer TEXT PRIMARY KEY, seq INTEGER NOT NULL);
     `);
+    // columns added after the first release: the names (for the replicator) and a change sequence
+    const has = (table: string, column: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+    if (!has('info', 'account')) this.db.exec(`ALTER TABLE info ADD COLUMN account TEXT; ALTER TABLE info ADD COLUMN container TEXT;`);
+    if (!has('rows', 'seq')) this.db.exec(`ALTER TABLE rows ADD COLUMN seq INTEGER NOT NULL DEFAULT 0; UPDATE rows SET seq = rowid;`);
+    this.db.exec('CREATE INDEX IF NOT EXISTS rows_seq ON rows (seq)');
+  }
+
+  /** Records whose database this is (the replicator needs the names to address its peers). */
+  setNames(account: string, container?: string): void {
+    this.db.prepare('UPDATE info SET account = ?, container = ? WHERE id = 0 AND account IS NULL').run(account, container ?? null);
+  }
+
+  names(): { account: string; container?: string } | undefined {
+    const r = this.db.prepare('SELECT account, container FROM info WHERE id = 0').get() as { account: string | null; container: string | null };
+    return r.account === null ? undefined : { account: r.account, container: r.container ?? undefined };
+  }
+
+  /** Rows changed after `seq` (deleted ones included), oldest change first. */
+  rowsSince(seq: number, limit: number): Array<ListingRow & { seq: number }> {
+    const rows = this.db
+      .prepare('SELECT name, timestamp, size, content_type, etag, count, deleted, seq FROM rows WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(seq, limit) as Array<{ name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number; deleted: number; seq: number }>;
+    return rows.map((r) => ({ name: r.name.toString('utf8'), timestamp: r.timestamp, size: r.size, contentType: r.content_type ?? undefined, etag: r.etag ?? undefined, count: r.count, deleted: r.deleted === 1, seq: r.seq }));
+  }
+
+  maxSeq(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) s FROM rows').get() as { s: number }).s;
+  }
+
+  syncPoint(peer: string): number {
+    return (this.db.prepare('SELECT seq FROM sync_points WHERE peer = ?').get(peer) as { seq: number } | undefined)?.seq ?? 0;
+  }
+
+  setSyncPoint(peer: string, seq: number): void {
+    this.db.prepare('INSERT INTO sync_points (peer, seq) VALUES (?, ?) ON CONFLICT(peer) DO UPDATE SET seq = excluded.seq').run(peer, seq);
+  }
+
+  /** What a replica sends besides rows: timestamps and metadata with each key's timestamp. */
+  replicationInfo(): { putTimestamp: string; deleteTimestamp: string; metadata: Record<string, [string, string]> } {
+    const i = this.db.prepare('SELECT put_timestamp p, delete_timestamp d, metadata m FROM info WHERE id = 0').get() as { p: string; d: string; m: string };
+    return { putTimestamp: i.p, deleteTimestamp: i.d, metadata: JSON.parse(i.m) as Record<string, [string, string]> };
+  }
+
+  /** Merges a replica's state: newest timestamps and metadata values win, rows by their timestamps. */
+  merge(info: { putTimestamp: string; deleteTimestamp: string; metadata: Record<string, [string, string]> }, rows: ListingRow[]): void {
+    this.db.transaction(() => {
+      if (info.putTimestamp !== '0') this.initialize(info.putTimestamp);
+      if (info.deleteTimestamp !== '0') this.markDeleted(info.deleteTimestamp);
+      for (const [k, [v, ts]] of Object.entries(info.metadata)) this.updateMetadata({ [k]: v }, ts);
+      for (const r of rows) this.putRow(r);
+    })();
   }
 
   close(): void {
@@ -103,9 +155,12 @@ export class ListingDb {
   putRow(r: ListingRow): void {
     this.db
       .prepare(
-        `INSERT INTO rows (name, timestamp, size, content_type, etag, count, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO rows (name, timestamp, size, content_type, etag, count, deleted, seq)
+           VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM rows))
          ON CONFLICT(name) DO UPDATE SET timestamp = excluded.timestamp, size = excluded.size, content_type = excluded.content_type,
-           etag = excluded.etag, count = excluded.count, deleted = excluded.deleted WHERE excluded.timestamp >= rows.timestamp`,
+           etag = excluded.etag, count = excluded.count, deleted = excluded.deleted, seq = excluded.seq
+         WHERE excluded.timestamp > rows.timestamp
+           OR (excluded.timestamp = rows.timestamp AND (excluded.size, excluded.count, excluded.deleted) IS NOT (rows.size, rows.count, rows.deleted))`,
       )
       .run(Buffer.from(r.name, 'utf8'), r.timestamp, r.size, r.contentType ?? null, r.etag ?? null, r.count ?? 0, r.deleted ? 1 : 0);
   }

@@ -84,7 +84,13 @@ export class StorageNode {
 
   private db(kind: 'container' | 'account', device: string, part: string, account: string, container?: string): ListingDb {
     const hash = hashPath(this.opts.hashPath, account, container);
-    const path = join(this.opts.devicesRoot, device, `${kind}s`, part, hash.slice(-3), hash, `${hash}.db`);
+    const db = this.dbAt(kind, join(this.opts.devicesRoot, device, `${kind}s`, part, hash.slice(-3), hash, `${hash}.db`));
+    db.setNames(account, container);
+    return db;
+  }
+
+  /** The open database at a path (one handle per file, shared with the replicator). */
+  dbAt(kind: 'container' | 'account', path: string): ListingDb {
     let db = this.dbs.get(path);
     if (!db) {
       db = new ListingDb(path, kind);
@@ -93,10 +99,26 @@ export class StorageNode {
     return db;
   }
 
+  /** A replica's rows and info, from another node's database replicator. */
+  private async mergeReplica(req: IncomingMessage, res: ServerResponse, db: ListingDb): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body: { info: Parameters<ListingDb['merge']>[0]; rows: Parameters<ListingDb['merge']>[1]; accountTarget?: { host: string; device: string; partition: string } };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+    } catch {
+      return send(res, 400, {}, 'bad replication body');
+    }
+    db.merge(body.info, body.rows);
+    if (body.accountTarget && !db.accountTarget()) db.setAccountTarget(body.accountTarget.host, body.accountTarget.device, body.accountTarget.partition);
+    return send(res, 204);
+  }
+
   private async container(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
     const [device, part, account, container, ...rest] = parts;
     if (!device || !part || !account || !container) return send(res, 400, {}, 'bad path');
     const db = this.db('container', device, part, account, container);
+    if (req.method === 'POST' && req.headers['x-backend-replication'] === 'true') return this.mergeReplica(req, res, db);
     const object = rest.join('/');
     if (object) {
       // an object row update from an object server
@@ -147,6 +169,7 @@ export class StorageNode {
     const [device, part, account, container] = parts;
     if (!device || !part || !account) return send(res, 400, {}, 'bad path');
     const db = this.db('account', device, part, account);
+    if (!container && req.method === 'POST' && req.headers['x-backend-replication'] === 'true') return this.mergeReplica(req, res, db);
     if (container) {
       // a container row update from a container PUT/DELETE
       db.initialize(normalizeTimestamp(String(req.headers['x-account-put-timestamp'] ?? req.headers['x-timestamp'] ?? '1')));

@@ -163,4 +163,24 @@ describe('object cluster durability', () => {
     for (const n of cluster.nodes) await n.node!.objects.pendings.runOnce(n.device);
     await expect(listingOn()).resolves.toEqual(['late/0', 'late/1', 'late/2', 'late/3', 'late/4']);
   });
+
+  it('replicates a container created, and its metadata posted, while one of its servers was down', async () => {
+    const { part, nodes } = cluster.rings.container.getNodes('AUTH_p1', 'c2');
+    const down = cluster.nodes.find((n) => n.ports.container === nodes[2].port)!.index;
+    await cluster.stopNode(down);
+    try {
+      expect((await cluster.fetch('/c2', { method: 'PUT' })).status).toBe(201);
+      expect((await cluster.fetch('/c2', { method: 'POST', headers: { 'x-container-meta-owner': 'ops' } })).status).toBe(204);
+      await expect(put('c2', 'o1', 'x')).resolves.toBe(201);
+    } finally {
+      await cluster.startNode(down);
+    }
+    const direct = () => fetch(`http://127.0.0.1:${nodes[2].port}/${nodes[2].device}/${part}/AUTH_p1/c2`);
+    expect((await direct()).status).toBe(404);
+    await cluster.replicateAll();
+    const r = await direct();
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-container-meta-owner')).toBe('ops');
+    expect(((await r.json()) as Array<{ name: string }>).map((x) => x.name)).toEqual(['o1']);
+  });
 });

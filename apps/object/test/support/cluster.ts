@@ -9,6 +9,7 @@ import { Ring } from '../../src/ring/ring';
 import { RingBuilder } from '../../src/ring/ring-builder';
 import type { RingDevice } from '../../src/ring/ring-types';
 import { ObjectAuditor } from '../../src/storage/auditor';
+import { DbReplicator } from '../../src/storage/db-replicator';
 import { ObjectReplicator } from '../../src/storage/replicator';
 import { StorageNode } from '../../src/storage/storage.server';
 
@@ -115,9 +116,19 @@ export class TestCluster {
     return new ObjectAuditor({ devicesRoot: n.devicesRoot, devices: () => [n.device], bytesPerSecond: 0, logger: this.logger, quarantine: (f, why) => n.node!.objects.quarantine(f, why) });
   }
 
-  /** One replication pass on every running node. */
+  dbReplicator(i: number, kind: 'container' | 'account'): DbReplicator {
+    const n = this.nodes[i];
+    return new DbReplicator({ kind, devicesRoot: n.devicesRoot, ring: this.rings[kind], isLocal: (d) => d.port === n.ports[kind], open: (k, path) => n.node!.dbAt(k, path), logger: this.logger });
+  }
+
+  /** One replication pass (objects, containers, accounts) on every running node. */
   async replicateAll(): Promise<void> {
-    for (const n of this.nodes) if (n.node) await this.replicator(n.index).runOnce();
+    for (const n of this.nodes) {
+      if (!n.node) continue;
+      await this.replicator(n.index).runOnce();
+      await this.dbReplicator(n.index, 'container').runOnce();
+      await this.dbReplicator(n.index, 'account').runOnce();
+    }
   }
 
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
