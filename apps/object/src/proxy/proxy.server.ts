@@ -11,6 +11,8 @@ import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
 import { LargeObjects } from './large-objects';
 import { renderListing } from './listing-format';
+import { parseTempUrl, TEMPURL_DIGESTS, TEMPURL_METHODS, tempUrlDisposition, TempUrlParams, validTempUrl } from './tempurl';
+import { Versioning, versioningHeaders, versionsOf } from './versioning';
 import { sendSwiftError, SwiftError } from './swift-errors';
 
 export interface ProxyOptions {
@@ -49,8 +51,10 @@ interface Req {
   container?: string;
   object?: string;
   query: URLSearchParams;
-  /** undefined for an anonymous request that an ACL allowed */
+  /** undefined for an anonymous request that an ACL or a temp URL allowed */
   auth: AuthContext | undefined;
+  /** set when a temp URL signature authorized the request */
+  tempUrl?: TempUrlParams;
 }
 
 function txId(): string {
@@ -62,6 +66,23 @@ function validName(kind: string, name: string, max: number): void {
   if (Buffer.byteLength(name) > max) throw new SwiftError(400, `${kind} name length of ${Buffer.byteLength(name)} longer than ${max}`);
   if (name.includes('\0')) throw new SwiftError(400, `${kind} name contains a NUL byte`);
   if (name.includes('\uFFFD')) throw new SwiftError(412, 'Invalid UTF8 or contains NULL');
+}
+
+/**
+ * X-Delete-At / X-Delete-After of an object PUT or POST as the X-Delete-At to store (Swift's rules:
+ * integers, not in the past), or undefined when neither is given.
+ */
+export function deleteAtHeader(req: IncomingMessage, now = Date.now() / 1000): string | undefined {
+  const after = req.headers['x-delete-after'];
+  const at = req.headers['x-delete-at'];
+  if (after !== undefined) {
+    if (!/^\d+$/.test(String(after))) throw new SwiftError(400, 'Non-integer X-Delete-After');
+    return String(Math.floor(now) + Number(after));
+  }
+  if (at === undefined) return undefined;
+  if (!/^\d+$/.test(String(at))) throw new SwiftError(400, 'Non-integer X-Delete-At');
+  if (Number(at) <= now) throw new SwiftError(400, 'X-Delete-At in past');
+  return String(Number(at));
 }
 
 /** Metadata headers of a kind, validated against Swift's limits. */
@@ -95,11 +116,19 @@ function metaHeaders(req: IncomingMessage, kind: 'account' | 'container' | 'obje
 export class ProxyServer {
   private server?: Server;
   private readonly largeObjects: LargeObjects;
+  private readonly versioning: Versioning;
 
   constructor(private readonly opts: ProxyOptions) {
     this.largeObjects = new LargeObjects({
       open: (names) => this.openObject(names),
       list: (account, container, query) => this.listContainer(account, container, query),
+    });
+    this.versioning = new Versioning({
+      open: (names) => this.openObject(names),
+      write: (names, body, headers, length) => this.writeObject(names, body, headers, length),
+      remove: (names) => this.deleteObject(names),
+      list: (account, container, query) => this.listContainer(account, container, query),
+      containerExists: async (account, container) => (await this.readFirst(this.opts.containerRing, [account, container], 'HEAD')).status < 300,
     });
   }
 
@@ -160,8 +189,9 @@ export class ProxyServer {
       if (object.split('/').some((seg) => seg === '..' || seg === '.')) throw new SwiftError(400, 'Object name contains a . or .. path segment');
     }
     const write = !['GET', 'HEAD'].includes(req.method ?? 'GET');
-    const auth = await this.authorize(req, account, container, object, write);
-    const r: Req = { req, res, txId: id, account, container, object, query: url.searchParams, auth };
+    const tempUrl = object !== undefined && url.searchParams.has('temp_url_sig') ? await this.checkTempUrl(req, url.searchParams, account, container!, object) : undefined;
+    const auth = tempUrl ? undefined : await this.authorize(req, account, container, object, write);
+    const r: Req = { req, res, txId: id, account, container, object, query: url.searchParams, auth, tempUrl };
     if (object !== undefined) return this.objectRequest(r);
     if (container !== undefined) return this.containerRequest(r);
     return this.accountRequest(r);
@@ -189,13 +219,42 @@ export class ProxyServer {
     throw denied();
   }
 
+  /** A temp URL request's parameters when its signature is valid for one of the account's or container's keys; 401 otherwise. */
+  private async checkTempUrl(req: IncomingMessage, query: URLSearchParams, account: string, container: string, object: string): Promise<TempUrlParams> {
+    const params = parseTempUrl(query);
+    const invalid = () => new SwiftError(401, 'Temp URL invalid');
+    if (!params || !TEMPURL_METHODS.includes(req.method ?? '')) throw invalid();
+    const [acct, cont] = await Promise.all([this.readFirst(this.opts.accountRing, [account], 'HEAD'), this.readFirst(this.opts.containerRing, [account, container], 'HEAD')]);
+    const keys = [
+      acct.headers['x-account-meta-temp-url-key'],
+      acct.headers['x-account-meta-temp-url-key-2'],
+      cont.headers['x-container-meta-temp-url-key'],
+      cont.headers['x-container-meta-temp-url-key-2'],
+    ].filter((k): k is string => typeof k === 'string' && k !== '');
+    if (!validTempUrl(params, req.method!, `/v1/${account}/${container}/${object}`, keys)) throw invalid();
+    return params;
+  }
+
   private plain(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
 
   private info(res: ServerResponse): void {
-    const body = JSON.stringify({ swift: { version: 'kumo-0.1', ...LIMITS, strict_cors_mode: true, policies: [{ name: 'Policy-0', default: true }] } });
+    const body = JSON.stringify({
+      swift: { version: 'kumo-0.1', ...LIMITS, strict_cors_mode: true, policies: [{ name: 'Policy-0', default: true }] },
+      slo: { max_manifest_segments: 1000, max_manifest_size: 8 * 1024 * 1024, min_segment_size: 1, yield_frequency: 10 },
+      dlo: { max_segments: 10000 },
+      tempurl: {
+        methods: TEMPURL_METHODS,
+        allowed_digests: TEMPURL_DIGESTS,
+        incoming_remove_headers: ['x-timestamp'],
+        incoming_allow_headers: [],
+        outgoing_remove_headers: ['x-object-meta-*'],
+        outgoing_allow_headers: ['x-object-meta-public-*'],
+      },
+      versioned_writes: { allowed_flags: ['x-versions-location', 'x-history-location'] },
+    });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
@@ -304,7 +363,7 @@ export class ProxyServer {
       case 'PUT': {
         await this.ensureAccount(r.account);
         const ts = nowTimestamp();
-        const acl = Object.fromEntries(['x-container-read', 'x-container-write', 'x-versions-location', 'x-history-location'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])]));
+        const acl = { ...Object.fromEntries(['x-container-read', 'x-container-write'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])])), ...versioningHeaders(r.req) };
         const { part, nodes } = ring.getNodes(r.account, r.container);
         const accounts = this.opts.accountRing.getNodes(r.account);
         const base = { 'x-timestamp': ts, ...metaHeaders(r.req, 'container'), ...acl };
@@ -325,7 +384,7 @@ export class ProxyServer {
         return this.plain(r.res, status, '');
       }
       case 'POST': {
-        const acl = Object.fromEntries(['x-container-read', 'x-container-write', 'x-versions-location', 'x-history-location'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])]));
+        const acl = { ...Object.fromEntries(['x-container-read', 'x-container-write'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])])), ...versioningHeaders(r.req) };
         const out = await this.fanout(ring, names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'container'), ...acl });
         return this.plain(r.res, bestStatus(out.statuses, ring.replicas), '');
       }
@@ -366,7 +425,13 @@ export class ProxyServer {
       case 'HEAD':
         return this.getObject(r, names);
       case 'POST': {
-        const statuses = await this.fanoutWithContainer(names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'object'), ...(r.req.headers['content-type'] ? { 'content-type': String(r.req.headers['content-type']) } : {}) });
+        const headers: Record<string, string> = { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'object') };
+        for (const h of ['content-type', 'content-disposition', 'content-encoding', 'x-object-manifest']) {
+          if (r.req.headers[h] !== undefined) headers[h] = String(r.req.headers[h]);
+        }
+        const deleteAt = deleteAtHeader(r.req);
+        if (deleteAt) headers['x-delete-at'] = deleteAt;
+        const statuses = await this.fanoutWithContainer(names, 'POST', headers);
         const status = bestStatus(statuses, this.opts.objectRing.replicas);
         if (status === 404) throw new SwiftError(404);
         return this.plain(r.res, status, '');
@@ -378,8 +443,9 @@ export class ProxyServer {
           r.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
           return void r.res.end(body);
         }
-        const out = await this.fanoutWithContainer(names, 'DELETE', { 'x-timestamp': nowTimestamp() });
-        const status = bestStatus(out, this.opts.objectRing.replicas);
+        const container = await this.readFirst(this.opts.containerRing, [names[0], names[1]], 'HEAD');
+        const versions = container.status < 300 ? versionsOf(container.headers) : undefined;
+        const status = versions ? await this.versioning.delete(names, versions) : await this.deleteObject(names);
         if (status === 404) throw new SwiftError(404);
         return this.plain(r.res, status, '');
       }
@@ -485,30 +551,46 @@ export class ProxyServer {
     if (length !== undefined && Number(length) > LIMITS.max_file_size) throw new SwiftError(413);
     const container = await this.readFirst(this.opts.containerRing, [names[0], names[1]], 'HEAD');
     if (container.status === 404) throw new SwiftError(404);
-    const ts = nowTimestamp();
+    if (container.status >= 300) throw new SwiftError(503);
     const headers: Record<string, string> = {
       ...(copy?.headers ?? {}),
-      'x-timestamp': ts,
       'content-type': copy?.headers['content-type'] ?? String(r.req.headers['content-type'] ?? 'application/octet-stream'),
       ...metaHeaders(r.req, 'object'),
     };
-    for (const h of ['content-disposition', 'content-encoding', 'x-delete-at', 'x-object-manifest', ...(copy ? [] : ['etag'])]) {
+    for (const h of ['content-disposition', 'content-encoding', 'x-object-manifest', ...(copy ? [] : ['etag'])]) {
       if (r.req.headers[h] !== undefined) headers[h] = String(r.req.headers[h]);
     }
+    const deleteAt = deleteAtHeader(r.req);
+    if (deleteAt) headers['x-delete-at'] = deleteAt;
     delete headers['content-length'];
-    if (length !== undefined) headers['content-length'] = String(length);
+    const versions = versionsOf(container.headers);
+    if (versions) await this.versioning.archive(names, versions.location);
+    const { etag, timestamp } = await this.writeObject(names, req, headers, length === undefined ? undefined : String(length));
+    this.plain(r.res, 201, '', { etag, 'last-modified': new Date(Math.ceil(Number(timestamp)) * 1000).toUTCString(), ...extraResponse });
+    // (an SLO manifest PUT answers with the large object's etag, quoted, instead of the manifest's)
+  }
+
+  /**
+   * Writes an object to its replicas (handoffs standing in for primaries that are down) and returns once
+   * a quorum stored it: the stored ETag and the X-Timestamp it was written at. `headers` are the
+   * object's (content type, metadata); `length` undefined means a chunked body.
+   */
+  async writeObject(names: string[], body: Readable, objectHeaders: Record<string, string>, length: string | undefined): Promise<{ etag: string; timestamp: string }> {
+    const timestamp = nowTimestamp();
+    const headers: Record<string, string> = { ...objectHeaders, 'x-timestamp': timestamp };
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    if (length !== undefined) headers['content-length'] = length;
     else headers['transfer-encoding'] = 'chunked';
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
     const updates = this.containerUpdateHeaders(names[0], names[1]);
-    const results = await this.streamToNodes(req, part, nodes, (dev, i) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } }));
+    const results = await this.streamToNodes(body, part, nodes, (dev, i) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } }));
     const need = quorum(this.opts.objectRing.replicas);
     const ok = results.filter((x) => x.status === 201);
     if (results.some((x) => x.status === 422)) throw new SwiftError(422);
     if (results.filter((x) => x.status === 499).length >= need) throw new SwiftError(499);
     if (ok.length < need) throw new SwiftError(503, `Object PUT reached ${ok.length} of ${need} replicas`);
-    const etag = String(ok[0].etag ?? '');
-    this.plain(r.res, 201, '', { etag, 'last-modified': new Date(Number(ts) * 1000).toUTCString(), ...extraResponse });
-    // (an SLO manifest PUT answers with the large object's etag, quoted, instead of the manifest's)
+    return { etag: String(ok[0].etag ?? ''), timestamp };
   }
 
   /**
@@ -629,6 +711,11 @@ export class ProxyServer {
     const headers: Record<string, string | number> = { 'accept-ranges': 'bytes' };
     for (const [k, v] of Object.entries(back.headers)) {
       if (/^(content-type|etag|last-modified|x-timestamp|x-object-meta-|content-disposition|content-encoding|x-delete-at|x-object-manifest)/.test(k)) headers[k] = String(v);
+    }
+    if (r.tempUrl) {
+      // what Swift's tempurl does to responses: no user metadata, a download file name
+      for (const k of Object.keys(headers)) if (k.startsWith('x-object-meta-') && !k.startsWith('x-object-meta-public-')) delete headers[k];
+      headers['content-disposition'] = tempUrlDisposition(r.tempUrl, r.object!);
     }
     const inm = r.req.headers['if-none-match'];
     const im = r.req.headers['if-match'];

@@ -132,7 +132,11 @@ export class ObjectServer {
       }
       case 'POST': {
         const ts = timestampOf(req);
-        const r = await file.updateMetadata(ts, keptHeaders(req), req.headers['content-type']);
+        // a POST replaces the user's metadata; what the system set at PUT (an SLO manifest's flag) stays
+        const headers = keptHeaders(req);
+        delete headers['x-static-large-object'];
+        if (cur?.kind === 'data' && cur.meta.headers['x-static-large-object']) headers['x-static-large-object'] = cur.meta.headers['x-static-large-object'];
+        const r = await file.updateMetadata(ts, headers, req.headers['content-type']);
         if (r === 'ok' && cur?.kind === 'data') {
           const deleteAt = req.headers['x-delete-at'];
           if (deleteAt) await this.indexExpiring(device, { deleteAt: Number(deleteAt), partition: Number(part), hash: file.hash, name, container: this.containerTarget(req, account, container, object) });
