@@ -141,6 +141,60 @@ describe('object storage with the real swift and openstack clients', () => {
     await ok('swift', ['delete', c], admin);
   });
 
+  it('hands out temp URLs made by `swift tempurl` (GET and PUT) and refuses them once tampered with', async () => {
+    const c = `${c1}-tmp`;
+    await ok('swift', ['upload', c, 'file.txt'], admin, work);
+    const account = /Account: (AUTH_[0-9a-f]+)/.exec(await ok('swift', ['stat'], admin))![1];
+    const key = randomBytes(8).toString('hex');
+    await ok('swift', ['post', '-m', `Temp-URL-Key:${key}`], admin);
+    const get = (await ok('swift', ['tempurl', 'GET', '60', `/v1/${account}/${c}/file.txt`, key], admin)).trim();
+    const r = await fetch(`http://127.0.0.1:8080${get}`);
+    expect(r.status).toBe(200);
+    await expect(r.text()).resolves.toBe('hello kumo\n');
+    expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="file.txt"/);
+    expect((await fetch(`http://127.0.0.1:8080${get.replace(/temp_url_sig=./, 'temp_url_sig=0')}`)).status).toBe(401);
+    const put = (await ok('swift', ['tempurl', 'PUT', '1h', `/v1/${account}/${c}/dropped.txt`, key], admin)).trim();
+    expect((await fetch(`http://127.0.0.1:8080${put}`, { method: 'PUT', body: 'dropped off' })).status).toBe(201);
+    await ok('swift', ['download', c, 'dropped.txt', '-o', join(work, 'dropped.txt')], admin);
+    expect(readFileSync(join(work, 'dropped.txt'), 'utf8')).toBe('dropped off');
+    await ok('swift', ['post', '-m', 'Temp-URL-Key:'], admin);
+    expect((await fetch(`http://127.0.0.1:8080${get}`)).status).toBe(401);
+    await ok('swift', ['delete', c], admin);
+  });
+
+  it('keeps the history of an object in the X-History-Location container', async () => {
+    const c = `${c1}-ver`;
+    const archive = `${c1}-ver-archive`;
+    await ok('swift', ['post', archive], admin);
+    await ok('swift', ['post', '-H', `X-History-Location: ${archive}`, c], admin);
+    await expect(ok('swift', ['stat', c], admin)).resolves.toMatch(new RegExp(`X-History-Location: ${archive}`));
+    writeFileSync(join(work, 'doc.txt'), 'version 1\n');
+    await ok('swift', ['upload', c, 'doc.txt'], admin, work);
+    writeFileSync(join(work, 'doc.txt'), 'version 2\n');
+    await ok('swift', ['upload', c, 'doc.txt'], admin, work);
+    const versions = (await ok('swift', ['list', archive], admin)).trim().split('\n');
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatch(/^007doc\.txt\/\d{10}\.\d{5}$/);
+    await ok('swift', ['download', archive, versions[0], '-o', join(work, 'v1.txt')], admin);
+    expect(readFileSync(join(work, 'v1.txt'), 'utf8')).toBe('version 1\n');
+    await ok('swift', ['delete', c, 'doc.txt'], admin);
+    expect((await ok('swift', ['list', archive], admin)).trim().split('\n')).toHaveLength(2);
+    await ok('swift', ['delete', c], admin);
+    await ok('swift', ['delete', archive], admin);
+  });
+
+  it('expires an object uploaded with X-Delete-After', async () => {
+    const c = `${c1}-exp`;
+    await ok('swift', ['upload', '-H', 'X-Delete-After: 10', c, 'file.txt'], admin, work);
+    const deleteAt = Number(/X-Delete-At: (\d+)/.exec(await ok('swift', ['stat', c, 'file.txt'], admin))![1]);
+    expect(deleteAt).toBeGreaterThan(Date.now() / 1000);
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, (deleteAt + 1) * 1000 - Date.now()));
+    const r = await run('swift', ['download', c, 'file.txt', '-o', '-'], admin);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not found/);
+    await run('swift', ['delete', c], admin);
+  });
+
   it('deletes a container with its objects', async () => {
     await ok('swift', ['delete', c1], admin);
     await expect(ok('swift', ['list'], admin)).resolves.not.toContain(`${c1}\n`);
