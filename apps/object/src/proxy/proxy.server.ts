@@ -158,7 +158,7 @@ export class ProxyServer {
     try {
       await runWithContext({ requestId: id }, () => this.route(req, res, id));
     } catch (err) {
-      if (err instanceof SwiftError) return sendSwiftError(res, err.status, err.message);
+      if (err instanceof SwiftError) return sendSwiftError(res, err.status, err.detail);
       if (err instanceof Unauthorized) return sendSwiftError(res, 401, undefined, { 'www-authenticate': `Keystone uri="${this.opts.identityUri}"` });
       this.opts.logger.error({ err, txId: id }, 'proxy request failed');
       sendSwiftError(res, 500);
@@ -166,7 +166,10 @@ export class ProxyServer {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://proxy');
+    // the path as sent (WHATWG URL parsing would resolve `..` segments into another object's name)
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const url = { pathname: q < 0 ? raw : raw.slice(0, q), searchParams: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
     if (url.pathname === '/info' && (req.method === 'GET' || req.method === 'HEAD')) return this.info(res);
     if (url.pathname === '/healthcheck') return this.plain(res, 200, 'OK');
     const m = /^\/v1\/([^/]+)(?:\/([^/]*))?(?:\/(.+))?$/.exec(url.pathname);

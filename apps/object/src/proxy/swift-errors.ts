@@ -28,7 +28,8 @@ export function sendSwiftError(res: ServerResponse, status: number, detail?: str
 export class SwiftError extends Error {
   constructor(
     readonly status: number,
-    detail?: string,
+    /** what the body says instead of Swift's standard explanation */
+    readonly detail?: string,
   ) {
     super(detail ?? String(status));
   }
