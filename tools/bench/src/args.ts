@@ -49,7 +49,8 @@ Measures token issue (POST /v3/auth/tokens, password method, project scope) and 
 
 export class UsageError extends Error {}
 
-function positive(name: string, value: string | undefined, fallback: number, integer = false): number {
+/** A non-negative number (seconds) or, with `integer`, a positive integer; `fallback` when absent. */
+export function positive(name: string, value: string | undefined, fallback: number, integer = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || (integer && (!Number.isInteger(n) || n < 1))) {
@@ -60,9 +61,15 @@ function positive(name: string, value: string | undefined, fallback: number, int
   return n;
 }
 
-/** Parses `--key value` and `--key=value`; repeated keys accumulate. Throws UsageError. */
-export function parseArgs(argv: readonly string[]): Options {
-  const kv = new Map<string, string[]>();
+/** Options by name (without the dashes), each with every value given, in order. */
+export type Flags = Map<string, string[]>;
+
+/**
+ * Parses `--key value` and `--key=value`; repeated keys accumulate. Keys in `switches` take no
+ * value (they read as "true"). Throws UsageError for --help, a stray argument or an unknown key.
+ */
+export function parseFlags(argv: readonly string[], known: RegExp, switches: readonly string[] = []): Flags {
+  const kv: Flags = new Map();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') throw new UsageError('');
@@ -73,6 +80,9 @@ export function parseArgs(argv: readonly string[]): Options {
     if (eq > 0) {
       key = arg.slice(2, eq);
       value = arg.slice(eq + 1);
+    } else if (switches.includes(arg.slice(2))) {
+      key = arg.slice(2);
+      value = 'true';
     } else {
       key = arg.slice(2);
       value = argv[++i];
@@ -80,17 +90,30 @@ export function parseArgs(argv: readonly string[]): Options {
     }
     kv.set(key, [...(kv.get(key) ?? []), value]);
   }
-  const known =
-    /^(target|password(-.+)?|pid|user|project|domain|concurrency|duration|issue-seconds|validate-seconds|warmup|wait-idle|out)$/;
   for (const key of kv.keys()) if (!known.test(key)) throw new UsageError(`unknown option --${key}`);
-  const one = (k: string): string | undefined => kv.get(k)?.at(-1);
+  return kv;
+}
 
+/** `--pid NAME=PID` values by name. */
+export function parsePids(values: readonly string[], option = 'pid'): Map<string, number> {
   const pids = new Map<string, number>();
-  for (const p of kv.get('pid') ?? []) {
+  for (const p of values) {
     const m = /^([^=]+)=(\d+)$/.exec(p);
-    if (!m) throw new UsageError(`--pid wants NAME=PID, not "${p}"`);
+    if (!m) throw new UsageError(`--${option} wants NAME=PID, not "${p}"`);
     pids.set(m[1], Number(m[2]));
   }
+  return pids;
+}
+
+/** Parses the identity benchmark's command line. Throws UsageError. */
+export function parseArgs(argv: readonly string[]): Options {
+  const kv = parseFlags(
+    argv,
+    /^(target|password(-.+)?|pid|user|project|domain|concurrency|duration|issue-seconds|validate-seconds|warmup|wait-idle|out)$/,
+  );
+  const one = (k: string): string | undefined => kv.get(k)?.at(-1);
+
+  const pids = parsePids(kv.get('pid') ?? []);
   const targets = (kv.get('target') ?? []).map((t): Target => {
     const m = /^([A-Za-z0-9_.-]+)=(https?:\/\/.+)$/.exec(t);
     if (!m) throw new UsageError(`--target wants NAME=http://host:port, not "${t}"`);

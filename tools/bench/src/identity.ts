@@ -22,6 +22,7 @@ import { Pool } from 'undici';
 import { Options, Target, USAGE, UsageError, parseArgs } from './args';
 import { cpuSeconds, machineTicks, pidListeningOn, processTree, sampleRss } from './proc';
 import { PhaseStats, ratio, summarise } from './stats';
+import { formatTable, log, num, sleep, waitIdle } from './util';
 
 interface PhaseReport extends PhaseStats {
   /** CPU cores the server's process tree used on average during the phase */
@@ -75,30 +76,6 @@ async function runPhase(concurrency: number, seconds: number, op: Op, errorKinds
     }),
   );
   return summarise(latencies, errors, (performance.now() - started) / 1000);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits up to `seconds` until the machine is less than 15% busy over 2 s; returns the last reading. */
-async function waitIdle(seconds: number): Promise<number> {
-  const deadline = performance.now() + seconds * 1000;
-  let busy = 1;
-  let told = false;
-  while (seconds > 0) {
-    const m0 = machineTicks();
-    await sleep(2000);
-    const m1 = machineTicks();
-    busy = (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total);
-    if (busy < 0.15) break;
-    if (performance.now() > deadline) {
-      log(`  the machine is still ${(busy * 100).toFixed(0)}% busy after ${seconds} s: measuring anyway`);
-      break;
-    }
-    if (!told)
-      log(`  waiting up to ${seconds} s for the machine to settle (${(busy * 100).toFixed(0)}% busy)`);
-    told = true;
-  }
-  return busy;
 }
 
 /** A measured phase: latency and rate, plus the server's RSS/CPU and the machine's load meanwhile. */
@@ -201,13 +178,6 @@ async function benchTarget(t: Target, a: Options): Promise<TargetReport> {
   return report;
 }
 
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-const num = (x: number | null | undefined, digits = 1) =>
-  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
-
 function table(reports: TargetReport[]): string {
   const head = [
     'target',
@@ -223,7 +193,7 @@ function table(reports: TargetReport[]): string {
     'machine busy',
     'peak RSS MiB',
   ];
-  const rows: string[][] = [head];
+  const rows: string[][] = [];
   for (const r of reports) {
     if (r.failure) {
       rows.push([r.target, 'FAILED', r.failure]);
@@ -247,16 +217,7 @@ function table(reports: TargetReport[]): string {
       ]);
     }
   }
-  const widths = head.map((_, i) =>
-    Math.max(...rows.filter((r) => r.length === head.length).map((r) => r[i].length)),
-  );
-  return rows
-    .map((r) =>
-      r.length === head.length
-        ? r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
-        : r.join('  '),
-    )
-    .join('\n');
+  return formatTable(head, rows);
 }
 
 function ratios(reports: TargetReport[]) {

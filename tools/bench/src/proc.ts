@@ -131,14 +131,21 @@ export function pidListeningOn(port: number): number | undefined {
   return undefined;
 }
 
-/** Samples a process tree's RSS every `everyMs` until stopped; returns the peak in MiB. */
-export function sampleRss(root: number | undefined, everyMs = 250): () => number {
-  if (!root) return () => NaN;
-  let tree = processTree(root);
+/**
+ * Samples the summed RSS of the process trees under `roots` every `everyMs` until stopped;
+ * returns the peak in MiB (NaN without roots).
+ */
+export function sampleRss(roots: number | readonly number[] | undefined, everyMs = 250): () => number {
+  const list = (roots === undefined ? [] : typeof roots === 'number' ? [roots] : [...roots]).filter(
+    (p) => p > 0,
+  );
+  if (list.length === 0) return () => NaN;
+  const trees = () => list.flatMap((r) => processTree(r));
+  let tree = trees();
   let peak = rssMiB(tree);
   let n = 0;
   const timer = setInterval(() => {
-    if (++n % 8 === 0) tree = processTree(root); // workers may be respawned
+    if (++n % 8 === 0) tree = trees(); // workers may be respawned
     peak = Math.max(peak, rssMiB(tree));
   }, everyMs);
   timer.unref();

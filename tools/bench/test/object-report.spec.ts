@@ -1,0 +1,110 @@
+import {
+  DiskCeiling,
+  OpPhase,
+  TargetRun,
+  ceilingShare,
+  goals,
+  pair,
+  ratios,
+  table,
+} from '../src/object-report';
+
+function phase(rate: number, mbPerSecond: number, p99: number): OpPhase {
+  return {
+    requests: 100,
+    errors: 0,
+    seconds: 1,
+    rate,
+    p50: p99 / 2,
+    p99,
+    max: p99,
+    bytes: mbPerSecond * 1e6,
+    mbPerSecond,
+    proxyCpuCores: 0.5,
+    proxyCpuMsPerOp: 5,
+    storageCpuCores: null,
+    benchCpuCores: 0.1,
+    machineBusy: 0.5,
+    proxyPeakRssMiB: 100,
+    storagePeakRssMiB: null,
+  };
+}
+
+function run(target: string, small: number, large: number, rss: number): TargetRun {
+  return {
+    target,
+    attempt: 1,
+    url: 'http://x',
+    pid: 1,
+    storagePids: [],
+    phases: {
+      smallPut: phase(small, 0.2, 100),
+      smallGet: phase(small * 4, 1, 20),
+      smallDelete: phase(small, 0, 100),
+      largePut: phase(6, large, 900),
+      largeGet: phase(12, large * 2, 400),
+    },
+    proxyPeakRssMiB: rss,
+    errorKinds: {},
+  };
+}
+
+const ceiling: DiskCeiling = {
+  dir: '/d',
+  objects: 40,
+  objectBytes: 40 * 2 ** 24,
+  copies: 3,
+  concurrency: 4,
+  write: { seconds: 5, mbPerSecond: 125 },
+  read: { seconds: 1, mbPerSecond: 500 },
+  cacheDrop: 'dropped',
+  readCached: { seconds: 0.2, mbPerSecond: 3000 },
+};
+
+describe('bench object report', () => {
+  const swift = run('swift', 50, 100, 180);
+  const kumo = run('kumo', 200, 110, 90);
+
+  it('pairs kumo with swift whatever the order, else two targets', () => {
+    expect(pair([swift, kumo])).toEqual([kumo, swift]);
+    const a = run('a', 1, 1, 1);
+    const b = run('b', 1, 1, 1);
+    expect(pair([a, b])).toEqual([a, b]);
+    expect(pair([a])).toBeNull();
+    expect(pair([kumo, { ...swift, failure: 'down' }])).toBeNull();
+  });
+
+  it('computes ratios: ops/s for small phases, MB/s for large ones', () => {
+    expect(ratios([swift, kumo])).toEqual({
+      of: 'kumo/swift',
+      rate: { smallPut: 4, smallGet: 4, smallDelete: 4, largePut: 1.1, largeGet: 1.1 },
+      p99: { smallPut: 1, smallGet: 1, smallDelete: 1, largePut: 1, largeGet: 1 },
+      proxyPeakRss: 0.5,
+    });
+  });
+
+  it('puts large rates against the disk ceiling', () => {
+    expect(ceilingShare(kumo, ceiling)).toEqual({ largePut: 88, largeGet: 44 });
+    expect(ceilingShare({ ...kumo, phases: {} }, ceiling)).toEqual({ largePut: null, largeGet: null });
+  });
+
+  it('checks the issue goals', () => {
+    expect(goals(kumo, swift, ceiling).map((g) => [g.value, g.ok])).toEqual([
+      ['x4.00', true],
+      ['x4.00', true],
+      ['88.0%', true],
+      ['44.0%', false],
+      ['94.4 MB', true],
+    ]);
+    expect(goals(kumo, undefined, undefined).map((g) => g.ok)).toEqual([null, null, null, null, true]);
+  });
+
+  it('tabulates every phase, failures and the ceiling', () => {
+    const t = table([kumo, { ...swift, failure: 'HTTP 401', attempt: 2 }], ceiling).split('\n');
+    expect(t[0]).toMatch(/^target\s+phase\s+ops\/s\s+MB\/s/);
+    expect(t).toHaveLength(1 + 5 + 1 + 3);
+    expect(t[4]).toMatch(/^kumo\s+large PUT\s+6\.0\s+110\.0 .* 88\.0%$/);
+    expect(t[6]).toBe('swift  FAILED (attempt 2): HTTP 401');
+    expect(t[7]).toMatch(/^disk\s+write x3 \(ceiling\)\s+-\s+125\.0/);
+  });
+});
