@@ -145,6 +145,10 @@ export class ProxyServer {
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
   }
 
+  port(): number {
+    return (this.server!.address() as { port: number }).port;
+  }
+
   async close(): Promise<void> {
     if (this.server) await new Promise((r) => this.server!.close(r));
   }
@@ -158,6 +162,8 @@ export class ProxyServer {
     try {
       await runWithContext({ requestId: id }, () => this.route(req, res, id));
     } catch (err) {
+      // an answer before the body was read: the connection cannot carry another request
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       if (err instanceof SwiftError) return sendSwiftError(res, err.status, err.detail);
       if (err instanceof Unauthorized) return sendSwiftError(res, 401, undefined, { 'www-authenticate': `Keystone uri="${this.opts.identityUri}"` });
       this.opts.logger.error({ err, txId: id }, 'proxy request failed');

@@ -69,6 +69,12 @@ export class StorageNode {
     }
   }
 
+  /** The bound ports (object, container, account): the configured ones, or what the system chose for 0. */
+  ports(): { object: number; container: number; account: number } {
+    const [object, container, account] = this.servers.map((s) => (s.address() as { port: number }).port);
+    return { object, container, account };
+  }
+
   async stop(): Promise<void> {
     for (const s of this.servers) {
       const closed = new Promise((r) => s.close(r));

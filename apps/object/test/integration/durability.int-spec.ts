@@ -8,6 +8,8 @@ import { TestCluster } from '../support/cluster';
  * three replicas, so every partition has a handoff), the real proxy, the replicator, auditor and
  * updater. Nodes are stopped and restarted on the same ports and directories.
  */
+jest.setTimeout(30_000);
+
 describe('object cluster durability', () => {
   const cluster = new TestCluster();
 

@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import { TestCluster } from '../support/cluster';
 
 /** Versioning, expiring objects and temp URLs through the proxy of an in-process cluster. */
+jest.setTimeout(30_000);
+
 describe('object features', () => {
   const cluster = new TestCluster();
   beforeAll(() => cluster.start(3));

@@ -3,6 +3,8 @@ import { connect } from 'node:net';
 import { TestCluster } from '../support/cluster';
 
 /** Swift's limits and bad input through the proxy: a 4xx with Swift's error body, never a 500, nothing half-written. */
+jest.setTimeout(30_000);
+
 describe('object proxy bad input', () => {
   const cluster = new TestCluster();
   beforeAll(async () => {

@@ -70,7 +70,9 @@ export class TestCluster {
     for (let i = 0; i < n; i++) {
       const devicesRoot = join(this.root, `node${i + 1}`);
       mkdirSync(join(devicesRoot, `d${i + 1}`), { recursive: true });
-      this.nodes.push({ index: i, devicesRoot, device: `d${i + 1}`, ports: { object: await freePort(), container: await freePort(), account: await freePort() } });
+      // ports chosen by the system when the node first binds them (then kept across restarts)
+      this.nodes.push({ index: i, devicesRoot, device: `d${i + 1}`, ports: { object: 0, container: 0, account: 0 } });
+      await this.startNode(i);
     }
     const ring = (kind: 'object' | 'container' | 'account') => {
       const b = RingBuilder.create(partPower, 3, 0);
@@ -79,17 +81,16 @@ export class TestCluster {
       return new Ring(b.toRingData(), this.hashPath);
     };
     this.rings = { account: ring('account'), container: ring('container'), object: ring('object') };
-    for (const node of this.nodes) await this.startNode(node.index);
     this.proxy = new ProxyServer({ accountRing: this.rings.account, containerRing: this.rings.container, objectRing: this.rings.object, validator: testValidator, logger: this.logger, identityUri: 'http://127.0.0.1:1' });
-    const port = await freePort();
-    await this.proxy.listen(port, '127.0.0.1');
-    this.proxyUrl = `http://127.0.0.1:${port}/v1/AUTH_p1`;
+    await this.proxy.listen(0, '127.0.0.1');
+    this.proxyUrl = `http://127.0.0.1:${this.proxy.port()}/v1/AUTH_p1`;
   }
 
   async startNode(i: number): Promise<void> {
     const n = this.nodes[i];
     n.node = new StorageNode({ devicesRoot: n.devicesRoot, hashPath: this.hashPath, bindHost: '127.0.0.1', objectPort: n.ports.object, containerPort: n.ports.container, accountPort: n.ports.account, logger: this.logger });
     await n.node.start();
+    n.ports = n.node.ports();
   }
 
   async stopNode(i: number): Promise<void> {
