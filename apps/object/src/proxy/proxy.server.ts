@@ -529,11 +529,27 @@ export class ProxyServer {
 
   /** The object's bytes from the first replica that has them, or null. */
   async openObject(names: string[]): Promise<IncomingMessage | null> {
+    const got = await this.openReplica(names);
+    if (!got) return null;
+    this.sourceDevice.set(got.res, got.id);
+    return got.res;
+  }
+
+  /** Which device a backend response came from (a resumed read skips it). */
+  private readonly sourceDevice = new WeakMap<IncomingMessage, number>();
+
+  /**
+   * The first replica (primaries, then handoffs) that answers a GET with data, skipping devices in `skip`;
+   * `range` (`bytes=a-b`) asks for part of it (a resumed read).
+   */
+  private async openReplica(names: string[], skip: Set<number> = new Set(), range?: string): Promise<{ res: IncomingMessage; id: number } | null> {
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
     for (const dev of [...nodes, ...this.opts.objectRing.getMoreNodes(part)].slice(0, nodes.length * 2)) {
+      if (skip.has(dev.id)) continue;
       const res = await new Promise<IncomingMessage | null>((resolve) => {
-        const back = request({ host: dev.ip, port: dev.port, method: 'GET', path: devicePath(dev, part, ...names), agent: backendAgent, timeout: 10_000 }, (res) => {
-          if (res.statusCode === 200) return resolve(res);
+        const headers = range ? { 'x-backend-range': range } : {};
+        const back = request({ host: dev.ip, port: dev.port, method: 'GET', path: devicePath(dev, part, ...names), headers, agent: backendAgent, timeout: 10_000 }, (res) => {
+          if (res.statusCode === 200 || (range && res.statusCode === 206)) return resolve(res);
           res.resume();
           resolve(null);
         });
@@ -541,9 +557,58 @@ export class ProxyServer {
         back.on('timeout', () => back.destroy(new Error('timeout')));
         back.end();
       });
-      if (res) return res;
+      if (res) return { res, id: dev.id };
+      skip.add(dev.id);
     }
     return null;
+  }
+
+  /**
+   * Streams a whole object to the client. When the node serving it fails mid-way (it died, or found the
+   * copy corrupt), the rest comes from another replica (same ETag, from the byte reached); when none
+   * can, the response is cut short, so a client never takes a partial or wrong body for a whole one.
+   */
+  private streamWithResume(r: Req, first: IncomingMessage, names: string[], size: number, etag: string): void {
+    const skip = new Set<number>();
+    let sent = 0;
+    // only a node that checks every block before sending it leaves good bytes behind when it stops
+    const resumable = (back: IncomingMessage) => back.headers['x-backend-verified'] === 'blocks' || back.statusCode === 206;
+    const follow = (back: IncomingMessage) => {
+      let failed = false;
+      const onFail = () => {
+        if (failed) return;
+        failed = true;
+        back.unpipe(r.res);
+        back.destroy();
+        if (sent >= size || r.res.destroyed || !resumable(back)) return void r.res.destroy();
+        void this.resumeFrom(names, skip, sent, size, etag).then((next) => (next ? follow(next) : r.res.destroy()));
+      };
+      back.on('data', (c: Buffer) => (sent += c.length));
+      back.on('aborted', onFail);
+      back.on('error', onFail);
+      back.on('end', () => {
+        if (!back.complete) return onFail();
+        if (sent < size) return onFail();
+        r.res.end();
+      });
+      back.pipe(r.res, { end: false });
+    };
+    const origin = this.sourceDevice.get(first);
+    if (origin !== undefined) skip.add(origin);
+    follow(first);
+  }
+
+  private async resumeFrom(names: string[], skip: Set<number>, from: number, size: number, etag: string): Promise<IncomingMessage | null> {
+    for (;;) {
+      const next = await this.openReplica(names, skip, `bytes=${from}-${size - 1}`);
+      if (!next) return null;
+      skip.add(next.id);
+      if (String(next.res.headers.etag ?? '') === etag) {
+        this.opts.logger.warn({ object: names.join('/'), from, device: next.id }, 'object GET resumed from another replica');
+        return next.res;
+      }
+      next.res.destroy();
+    }
   }
 
   private async putObject(
@@ -772,6 +837,6 @@ export class ProxyServer {
       back.destroy();
       return void r.res.end();
     }
-    back.pipe(r.res);
+    this.streamWithResume(r, back, [r.account, r.container!, r.object!], size, etag);
   }
 }

@@ -17,6 +17,40 @@ export interface ObjectMetadata {
   etag: string;
   /** Headers kept verbatim: X-Object-Meta-*, Content-Disposition, Content-Encoding, X-Delete-At, ... */
   headers: Record<string, string>;
+  /** MD5 of every BLOCK_SIZE block of the data, so a read can check each block before sending it */
+  blocks?: string[];
+}
+
+/** The unit in which reads are verified (see ObjectMetadata.blocks). */
+export const BLOCK_SIZE = 1024 * 1024;
+
+/** Hashes a stream per BLOCK_SIZE block (the last one may be short). */
+export class BlockHasher {
+  readonly blocks: string[] = [];
+  private hash = createHash('md5');
+  private filled = 0;
+
+  update(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const n = Math.min(BLOCK_SIZE - this.filled, chunk.length - off);
+      this.hash.update(chunk.subarray(off, off + n));
+      this.filled += n;
+      off += n;
+      if (this.filled === BLOCK_SIZE) this.close();
+    }
+  }
+
+  private close(): void {
+    this.blocks.push(this.hash.digest('hex'));
+    this.hash = createHash('md5');
+    this.filled = 0;
+  }
+
+  finish(): string[] {
+    if (this.filled > 0) this.close();
+    return this.blocks;
+  }
 }
 
 export type DiskState =
@@ -111,9 +145,11 @@ export class DiskFile {
     await fs.mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
     const md5 = createHash('md5');
+    const blocks = new BlockHasher();
     let length = 0;
     body.on('data', (chunk: Buffer) => {
       md5.update(chunk);
+      blocks.update(chunk);
       length += chunk.length;
     });
     try {
@@ -124,7 +160,7 @@ export class DiskFile {
       if (meta.expectedEtag && meta.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new EtagMismatch(etag);
       await fsyncPath(tmp);
       const metaTimestamp = meta.metaTimestamp && meta.metaTimestamp > meta.timestamp ? meta.metaTimestamp : meta.timestamp;
-      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length };
+      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length, blocks: blocks.finish() };
       await this.writeMeta(full);
       await fs.rename(tmp, join(this.dir, `${meta.timestamp}.data`));
       await fsyncPath(this.dir);

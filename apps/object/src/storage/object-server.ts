@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
-import { DiskFile, EtagMismatch, LengthMismatch, partitionListing, suffixHashes } from './disk-file';
+import { BLOCK_SIZE, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, suffixHashes } from './disk-file';
 import { hashPath } from './hash';
 import { normalizeTimestamp } from './timestamp';
 
@@ -128,7 +128,16 @@ export class ObjectServer {
           ...m.headers,
         };
         if (req.method === 'HEAD') return send(res, 200, { ...headers, 'content-length': m.contentLength });
-        return this.serveData(res, file, cur.dataPath, m.contentLength, m.etag, headers);
+        const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers['x-backend-range'] ?? ''));
+        if (range) {
+          // part of the object (the proxy resuming a read another node could not finish)
+          const start = Number(range[1]);
+          const end = Math.min(Number(range[2]), m.contentLength - 1);
+          if (start > end) return send(res, 416);
+          res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${m.contentLength}` });
+          return this.streamVerified(res, file, cur.dataPath, m, start, end);
+        }
+        return this.serveData(res, file, cur.dataPath, m, headers);
       }
       case 'POST': {
         const ts = timestampOf(req);
@@ -158,39 +167,95 @@ export class ObjectServer {
   }
 
   /**
-   * Sends the object's bytes. Small objects are read whole and checked against their ETag first, so a
-   * corrupt replica answers 404 (the proxy tries the next) and is quarantined; bigger ones are checked
-   * while they stream, and a mismatch cuts the response short (the client sees an error, never a silent
-   * wrong byte) and quarantines the file.
+   * Sends the object's bytes, never one that fails its checksum. Small objects are read whole and checked
+   * against their ETag first, so a corrupt replica answers 404 (the proxy tries the next) and is
+   * quarantined. Bigger ones are checked block by block (ObjectMetadata.blocks) before each block is
+   * sent; a bad block cuts the response there and quarantines the copy, and the proxy finishes the read
+   * from another replica. (`x-backend-verified: blocks` tells the proxy a cut response's bytes were good.)
    */
-  private async serveData(res: ServerResponse, file: DiskFile, dataPath: string, length: number, etag: string, headers: Record<string, string | number>): Promise<void> {
+  private async serveData(res: ServerResponse, file: DiskFile, dataPath: string, m: ObjectMetadata, headers: Record<string, string | number>): Promise<void> {
+    const length = m.contentLength;
     if (length <= (this.opts.verifyOnReadMaxBytes ?? 4 * 1024 * 1024)) {
       const body = await fs.readFile(dataPath);
-      if (body.length !== length || createHash('md5').update(body).digest('hex') !== etag) {
+      if (body.length !== length || createHash('md5').update(body).digest('hex') !== m.etag) {
         await this.quarantine(file, 'checksum mismatch on read');
         return send(res, 404);
       }
       res.writeHead(200, { ...headers, 'content-length': length });
       return void res.end(body);
     }
+    res.writeHead(200, { ...headers, 'content-length': length, ...(m.blocks ? { 'x-backend-verified': 'blocks' } : {}) });
+    this.streamVerified(res, file, dataPath, m, 0, length - 1);
+  }
+
+  /**
+   * Streams bytes start..end (inclusive). With block checksums, whole blocks are read, checked, and only
+   * then the wanted part of each is sent; without them (data written before blocks existed) the whole
+   * object's MD5 is checked and the last chunk held back until it matches.
+   */
+  private streamVerified(res: ServerResponse, file: DiskFile, dataPath: string, m: ObjectMetadata, start: number, end: number): void {
+    const fail = (why: string) => {
+      void this.quarantine(file, why);
+      res.destroy();
+    };
+    const blocks = m.blocks;
+    if (blocks && blocks.length === Math.ceil(m.contentLength / BLOCK_SIZE)) {
+      const first = Math.floor(start / BLOCK_SIZE);
+      let index = first;
+      let pending: Buffer[] = [];
+      let filled = 0;
+      const blockLength = (i: number) => Math.min(BLOCK_SIZE, m.contentLength - i * BLOCK_SIZE);
+      const check = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          let off = 0;
+          while (off < chunk.length) {
+            const want = blockLength(index) - filled;
+            const piece = chunk.subarray(off, off + want);
+            pending.push(piece);
+            filled += piece.length;
+            off += piece.length;
+            if (filled === blockLength(index)) {
+              const block = Buffer.concat(pending);
+              if (createHash('md5').update(block).digest('hex') !== blocks[index]) return cb(new Error(`block ${index} checksum mismatch`));
+              const blockStart = index * BLOCK_SIZE;
+              this.push(block.subarray(Math.max(0, start - blockStart), Math.min(block.length, end + 1 - blockStart)));
+              index++;
+              pending = [];
+              filled = 0;
+            }
+          }
+          cb();
+        },
+        flush(cb) {
+          cb(filled > 0 || index * BLOCK_SIZE <= end ? new Error('data shorter than its metadata') : undefined);
+        },
+      });
+      const input = file.openData(dataPath, { start: first * BLOCK_SIZE, end: Math.min(m.contentLength - 1, Math.ceil((end + 1) / BLOCK_SIZE) * BLOCK_SIZE - 1) });
+      input.on('error', () => res.destroy());
+      check.on('error', (err) => fail(err.message));
+      input.pipe(check).pipe(res);
+      return;
+    }
     const md5 = createHash('md5');
+    let held: Buffer | undefined;
     let seen = 0;
+    const whole = start === 0 && end === m.contentLength - 1;
     const check = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         md5.update(chunk);
         seen += chunk.length;
-        cb(null, chunk);
+        const out = held;
+        held = chunk;
+        cb(null, whole ? out : chunk);
       },
-      flush: (cb) => {
-        if (seen === length && md5.digest('hex') === etag) return cb();
-        void this.quarantine(file, 'checksum mismatch on read');
-        cb(new Error('checksum mismatch'));
+      flush(cb) {
+        if (whole && (seen !== m.contentLength || md5.digest('hex') !== m.etag)) return cb(new Error('checksum mismatch on read'));
+        cb(null, whole ? held : undefined);
       },
     });
-    res.writeHead(200, { ...headers, 'content-length': length });
-    const input = file.openData(dataPath);
+    const input = file.openData(dataPath, { start, end });
     input.on('error', () => res.destroy());
-    check.on('error', () => res.destroy());
+    check.on('error', (err) => fail(err.message));
     input.pipe(check).pipe(res);
   }
 
