@@ -1,0 +1,61 @@
+import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
+import { joinUrl, Public } from '@kumo/common';
+import { Auth, AuthContext } from '@kumo/auth';
+import { IMAGE_CONFIG, ImageConfig } from '../config';
+import { imageSchema, imagesSchema, memberSchema, membersSchema } from './schemas';
+
+/** Version discovery (`/` 300, `/versions` 200), the JSON schemas clients read, and `/v2/info/*`. */
+@Controller()
+export class DiscoveryController {
+  constructor(@Inject(IMAGE_CONFIG) private readonly config: ImageConfig) {}
+
+  private versions(): unknown {
+    const href = joinUrl(this.config.image.public_url, 'v2/');
+    const entry = (id: string, status: string) => ({ id, status, links: [{ rel: 'self', href }] });
+    return { versions: [entry('v2.16', 'CURRENT'), ...['v2.15', 'v2.9', 'v2.7', 'v2.6', 'v2.5', 'v2.4', 'v2.3', 'v2.2', 'v2.1', 'v2.0'].map((v) => entry(v, 'SUPPORTED'))] };
+  }
+
+  @Get()
+  @Public()
+  @HttpCode(300)
+  root(): unknown {
+    return this.versions();
+  }
+
+  @Get('versions')
+  @Public()
+  list(): unknown {
+    return this.versions();
+  }
+
+  @Get('v2/schemas/image')
+  image(@Auth() _auth: AuthContext): unknown {
+    return imageSchema(this.config.image.disk_formats, this.config.image.container_formats);
+  }
+
+  @Get('v2/schemas/images')
+  images(@Auth() _auth: AuthContext): unknown {
+    return imagesSchema(this.config.image.disk_formats, this.config.image.container_formats);
+  }
+
+  @Get('v2/schemas/member')
+  member(@Auth() _auth: AuthContext): unknown {
+    return memberSchema();
+  }
+
+  @Get('v2/schemas/members')
+  members(@Auth() _auth: AuthContext): unknown {
+    return membersSchema();
+  }
+
+  /** No interoperable import methods: images are uploaded with PUT /file. */
+  @Get('v2/info/import')
+  importInfo(@Auth() _auth: AuthContext): unknown {
+    return { 'import-methods': { description: 'Import methods available.', type: 'array', value: [] } };
+  }
+
+  @Get('v2/info/stores')
+  stores(@Auth() _auth: AuthContext): unknown {
+    return { stores: [{ id: this.config.image.store, description: this.config.image.store === 'file' ? 'Local directory' : 'Kumo object storage', default: true }] };
+  }
+}

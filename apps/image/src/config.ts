@@ -1,0 +1,41 @@
+import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
+import { z } from 'zod';
+
+export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
+export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
+
+export const imageSection = z
+  .object({
+    port: z.number().int().min(1).max(65535).default(9292),
+    bind_host: z.string().default('0.0.0.0'),
+    /** The externally reachable URL (version documents). */
+    public_url: z.string().url().default('http://127.0.0.1:9292'),
+    /** Where image data goes: a directory (`file`) or Kumo's object service through its Swift API (`object`). */
+    store: z.enum(['file', 'object']).default('file'),
+    file_dir: z.string().default('/var/lib/kumo/images'),
+    /** The object store: Swift API endpoint of the service project's account is taken from the catalog. */
+    object_container: z.string().default('kumo-images'),
+    /** Images bigger than this are stored as segments plus an SLO manifest (bytes). */
+    object_segment_size: z.number().int().min(1024 * 1024).default(200 * 1024 * 1024),
+    /** Largest image accepted (Glance's image_size_cap, 1 TiB). */
+    image_size_cap: z.number().int().min(1).default(1024 ** 4),
+    disk_formats: z.array(z.string()).default(DISK_FORMATS),
+    container_formats: z.array(z.string()).default(CONTAINER_FORMATS),
+    /** Token validation (and the object store's credentials): identity's service user. */
+    auth_url: z.string().url().default('http://127.0.0.1:5000/v3'),
+    service_user: z.string().default('kumo'),
+    service_password: z.string().optional(),
+    identity_public_url: z.string().url().default('http://127.0.0.1:5000'),
+  })
+  .strict();
+
+export const imageConfigSections = { ...commonSections, image: imageSection.default({}) };
+export type ImageConfig = { [K in keyof typeof imageConfigSections]: z.infer<(typeof imageConfigSections)[K]> };
+
+export function loadImageConfig(opts?: LoadOptions): ImageConfig {
+  return loadConfigOrExit(imageConfigSections, opts);
+}
+
+export const IMAGE_CONFIG = Symbol('IMAGE_CONFIG');
+/** The image service's database. */
+export const IMAGE_DATABASE = 'kumo_image';

@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule, TokenValidator } from '@kumo/auth';
+import { HealthController } from '@kumo/common';
+import type { DataSource } from 'typeorm';
+import { DiscoveryController } from './api/discovery.controller';
+import { ImagesController } from './api/images.controller';
+import { MembersController } from './api/members.controller';
+import { IMAGE_CONFIG, ImageConfig } from './config';
+import { IMAGE_DATA_SOURCE, IMAGE_STORE, ImagesService } from './services/images.service';
+import type { ImageStore } from './stores/image-store';
+
+export interface ImageModuleOptions {
+  config: ImageConfig;
+  dataSource: DataSource;
+  store: ImageStore;
+  validator: TokenValidator;
+}
+
+/** The image API: Glance v2 on :9292. Policy lives in ImagesService (Glance's owner/admin/member rules). */
+@Module({})
+export class ImageModule {
+  static register(opts: ImageModuleOptions): DynamicModule {
+    return {
+      module: ImageModule,
+      imports: [AuthModule.forRoot({ validator: { provide: TokenValidator, useValue: opts.validator }, policies: {}, identityUri: opts.config.image.identity_public_url })],
+      providers: [
+        { provide: IMAGE_CONFIG, useValue: opts.config },
+        { provide: IMAGE_DATA_SOURCE, useValue: opts.dataSource },
+        { provide: IMAGE_STORE, useValue: opts.store },
+        ImagesService,
+      ],
+      controllers: [HealthController, DiscoveryController, ImagesController, MembersController],
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { createLogger, listen } from '@kumo/common';
+import { CachingTokenValidator, KeystoneTokenValidator } from '@kumo/auth';
+import { createDataSource } from '@kumo/db';
+import { createImageApp } from './app';
+import { IMAGE_DATABASE, loadImageConfig } from './config';
+import { IMAGE_ENTITIES } from './db/entities';
+import { createStore } from './stores/create-store';
+
+/** The image API process (Glance v2 on :9292). */
+async function main(): Promise<void> {
+  const config = loadImageConfig();
+  const c = config.image;
+  const logger = createLogger('image', config.logging.level);
+  if (!c.service_password) throw new Error('image.service_password is not set: the image service validates tokens as the identity service user');
+  const dataSource = createDataSource({ url: config.database.url, database: IMAGE_DATABASE, entities: IMAGE_ENTITIES, poolSize: config.database.pool_size });
+  await dataSource.initialize();
+  const store = await createStore(config);
+  const validator = new CachingTokenValidator(
+    new KeystoneTokenValidator({ auth_url: c.auth_url, username: c.service_user, password: c.service_password, project_name: 'service', user_domain_id: 'default', project_domain_id: 'default' }),
+  );
+  const app = await createImageApp({ config, dataSource, store, validator, logger });
+  const shutdown = async () => {
+    logger.info('shutting down');
+    await app.close();
+    await dataSource.destroy();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+  await listen(app, c.port, c.bind_host, logger);
+  logger.info({ store: store.name }, 'image store ready');
+}
+
+main().catch((err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  process.stderr.write(`image: failed to start: ${e.code ? `${e.code} ` : ''}${e.message ?? String(err)}\n`);
+  process.exit(1);
+});

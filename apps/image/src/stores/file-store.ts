@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DataMissing, ImageStore } from './image-store';
+
+/** Images as files in a directory: written to a temporary name, fsynced, then renamed. */
+export class FileStore implements ImageStore {
+  readonly name = 'file';
+
+  constructor(private readonly dir: string) {}
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    // partial files of uploads a crash interrupted
+    for (const f of await fs.readdir(this.dir)) if (f.includes('.part-')) await fs.rm(join(this.dir, f), { force: true });
+  }
+
+  async put(imageId: string, body: Readable): Promise<string> {
+    const final = join(this.dir, imageId);
+    const tmp = `${final}.part-${randomBytes(4).toString('hex')}`;
+    try {
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx' }));
+      const fh = await fs.open(tmp, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(tmp, final);
+      return pathToFileURL(final).href;
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async get(location: string, range?: { start: number; end: number }): Promise<Readable> {
+    const path = fileURLToPath(location);
+    try {
+      await fs.access(path);
+    } catch {
+      throw new DataMissing(`no file ${path}`);
+    }
+    return createReadStream(path, { ...(range ?? {}), highWaterMark: 1024 * 1024 });
+  }
+
+  async delete(location: string): Promise<void> {
+    await fs.rm(fileURLToPath(location), { force: true });
+  }
+}
