@@ -16,6 +16,7 @@ KUMO_SERVICES=(
   "object-node2|apps/object/dist/main.storage.js|6210,6211,6212|http://127.0.0.1:6210/healthcheck|KUMO_OBJECT_OBJECT_PORT=6210 KUMO_OBJECT_CONTAINER_PORT=6211 KUMO_OBJECT_ACCOUNT_PORT=6212 KUMO_OBJECT_DEVICES=@STACK@/object/node2"
   "object-node3|apps/object/dist/main.storage.js|6220,6221,6222|http://127.0.0.1:6220/healthcheck|KUMO_OBJECT_OBJECT_PORT=6220 KUMO_OBJECT_CONTAINER_PORT=6221 KUMO_OBJECT_ACCOUNT_PORT=6222 KUMO_OBJECT_DEVICES=@STACK@/object/node3"
   "object-proxy|apps/object/dist/main.proxy.js|8080|http://127.0.0.1:8080/healthcheck|"
+  "image|apps/image/dist/main.api.js|9292|http://127.0.0.1:9292/healthcheck|"
 )
 
 # Generated once into .stack/secrets.env (mode 600) and reused: NAME or NAME:BYTES (hex, default 16).
@@ -23,13 +24,14 @@ KUMO_SECRETS=(KUMO_DB_PASSWORD ADMIN_PASSWORD:12 DEMO_PASSWORD:12 SERVICE_PASSWO
 
 # kumo.yaml sections after database/messaging/logging; config_<name> prints one. stack.sh writes
 # kumo.yaml once and later only appends the sections it lacks (a user's edits are kept).
-KUMO_CONFIG_SECTIONS=(identity object)
+KUMO_CONFIG_SECTIONS=(identity object image)
 
 # "step name|function": run in order after the configuration, before the services start ...
 KUMO_PREPARE_STEPS=(
   "identity database|identity_db_sync"
   "identity bootstrap|identity_bootstrap"
   "object storage rings|object_rings"
+  "image database|image_db_sync"
 )
 # ... and after every service answers its health check.
 KUMO_READY_STEPS=(
@@ -148,3 +150,21 @@ object_rings() {
   done
   echo "rings in $dir"
 }
+
+# --- image ---------------------------------------------------------------------------------------
+# Images go to the object service (segmented above 200 MiB) through its Swift API as the service user.
+config_image() {
+  cat <<YAML
+image:
+  port: 9292
+  bind_host: 0.0.0.0
+  public_url: http://127.0.0.1:9292
+  store: object
+  object_container: kumo-images
+  file_dir: ${STACK_DIR}/images/store
+  auth_url: http://127.0.0.1:5000/v3
+  service_password: ${SERVICE_PASSWORD}
+YAML
+}
+
+image_db_sync() { node "$KUMO_ROOT/apps/image/dist/manage.js" db sync image; }
