@@ -24,9 +24,9 @@ export const objectSection = z
     replication_interval: z.number().min(0).default(30),
     updater_interval: z.number().min(0).default(10),
     expirer_interval: z.number().min(0).default(30),
-    audit_interval: z.number().min(0).default(60),
+    audit_interval: z.number().min(0).default(600),
     /** The auditor's read rate (bytes per second, 0 = unlimited). */
-    auditor_bytes_per_second: z.number().int().min(0).default(10 * 1024 * 1024),
+    auditor_bytes_per_second: z.number().int().min(0).default(4 * 1024 * 1024),
     /** Tombstones older than this (seconds) are removed by the replicator. */
     reclaim_age: z.number().int().min(1).default(7 * 24 * 3600),
     /** Objects up to this size are checked against their MD5 before a GET sends them. */

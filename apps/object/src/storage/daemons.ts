@@ -42,7 +42,7 @@ export function storageDaemons(
     (kind) => new DbReplicator({ kind, devicesRoot: o.devices, ring: new Ring(join(o.ring_dir, `${kind}.ring.gz`), hp), isLocal: localOn(kind === 'container' ? o.container_port : o.account_port), open: openDb, logger }),
   );
   const devices = () => ring.devices.filter(isLocal).map((d) => d.device);
-  const replicator = new ObjectReplicator({ devicesRoot: o.devices, objectRing: ring, isLocal, logger, reclaimAgeSeconds: o.reclaim_age });
+  const replicator = new ObjectReplicator({ devicesRoot: o.devices, objectRing: ring, isLocal, logger, reclaimAgeSeconds: o.reclaim_age, hashes: objects.hashes, reclaimEvery: 10 });
   const auditor = new ObjectAuditor({ devicesRoot: o.devices, devices, bytesPerSecond: o.auditor_bytes_per_second, logger, quarantine: (f, why) => objects.quarantine(f, why) });
   const perDevice = async <T extends Record<string, number>>(fn: (device: string) => Promise<T>) => {
     const total: Record<string, number> = {};

@@ -32,6 +32,9 @@ export interface DbReplicationStats {
  * posted meanwhile, rows from async pendings that went elsewhere.
  */
 export class DbReplicator {
+  /** What each peer last took from each database (info as sent, rows up to the sync point): unchanged ones are skipped. */
+  private readonly sent = new Map<string, string>();
+
   constructor(private readonly opts: DbReplicatorOptions) {}
 
   async runOnce(): Promise<DbReplicationStats> {
@@ -70,6 +73,9 @@ export class DbReplicator {
       const peerKey = `${peer.ip}:${peer.port}/${peer.device}`;
       const path = devicePath(peer, part, ...[names.account, names.container].filter((n): n is string => n !== undefined));
       let since = db.syncPoint(peerKey);
+      const state = `${JSON.stringify(info)}|${JSON.stringify(accountTarget ?? null)}`;
+      const memo = `${path}@${peerKey}`;
+      if (since === db.maxSeq() && this.sent.get(memo) === state) continue;
       let first = true;
       for (;;) {
         const rows = db.rowsSince(since, batch);
@@ -78,8 +84,10 @@ export class DbReplicator {
         const r = await backendRequest(peer, peer.port, 'POST', path, { 'x-backend-replication': 'true', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, 15_000, body);
         if (r.status !== 204) {
           stats.errors++;
+          this.sent.delete(memo);
           break;
         }
+        this.sent.set(memo, state);
         first = false;
         stats.rowsSent += rows.length;
         if (rows.length === 0) break;

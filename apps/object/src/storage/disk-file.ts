@@ -264,3 +264,48 @@ export function suffixHashes(listing: Map<string, Map<string, string[]>>): Recor
   }
   return out;
 }
+
+/**
+ * Suffix hashes of partitions kept in memory between replication passes (Swift keeps hashes.pkl):
+ * writes mark their suffix dirty, and a partition's hashes are recomputed only for dirty suffixes.
+ * A process that never saw the writes (`kumo-object-daemon --once`) starts empty and computes all.
+ */
+export class SuffixHashCache {
+  private readonly parts = new Map<string, { hashes: Record<string, string>; dirty: Set<string>; at: number }>();
+
+  /** `maxAgeMs`: a partition is read again in full after this long (changes made by other processes). */
+  constructor(
+    private readonly devicesRoot: string,
+    private readonly maxAgeMs = 10 * 60_000,
+  ) {}
+
+  invalidate(device: string, part: number, suffix: string): void {
+    this.parts.get(`${device}/${part}`)?.dirty.add(suffix);
+  }
+
+  forget(device: string, part: number): void {
+    this.parts.delete(`${device}/${part}`);
+  }
+
+  async get(device: string, part: number): Promise<Record<string, string>> {
+    const key = `${device}/${part}`;
+    let entry = this.parts.get(key);
+    if (!entry || Date.now() - entry.at > this.maxAgeMs) {
+      // registered before reading, so writes during the computation mark their suffix dirty
+      entry = { hashes: {}, dirty: new Set(), at: Date.now() };
+      this.parts.set(key, entry);
+      entry.hashes = suffixHashes(await partitionListing(this.devicesRoot, device, part));
+      return { ...entry.hashes };
+    }
+    if (entry.dirty.size > 0) {
+      const suffixes = [...entry.dirty];
+      entry.dirty.clear();
+      const fresh = suffixHashes(await partitionListing(this.devicesRoot, device, part, suffixes));
+      for (const s of suffixes) {
+        if (fresh[s]) entry.hashes[s] = fresh[s];
+        else delete entry.hashes[s];
+      }
+    }
+    return { ...entry.hashes };
+  }
+}

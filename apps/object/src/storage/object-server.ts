@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
-import { BLOCK_SIZE, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, suffixHashes } from './disk-file';
+import { BLOCK_SIZE, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SuffixHashCache } from './disk-file';
 import { hashPath } from './hash';
 import { normalizeTimestamp } from './timestamp';
 
@@ -59,9 +59,12 @@ export interface ExpiringEntry {
  */
 export class ObjectServer {
   readonly pendings: AsyncPendings;
+  /** Suffix hashes for the replicator, kept current by this server's writes. */
+  readonly hashes: SuffixHashCache;
 
   constructor(private readonly opts: ObjectServerOptions) {
     this.pendings = new AsyncPendings(opts.devicesRoot, opts.logger);
+    this.hashes = new SuffixHashCache(opts.devicesRoot);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
@@ -74,6 +77,10 @@ export class ObjectServer {
     const name = `/${account}/${container}/${object}`;
     const file = new DiskFile(this.opts.devicesRoot, device, Number(part), hashPath(this.opts.hashPath, account, container, object));
     const replication = req.headers['x-backend-replication'] === 'true';
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      // whatever this request changes, the partition's suffix hash must be recomputed
+      res.once('finish', () => this.hashes.invalidate(device, Number(part), file.hash.slice(-3)));
+    }
     const cur = await file.current();
     const curTs = cur ? (cur.kind === 'data' ? cur.meta.timestamp : cur.timestamp) : '';
     switch (req.method) {
@@ -262,6 +269,7 @@ export class ObjectServer {
   async quarantine(file: DiskFile, reason: string): Promise<void> {
     try {
       const to = await file.quarantine();
+      this.hashes.invalidate(file.device, file.partition, file.hash.slice(-3));
       this.opts.logger.warn({ device: file.device, partition: file.partition, hash: file.hash, to, reason }, 'object quarantined');
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message, hash: file.hash }, 'quarantine failed');
@@ -277,8 +285,7 @@ export class ObjectServer {
       for (const hashes of listing.values()) for (const [hash, files] of hashes) body[hash] = files;
       return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(body));
     }
-    const hashes = suffixHashes(await partitionListing(this.opts.devicesRoot, device, part));
-    return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(hashes));
+    return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(await this.hashes.get(device, part)));
   }
 
   private containerTarget(req: IncomingMessage, account: string, container: string, object: string): ExpiringEntry['container'] {
@@ -314,6 +321,7 @@ export class ObjectServer {
         const ts = normalizeTimestamp(entry.deleteAt);
         if (cur?.kind === 'data' && Number(cur.meta.headers['x-delete-at']) === entry.deleteAt && cur.meta.timestamp < ts) {
           await file.tombstone(ts, entry.name);
+          this.hashes.invalidate(device, entry.partition, entry.hash.slice(-3));
           if (entry.container) await this.pendings.update(device, { ...entry.container, op: 'DELETE', timestamp: ts, size: 0 });
           expired++;
         }

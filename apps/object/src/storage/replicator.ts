@@ -5,7 +5,7 @@ import type { Logger } from '@kumo/common';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import { backendAgent, backendRequest, devicePath } from '../proxy/backend';
-import { DiskFile, listPartitions, partitionListing, stateOfFiles, suffixHashes } from './disk-file';
+import { DiskFile, listPartitions, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from './disk-file';
 
 export interface ReplicatorOptions {
   devicesRoot: string;
@@ -15,6 +15,10 @@ export interface ReplicatorOptions {
   logger: Logger;
   /** tombstones older than this (seconds) are removed (Swift's reclaim_age, one week) */
   reclaimAgeSeconds?: number;
+  /** the object server's suffix hashes (kept current by its writes); a fresh cache computes everything */
+  hashes?: SuffixHashCache;
+  /** every how many passes the whole of each partition is read to reclaim old tombstones (1 = every pass) */
+  reclaimEvery?: number;
 }
 
 export interface ReplicationStats {
@@ -43,7 +47,12 @@ function newer(a: { timestamp: string; metaTimestamp: string }, b: { timestamp: 
  * has newer, so after one pass of every node all replicas agree.
  */
 export class ObjectReplicator {
-  constructor(private readonly opts: ReplicatorOptions) {}
+  private readonly hashes: SuffixHashCache;
+  private passes = 0;
+
+  constructor(private readonly opts: ReplicatorOptions) {
+    this.hashes = opts.hashes ?? new SuffixHashCache(opts.devicesRoot);
+  }
 
   localDevices(): RingDevice[] {
     return this.opts.objectRing.devices.filter((d) => this.opts.isLocal(d));
@@ -52,11 +61,12 @@ export class ObjectReplicator {
   async runOnce(): Promise<ReplicationStats> {
     const started = Date.now();
     const stats: ReplicationStats = { partitions: 0, suffixesSynced: 0, objectsPushed: 0, handoffPartitionsRemoved: 0, tombstonesReclaimed: 0, errors: 0, seconds: 0 };
+    const reclaim = this.passes++ % (this.opts.reclaimEvery ?? 1) === 0;
     for (const dev of this.localDevices()) {
       for (const part of await listPartitions(this.opts.devicesRoot, dev.device)) {
         stats.partitions++;
         try {
-          await this.replicatePartition(dev, part, stats);
+          await this.replicatePartition(dev, part, stats, reclaim);
         } catch (err) {
           stats.errors++;
           this.opts.logger.warn({ device: dev.device, part, err: (err as Error).message }, 'replication of a partition failed');
@@ -67,17 +77,23 @@ export class ObjectReplicator {
     return stats;
   }
 
-  private async replicatePartition(dev: RingDevice, part: number, stats: ReplicationStats): Promise<void> {
+  private async replicatePartition(dev: RingDevice, part: number, stats: ReplicationStats, reclaim: boolean): Promise<void> {
     const primaries = this.opts.objectRing.getPartNodes(part);
     const isPrimary = primaries.some((p) => p.id === dev.id);
     const partDir = join(this.opts.devicesRoot, dev.device, 'objects', String(part));
-    const listing = await partitionListing(this.opts.devicesRoot, dev.device, part);
-    stats.tombstonesReclaimed += await this.reclaim(partDir, listing);
-    if (listing.size === 0) {
-      if (!isPrimary) await fs.rm(partDir, { recursive: true, force: true });
+    if (reclaim) {
+      const reclaimed = await this.reclaim(partDir, await partitionListing(this.opts.devicesRoot, dev.device, part));
+      if (reclaimed > 0) this.hashes.forget(dev.device, part);
+      stats.tombstonesReclaimed += reclaimed;
+    }
+    const local = await this.hashes.get(dev.device, part);
+    if (Object.keys(local).length === 0) {
+      if (!isPrimary) {
+        await fs.rm(partDir, { recursive: true, force: true });
+        this.hashes.forget(dev.device, part);
+      }
       return;
     }
-    const local = suffixHashes(listing);
     let allInSync = true;
     for (const target of primaries.filter((p) => p.id !== dev.id)) {
       const remote = await this.remoteHashes(target, part);
@@ -87,13 +103,17 @@ export class ObjectReplicator {
       }
       const differing = Object.keys(local).filter((s) => local[s] !== remote[s]);
       if (differing.length === 0) continue;
+      const listing = await partitionListing(this.opts.devicesRoot, dev.device, part, differing);
       const ok = await this.syncSuffixes(dev, target, part, listing, differing, stats);
       if (!ok) allInSync = false;
       stats.suffixesSynced += differing.length;
     }
     if (!isPrimary && allInSync) {
       // every primary has (at least) what this handoff holds: remove exactly the files that were compared
+      const listing = await partitionListing(this.opts.devicesRoot, dev.device, part, Object.keys(local));
       for (const [suffix, hashes] of listing) {
+        // a suffix written to since the comparison waits for the next pass
+        if (suffixHashes(new Map([[suffix, hashes]]))[suffix] !== local[suffix]) continue;
         for (const [hash, files] of hashes) {
           const dir = join(partDir, suffix, hash);
           for (const f of files) await fs.rm(join(dir, f), { force: true });
@@ -102,6 +122,7 @@ export class ObjectReplicator {
         await fs.rmdir(join(partDir, suffix)).catch(() => undefined);
       }
       await fs.rmdir(partDir).catch(() => undefined);
+      this.hashes.forget(dev.device, part);
       stats.handoffPartitionsRemoved++;
       this.opts.logger.info({ device: dev.device, part }, 'handoff partition handed back to its primaries');
     }
