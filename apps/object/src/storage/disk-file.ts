@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, promises as fs, ReadStream } from 
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
 
 /** Object metadata kept beside the data (content type, etag, length, user metadata, timestamps). */
 export interface ObjectMetadata {
@@ -17,24 +18,32 @@ export interface ObjectMetadata {
   etag: string;
   /** Headers kept verbatim: X-Object-Meta-*, Content-Disposition, Content-Encoding, X-Delete-At, ... */
   headers: Record<string, string>;
-  /** MD5 of every BLOCK_SIZE block of the data, so a read can check each block before sending it */
-  blocks?: string[];
+  /** CRC-32 of every BLOCK_SIZE block of the data (hex), so a read can check each block before sending it */
+  blockCrcs?: string[];
 }
 
 /** The unit in which reads are verified (see ObjectMetadata.blocks). */
 export const BLOCK_SIZE = 1024 * 1024;
 
-/** Hashes a stream per BLOCK_SIZE block (the last one may be short). */
+/** A block's CRC-32 as stored: 8 hex digits. */
+export function crcHex(crc: number): string {
+  return crc.toString(16).padStart(8, '0');
+}
+
+/**
+ * CRC-32 per BLOCK_SIZE block of a stream (the last block may be short). CRC-32 (zlib's, ~10x the speed
+ * of MD5 here) catches the corruption the auditor looks for; the object's MD5 stays its identity.
+ */
 export class BlockHasher {
   readonly blocks: string[] = [];
-  private hash = createHash('md5');
+  private crc = 0;
   private filled = 0;
 
   update(chunk: Buffer): void {
     let off = 0;
     while (off < chunk.length) {
       const n = Math.min(BLOCK_SIZE - this.filled, chunk.length - off);
-      this.hash.update(chunk.subarray(off, off + n));
+      this.crc = crc32(chunk.subarray(off, off + n), this.crc);
       this.filled += n;
       off += n;
       if (this.filled === BLOCK_SIZE) this.close();
@@ -42,8 +51,8 @@ export class BlockHasher {
   }
 
   private close(): void {
-    this.blocks.push(this.hash.digest('hex'));
-    this.hash = createHash('md5');
+    this.blocks.push(crcHex(this.crc));
+    this.crc = 0;
     this.filled = 0;
   }
 
@@ -160,7 +169,7 @@ export class DiskFile {
       if (meta.expectedEtag && meta.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new EtagMismatch(etag);
       await fsyncPath(tmp);
       const metaTimestamp = meta.metaTimestamp && meta.metaTimestamp > meta.timestamp ? meta.metaTimestamp : meta.timestamp;
-      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length, blocks: blocks.finish() };
+      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length, blockCrcs: blocks.finish() };
       await this.writeMeta(full);
       await fs.rename(tmp, join(this.dir, `${meta.timestamp}.data`));
       await fsyncPath(this.dir);

@@ -3,10 +3,11 @@ import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
-import { BLOCK_SIZE, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SuffixHashCache } from './disk-file';
+import { BLOCK_SIZE, crcHex, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SuffixHashCache } from './disk-file';
 import { hashPath } from './hash';
 import { normalizeTimestamp } from './timestamp';
 
@@ -191,7 +192,7 @@ export class ObjectServer {
       res.writeHead(200, { ...headers, 'content-length': length });
       return void res.end(body);
     }
-    res.writeHead(200, { ...headers, 'content-length': length, ...(m.blocks ? { 'x-backend-verified': 'blocks' } : {}) });
+    res.writeHead(200, { ...headers, 'content-length': length, ...(m.blockCrcs ? { 'x-backend-verified': 'blocks' } : {}) });
     this.streamVerified(res, file, dataPath, m, 0, length - 1);
   }
 
@@ -205,30 +206,37 @@ export class ObjectServer {
       void this.quarantine(file, why);
       res.destroy();
     };
-    const blocks = m.blocks;
+    const blocks = m.blockCrcs;
     if (blocks && blocks.length === Math.ceil(m.contentLength / BLOCK_SIZE)) {
       const first = Math.floor(start / BLOCK_SIZE);
       let index = first;
       let pending: Buffer[] = [];
       let filled = 0;
+      let crc = 0;
       const blockLength = (i: number) => Math.min(BLOCK_SIZE, m.contentLength - i * BLOCK_SIZE);
       const check = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           let off = 0;
           while (off < chunk.length) {
-            const want = blockLength(index) - filled;
-            const piece = chunk.subarray(off, off + want);
+            const piece = chunk.subarray(off, off + blockLength(index) - filled);
             pending.push(piece);
+            crc = crc32(piece, crc);
             filled += piece.length;
             off += piece.length;
             if (filled === blockLength(index)) {
-              const block = Buffer.concat(pending);
-              if (createHash('md5').update(block).digest('hex') !== blocks[index]) return cb(new Error(`block ${index} checksum mismatch`));
-              const blockStart = index * BLOCK_SIZE;
-              this.push(block.subarray(Math.max(0, start - blockStart), Math.min(block.length, end + 1 - blockStart)));
+              // the whole block is here and checked: only now does any of it leave
+              if (crcHex(crc) !== blocks[index]) return cb(new Error(`block ${index} checksum mismatch`));
+              let pos = index * BLOCK_SIZE;
+              for (const p of pending) {
+                const from = Math.max(0, start - pos);
+                const to = Math.min(p.length, end + 1 - pos);
+                if (to > from) this.push(from === 0 && to === p.length ? p : p.subarray(from, to));
+                pos += p.length;
+              }
               index++;
               pending = [];
               filled = 0;
+              crc = 0;
             }
           }
           cb();

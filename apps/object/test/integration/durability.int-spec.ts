@@ -230,8 +230,8 @@ describe('object cluster durability', () => {
     const lh = hashPath(cluster.hashPath, 'AUTH_p1', 'c1', legacy);
     const ldir = join(lv.devicesRoot, lv.device, 'objects', String(l.part), lh.slice(-3), lh);
     const metaFile = join(ldir, readdirSync(ldir).find((f) => f.endsWith('.meta.json'))!);
-    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { blocks?: string[] };
-    delete meta.blocks;
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { blockCrcs?: string[] };
+    delete meta.blockCrcs;
     writeFileSync(metaFile, JSON.stringify(meta));
     const ldata = join(ldir, readdirSync(ldir).find((f) => f.endsWith('.data'))!);
     const lbytes = readFileSync(ldata);
