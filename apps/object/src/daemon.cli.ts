@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadObjectConfig();
   const logger = createLogger('object-daemon', config.logging.level);
   const o = config.object;
-  const objects = new ObjectServer({ devicesRoot: o.devices, hashPath: { prefix: o.hash_path_prefix, suffix: o.hash_path_suffix }, logger });
+  const objects = new ObjectServer({ devicesRoot: o.devices, hashPath: { prefix: o.hash_path_prefix, suffix: o.hash_path_suffix }, logger, persistInvalidations: true });
   const daemons = storageDaemons(config, objects, logger);
   for (const name of names as DaemonName[]) {
     const stats = await daemons[name]();

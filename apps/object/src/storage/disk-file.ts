@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs, ReadStream } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream, promises as fs, ReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -277,35 +277,66 @@ export function suffixHashes(listing: Map<string, Map<string, string[]>>): Recor
 /**
  * Suffix hashes of partitions kept in memory between replication passes (Swift keeps hashes.pkl):
  * writes mark their suffix dirty, and a partition's hashes are recomputed only for dirty suffixes.
- * A process that never saw the writes (`kumo-object-daemon --once`) starts empty and computes all.
+ * Another process that changes files (`kumo-object-daemon --once`: the auditor quarantining, the
+ * replicator removing a handoff copy, the expirer) records what it touched in the partition's
+ * `.hashes.invalid` file (`persist`), which the node's cache reads before it answers.
  */
 export class SuffixHashCache {
   private readonly parts = new Map<string, { hashes: Record<string, string>; dirty: Set<string>; at: number }>();
 
-  /** `maxAgeMs`: a partition is read again in full after this long (changes made by other processes). */
   constructor(
     private readonly devicesRoot: string,
-    private readonly maxAgeMs = 10 * 60_000,
+    private readonly opts: { maxAgeMs?: number; persist?: boolean } = {},
   ) {}
+
+  private marker(device: string, part: number): string {
+    return join(this.devicesRoot, device, 'objects', String(part), '.hashes.invalid');
+  }
 
   invalidate(device: string, part: number, suffix: string): void {
     this.parts.get(`${device}/${part}`)?.dirty.add(suffix);
+    if (this.opts.persist) this.record(device, part, suffix);
   }
 
   forget(device: string, part: number): void {
     this.parts.delete(`${device}/${part}`);
+    if (this.opts.persist) this.record(device, part, '*');
+  }
+
+  private record(device: string, part: number, what: string): void {
+    try {
+      appendFileSync(this.marker(device, part), `${what}\n`);
+    } catch {
+      // the partition is gone: nothing to invalidate
+    }
+  }
+
+  /** Suffixes other processes marked (or '*' for all), consumed. */
+  private async takeMarks(device: string, part: number): Promise<string[]> {
+    const marker = this.marker(device, part);
+    const taken = `${marker}.${process.pid}-${randomBytes(3).toString('hex')}`;
+    try {
+      await fs.rename(marker, taken);
+    } catch {
+      return [];
+    }
+    const text = await fs.readFile(taken, 'utf8').catch(() => '');
+    await fs.rm(taken, { force: true });
+    return text.split('\n').filter(Boolean);
   }
 
   async get(device: string, part: number): Promise<Record<string, string>> {
     const key = `${device}/${part}`;
+    const marks = await this.takeMarks(device, part);
     let entry = this.parts.get(key);
-    if (!entry || Date.now() - entry.at > this.maxAgeMs) {
+    if (!entry || marks.includes('*') || Date.now() - entry.at > (this.opts.maxAgeMs ?? 10 * 60_000)) {
       // registered before reading, so writes during the computation mark their suffix dirty
       entry = { hashes: {}, dirty: new Set(), at: Date.now() };
       this.parts.set(key, entry);
       entry.hashes = suffixHashes(await partitionListing(this.devicesRoot, device, part));
       return { ...entry.hashes };
     }
+    for (const m of marks) entry.dirty.add(m);
     if (entry.dirty.size > 0) {
       const suffixes = [...entry.dirty];
       entry.dirty.clear();

@@ -20,6 +20,8 @@ export interface ObjectServerOptions {
   logger: Logger;
   /** objects up to this size are checked against their ETag before a GET sends a byte (default 4 MiB) */
   verifyOnReadMaxBytes?: number;
+  /** true outside the node's own process (kumo-object-daemon): changes are recorded for the node's hash cache */
+  persistInvalidations?: boolean;
 }
 
 export function send(res: ServerResponse, status: number, headers: Record<string, string | number> = {}, body?: string | Buffer): void {
@@ -65,7 +67,7 @@ export class ObjectServer {
 
   constructor(private readonly opts: ObjectServerOptions) {
     this.pendings = new AsyncPendings(opts.devicesRoot, opts.logger);
-    this.hashes = new SuffixHashCache(opts.devicesRoot);
+    this.hashes = new SuffixHashCache(opts.devicesRoot, { persist: opts.persistInvalidations });
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
-import { BLOCK_SIZE, BlockHasher, crcHex, DiskFile, EtagMismatch, partitionListing, stateOfFiles, suffixHashes } from '../../src/storage/disk-file';
+import { BLOCK_SIZE, BlockHasher, crcHex, DiskFile, EtagMismatch, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
 
 describe('DiskFile', () => {
   let root: string;
@@ -79,6 +79,20 @@ describe('DiskFile', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('keeps suffix hashes current across processes through the partition\'s invalidation file', async () => {
+    const f = file();
+    await put(f, 'x', '0000000001.00000');
+    const server = new SuffixHashCache(root);
+    const before = await server.get('d1', 7);
+    // another process (kumo-object-daemon) quarantines the object and records it
+    const daemon = new SuffixHashCache(root, { persist: true });
+    await f.quarantine();
+    daemon.invalidate('d1', 7, '789');
+    expect(await server.get('d1', 7)).toEqual({});
+    expect(before['789']).toBeDefined();
+    expect(readdirSync(join(root, 'd1', 'objects', '7'))).not.toContain('.hashes.invalid');
   });
 
   it('quarantines the whole object directory', async () => {
