@@ -24,7 +24,7 @@ export class ObjectStore implements ImageStore {
   ) {}
 
   async init(): Promise<void> {
-    await this.swift.expect('PUT', objectPath(this.container, '').replace(/\/$/, ''));
+    await this.swift.expect('PUT', `/${encodeURIComponent(this.container)}`);
   }
 
   async put(imageId: string, body: Readable): Promise<string> {
@@ -117,7 +117,7 @@ export class ObjectStore implements ImageStore {
 
   private async removeSegments(imageId: string): Promise<void> {
     for (;;) {
-      const res = await this.swift.expect('GET', objectPath(this.container, ''), { query: `format=json&prefix=${encodeURIComponent(`${imageId}/`)}`, allow404: true });
+      const res = await this.swift.expect('GET', `/${encodeURIComponent(this.container)}`, { query: `format=json&prefix=${encodeURIComponent(`${imageId}/`)}`, allow404: true });
       const rows = res.status === 404 ? [] : (JSON.parse(res.body.toString()) as Array<{ name: string }>);
       if (rows.length === 0) return;
       for (const r of rows) await this.swift.expect('DELETE', objectPath(this.container, r.name), { allow404: true });

@@ -36,9 +36,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 export class SwiftClient {
   private session?: Promise<Session>;
 
-  constructor(private readonly creds: SwiftCredentials) {}
+  /** `fixed`: a token and storage URL to use as they are (tests, or a pre-authenticated caller). */
+  constructor(
+    private readonly creds: SwiftCredentials,
+    private readonly fixed?: { token: string; storageUrl: string },
+  ) {}
 
   private async login(): Promise<Session> {
+    if (this.fixed) return { ...this.fixed, expiresAt: Date.now() + 24 * 3_600_000 };
     const res = await fetch(`${this.creds.authUrl.replace(/\/$/, '')}/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,0 +1,62 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { TestCluster } from '../../../object/test/support/cluster';
+import { ObjectStore } from '../../src/stores/object-store';
+import { SwiftClient } from '../../src/stores/swift-client';
+
+jest.setTimeout(60_000);
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The object store against Kumo's real object service (an in-process cluster: proxy and three nodes). */
+describe('ObjectStore', () => {
+  const cluster = new TestCluster();
+  let store: ObjectStore;
+  const MiB = 1024 * 1024;
+
+  beforeAll(async () => {
+    await cluster.start(3);
+    const swift = new SwiftClient({ authUrl: 'http://unused', username: 'x', password: 'x', projectName: 'x' }, { token: 'admin-token', storageUrl: cluster.proxyUrl });
+    store = new ObjectStore(swift, 'images', MiB);
+    await store.init();
+  });
+  afterAll(() => cluster.stop());
+
+  const names = async () => ((await (await cluster.fetch('/images?format=json')).json()) as Array<{ name: string }>).map((x) => x.name);
+
+  it('stores an image as segments plus a manifest and reads it back whole and by range', async () => {
+    const data = randomBytes(3 * MiB + 12345);
+    const location = await store.put('img-1', Readable.from([data.subarray(0, 100), data.subarray(100, 2 * MiB + 7), data.subarray(2 * MiB + 7)]));
+    expect(location).toBe('object://images/img-1');
+    expect((await names()).filter((n) => n.startsWith('img-1'))).toEqual(['img-1', 'img-1/000001', 'img-1/000002', 'img-1/000003', 'img-1/000004']);
+    expect(createHash('md5').update(await bytesOf(await store.get(location))).digest('hex')).toBe(createHash('md5').update(data).digest('hex'));
+    const part = await bytesOf(await store.get(location, { start: MiB - 10, end: 2 * MiB + 9 }));
+    expect(part.equals(data.subarray(MiB - 10, 2 * MiB + 10))).toBe(true);
+  });
+
+  it('does not keep an empty last segment when the size is a multiple of the segment size', async () => {
+    await store.put('img-2', Readable.from([randomBytes(2 * MiB)]));
+    expect((await names()).filter((n) => n.startsWith('img-2/'))).toEqual(['img-2/000001', 'img-2/000002']);
+  });
+
+  it('leaves no segment behind when the upload fails half-way', async () => {
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield randomBytes(MiB);
+      yield randomBytes(MiB / 2);
+      throw new Error('client went away');
+    }
+    await expect(store.put('img-3', Readable.from(failing()))).rejects.toThrow('client went away');
+    expect((await names()).filter((n) => n.startsWith('img-3'))).toEqual([]);
+  });
+
+  it('deletes the manifest and every segment; a read of a deleted image says the data is missing', async () => {
+    const location = await store.put('img-4', Readable.from([randomBytes(MiB + 1)]));
+    await store.delete(location);
+    expect((await names()).filter((n) => n.startsWith('img-4'))).toEqual([]);
+    await expect(store.get(location)).rejects.toThrow(/no object img-4/);
+  });
+});
