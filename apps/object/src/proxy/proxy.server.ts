@@ -27,6 +27,8 @@ export interface ProxyOptions {
 
 /** How long a storage node has to accept a PUT (100 Continue) before a handoff takes its place. */
 const CONNECT_TIMEOUT_MS = 3_000;
+/** How long the proxy trusts what it learnt of a container (Swift's recheck_container_existence is 60 s). */
+const CONTAINER_INFO_TTL_MS = 5_000;
 
 export const LIMITS = {
   max_file_size: 5368709122,
@@ -128,9 +130,29 @@ export class ProxyServer {
       write: (names, body, headers, length) => this.writeObject(names, body, headers, length),
       remove: (names) => this.deleteObject(names),
       list: (account, container, query) => this.listContainer(account, container, query),
-      containerExists: async (account, container) => (await this.readFirst(this.opts.containerRing, [account, container], 'HEAD')).status < 300,
+      containerExists: async (account, container) => (await this.containerInfo(account, container)).status < 300,
     });
   }
+
+  /**
+   * A container's HEAD (existence, ACLs, versioning), cached for CONTAINER_INFO_TTL_MS as Swift's proxy
+   * caches container info: object requests need it on every PUT and DELETE. Changes made through this
+   * proxy drop the entry at once; other proxies see them within the TTL.
+   */
+  private async containerInfo(account: string, container: string): Promise<Awaited<ReturnType<typeof backendRequest>>> {
+    const key = `${account}/${container}`;
+    const hit = this.containerCache.get(key);
+    if (hit && Date.now() - hit.at < CONTAINER_INFO_TTL_MS) return hit.info;
+    const info = await this.readFirst(this.opts.containerRing, [account, container], 'HEAD');
+    // only definite answers are kept (a 503 is asked again next time)
+    if (info.status < 300 || info.status === 404) {
+      if (this.containerCache.size > 10_000) this.containerCache.clear();
+      this.containerCache.set(key, { info, at: Date.now() });
+    }
+    return info;
+  }
+
+  private readonly containerCache = new Map<string, { info: Awaited<ReturnType<typeof backendRequest>>; at: number }>();
 
   /** One page of a container listing as rows (JSON from the container servers). */
   async listContainer(account: string, container: string, query: string): Promise<Array<{ name: string; size: number; etag?: string; contentType?: string; timestamp: string }> | null> {
@@ -220,7 +242,7 @@ export class ProxyServer {
     const denied = () => (auth ? new SwiftError(403) : new Unauthorized('no token'));
     // ACLs are on containers; object writes check X-Container-Write, reads X-Container-Read
     if (container === undefined || (write && object === undefined)) throw denied();
-    const head = await this.readFirst(this.opts.containerRing, [account, container], 'HEAD');
+    const head = await this.containerInfo(account, container);
     if (head.status !== 204 && head.status !== 200) throw denied();
     const grants = parseAcl(head.headers[write ? 'x-container-write' : 'x-container-read'] as string | undefined);
     if (auth && grantsUser(grants, auth)) return auth;
@@ -233,7 +255,7 @@ export class ProxyServer {
     const params = parseTempUrl(query);
     const invalid = () => new SwiftError(401, 'Temp URL invalid');
     if (!params || !TEMPURL_METHODS.includes(req.method ?? '')) throw invalid();
-    const [acct, cont] = await Promise.all([this.readFirst(this.opts.accountRing, [account], 'HEAD'), this.readFirst(this.opts.containerRing, [account, container], 'HEAD')]);
+    const [acct, cont] = await Promise.all([this.readFirst(this.opts.accountRing, [account], 'HEAD'), this.containerInfo(account, container)]);
     const keys = [
       acct.headers['x-account-meta-temp-url-key'],
       acct.headers['x-account-meta-temp-url-key-2'],
@@ -360,6 +382,11 @@ export class ProxyServer {
   private async containerRequest(r: Req): Promise<void> {
     const names = [r.account, r.container!];
     const ring = this.opts.containerRing;
+    if (r.req.method !== 'GET' && r.req.method !== 'HEAD') {
+      // before and after: nothing read while the change is under way outlives it
+      this.containerCache.delete(`${r.account}/${r.container}`);
+      r.res.once('finish', () => this.containerCache.delete(`${r.account}/${r.container}`));
+    }
     switch (r.req.method) {
       case 'HEAD':
       case 'GET': {
@@ -452,7 +479,7 @@ export class ProxyServer {
           r.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
           return void r.res.end(body);
         }
-        const container = await this.readFirst(this.opts.containerRing, [names[0], names[1]], 'HEAD');
+        const container = await this.containerInfo(names[0], names[1]);
         const versions = container.status < 300 ? versionsOf(container.headers) : undefined;
         const status = versions ? await this.versioning.delete(names, versions) : await this.deleteObject(names);
         if (status === 404) throw new SwiftError(404);
@@ -623,7 +650,7 @@ export class ProxyServer {
     if (length === undefined && !chunked) throw new SwiftError(411);
     if (length !== undefined && (!/^\d+$/.test(String(length)))) throw new SwiftError(400, 'Invalid Content-Length');
     if (length !== undefined && Number(length) > LIMITS.max_file_size) throw new SwiftError(413);
-    const container = await this.readFirst(this.opts.containerRing, [names[0], names[1]], 'HEAD');
+    const container = await this.containerInfo(names[0], names[1]);
     if (container.status === 404) throw new SwiftError(404);
     if (container.status >= 300) throw new SwiftError(503);
     const headers: Record<string, string> = {
