@@ -44,7 +44,7 @@ export class FileStore implements ImageStore {
     } catch {
       throw new DataMissing(`no file ${path}`);
     }
-    return createReadStream(path, { ...(range ?? {}), highWaterMark: 1024 * 1024 });
+    return createReadStream(path, { ...(range ?? {}), highWaterMark: 256 * 1024 });
   }
 
   async delete(location: string): Promise<void> {
