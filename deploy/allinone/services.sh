@@ -168,3 +168,11 @@ YAML
 }
 
 image_db_sync() { node "$KUMO_ROOT/apps/image/dist/manage.js" db sync image; }
+
+# --- guest image ---------------------------------------------------------------------------------
+# kumo-tiny (tools/guest-image): built once from Debian packages, rebuilt only when its inputs
+# change; the image service's ready step uploads it as the public image kumo-tiny.
+KUMO_APT_PACKAGES+=(qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools cpio genisoimage openssh-client)
+KUMO_PREPARE_STEPS+=("tiny guest image|guest_image_build")
+
+guest_image_build() { "$KUMO_ROOT/tools/guest-image/build.sh" --out "${KUMO_GUEST_IMAGE_CACHE:-$STACK_DIR/images/kumo-tiny.qcow2}"; }

@@ -1,0 +1,142 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export const GUEST_IMAGE_DIR = resolve(__dirname, '../..');
+
+/** One console line of the guest: `KUMO-GUEST-<KEY>[ <value>]` (see tools/guest-image/README.md). */
+export interface GuestLine {
+  key: string;
+  value: string;
+}
+
+const LINE = /^KUMO-GUEST-([A-Z0-9-]+)(?: (.*))?$/;
+
+/** The KUMO-GUEST lines of a console log, in order; anything else (kernel, shell) is ignored. */
+export function parseGuestConsole(output: string): GuestLine[] {
+  const lines: GuestLine[] = [];
+  for (const raw of output.split('\n')) {
+    const m = LINE.exec(raw.replace(/\r$/, ''));
+    if (m) lines.push({ key: m[1], value: m[2] ?? '' });
+  }
+  return lines;
+}
+
+/** Values of one key, in order. */
+export function valuesOf(lines: GuestLine[], key: string): string[] {
+  return lines.filter((l) => l.key === key).map((l) => l.value);
+}
+
+export function run(file: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((done, fail) =>
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      err ? fail(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`)) : done({ stdout, stderr }),
+    ),
+  );
+}
+
+/** Fails loudly, naming the Debian package, when a command the test needs is missing. */
+export function requireCommands(commands: Record<string, string>): void {
+  const path = (process.env.PATH ?? '/usr/bin:/bin').split(':');
+  const missing = Object.entries(commands).filter(([cmd]) => !path.some((dir) => existsSync(join(dir, cmd))));
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map(([, pkg]) => pkg))].join(' ');
+    throw new Error(`missing ${missing.map(([cmd]) => cmd).join(', ')}: apt-get install ${pkgs}`);
+  }
+}
+
+/** Builds the image if needed (cached) and returns its path. */
+export async function buildImage(): Promise<string> {
+  const { stdout } = await run(join(GUEST_IMAGE_DIR, 'build.sh'), [], 300_000);
+  const out = stdout.trim().split('\n').pop() ?? '';
+  if (!existsSync(out)) throw new Error(`build.sh printed no image path (got ${JSON.stringify(out)})`);
+  return out;
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? done(addr.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+export interface BootOptions {
+  image: string;
+  /** a virtio NIC on QEMU's user network (its DHCP server hands out 10.0.2.15) */
+  nic?: boolean;
+  /** forward 127.0.0.1:<port> to the guest's port 22 (needs nic) */
+  sshPort?: number;
+  /** a config drive image, attached as an IDE CD-ROM or as a second virtio disk */
+  configDrive?: { file: string; bus: 'ide-cdrom' | 'virtio' };
+}
+
+/**
+ * One QEMU process booting the image from a throwaway overlay (-snapshot), its serial console on
+ * stdout. `kill()` is idempotent; call it in a finally block.
+ */
+export class QemuGuest {
+  readonly startedAt = Date.now();
+  private output = '';
+  private readonly proc: ChildProcess;
+  private exited: Promise<void>;
+  private exitCode: number | null | undefined;
+
+  constructor(opts: BootOptions) {
+    const args = ['-machine', 'pc,accel=kvm:tcg', '-m', '256', '-smp', '1', '-display', 'none', '-vga', 'none'];
+    args.push('-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-snapshot', '-nic', 'none');
+    args.push('-drive', `file=${opts.image},if=virtio,format=qcow2`);
+    if (opts.nic) {
+      const fwd = opts.sshPort ? `,hostfwd=tcp:127.0.0.1:${opts.sshPort}-:22` : '';
+      args.push('-netdev', `user,id=n0${fwd}`, '-device', 'virtio-net-pci,netdev=n0');
+    }
+    if (opts.configDrive) {
+      const { file, bus } = opts.configDrive;
+      args.push('-drive', bus === 'ide-cdrom' ? `file=${file},format=raw,media=cdrom,readonly=on` : `file=${file},format=raw,if=virtio,readonly=on`);
+    }
+    this.proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout?.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
+    this.proc.stderr?.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
+    this.exited = new Promise((done) => {
+      this.proc.once('exit', (code) => {
+        this.exitCode = code;
+        done();
+      });
+      this.proc.once('error', (err) => {
+        this.output += `\n[spawn error: ${err.message}]\n`;
+        this.exitCode = -1;
+        done();
+      });
+    });
+  }
+
+  get console(): string {
+    return this.output;
+  }
+
+  get lines(): GuestLine[] {
+    return parseGuestConsole(this.output);
+  }
+
+  /** Waits until the line `KUMO-GUEST-<key>` appears; returns the seconds since the start. */
+  async waitFor(key: string, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.lines.some((l) => l.key === key)) return (Date.now() - this.startedAt) / 1000;
+      if (this.exitCode !== undefined) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const why = this.exitCode !== undefined ? `QEMU exited (${this.exitCode})` : `not within ${timeoutMs / 1000} s`;
+    throw new Error(`no KUMO-GUEST-${key}: ${why}; console:\n${this.output.slice(-4000)}`);
+  }
+
+  async kill(): Promise<void> {
+    if (this.exitCode === undefined) this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+}
