@@ -59,7 +59,9 @@ describe('kumo-tiny guest image', () => {
     const guest = boot({ nic: true });
     const ready = await guest.waitFor('READY', BOOT_MS);
     const done = await guest.waitFor('DONE', BOOT_MS);
-    console.log(`boot without config drive: KUMO-GUEST-READY after ${ready.toFixed(1)} s, DONE after ${done.toFixed(1)} s`);
+    console.log(
+      `boot without config drive: KUMO-GUEST-READY after ${ready.toFixed(1)} s, DONE after ${done.toFixed(1)} s`,
+    );
 
     const lines = guest.lines;
     expect(valuesOf(lines, 'READY')).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+-\d+-cloud-amd64$/)]);
@@ -103,8 +105,26 @@ describe('kumo-tiny guest image', () => {
     const { stdout } = await run(
       'ssh',
       [
-        ...['-F', '/dev/null', '-i', key, '-p', String(sshPort), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes'],
-        ...['-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'ConnectTimeout=30'],
+        ...[
+          '-F',
+          '/dev/null',
+          '-i',
+          key,
+          '-p',
+          String(sshPort),
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'IdentitiesOnly=yes',
+        ],
+        ...[
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          `UserKnownHostsFile=${knownHosts}`,
+          '-o',
+          'ConnectTimeout=30',
+        ],
         'root@127.0.0.1',
         'hostname; id -u',
       ],

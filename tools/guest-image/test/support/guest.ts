@@ -28,10 +28,16 @@ export function valuesOf(lines: GuestLine[], key: string): string[] {
   return lines.filter((l) => l.key === key).map((l) => l.value);
 }
 
-export function run(file: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+export function run(
+  file: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((done, fail) =>
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-      err ? fail(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`)) : done({ stdout, stderr }),
+      err
+        ? fail(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`))
+        : done({ stdout, stderr }),
     ),
   );
 }
@@ -88,7 +94,18 @@ export class QemuGuest {
   private exitCode: number | null | undefined;
 
   constructor(opts: BootOptions) {
-    const args = ['-machine', 'pc,accel=kvm:tcg', '-m', '256', '-smp', '1', '-display', 'none', '-vga', 'none'];
+    const args = [
+      '-machine',
+      'pc,accel=kvm:tcg',
+      '-m',
+      '256',
+      '-smp',
+      '1',
+      '-display',
+      'none',
+      '-vga',
+      'none',
+    ];
     args.push('-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-snapshot', '-nic', 'none');
     args.push('-drive', `file=${opts.image},if=virtio,format=qcow2`);
     if (opts.nic) {
@@ -97,7 +114,12 @@ export class QemuGuest {
     }
     if (opts.configDrive) {
       const { file, bus } = opts.configDrive;
-      args.push('-drive', bus === 'ide-cdrom' ? `file=${file},format=raw,media=cdrom,readonly=on` : `file=${file},format=raw,if=virtio,readonly=on`);
+      args.push(
+        '-drive',
+        bus === 'ide-cdrom'
+          ? `file=${file},format=raw,media=cdrom,readonly=on`
+          : `file=${file},format=raw,if=virtio,readonly=on`,
+      );
     }
     this.proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout?.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
@@ -131,7 +153,8 @@ export class QemuGuest {
       if (this.exitCode !== undefined) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const why = this.exitCode !== undefined ? `QEMU exited (${this.exitCode})` : `not within ${timeoutMs / 1000} s`;
+    const why =
+      this.exitCode !== undefined ? `QEMU exited (${this.exitCode})` : `not within ${timeoutMs / 1000} s`;
     throw new Error(`no KUMO-GUEST-${key}: ${why}; console:\n${this.output.slice(-4000)}`);
   }
 
