@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@kumo/common';
@@ -20,21 +21,33 @@ export interface ContainerUpdate {
   etag?: string;
 }
 
-/** Sends one update to its container server; true when it answered 2xx. */
-export async function sendContainerUpdate(u: ContainerUpdate, timeoutMs = 2_000): Promise<boolean> {
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+/** Sends one update to its container server; true when it answered 2xx within the timeout. */
+export function sendContainerUpdate(u: ContainerUpdate, timeoutMs = 2_000): Promise<boolean> {
   const path = [u.account, u.container, ...u.object.split('/')].map(encodeURIComponent).join('/');
-  const url = `http://${u.host}/${encodeURIComponent(u.device)}/${u.partition}/${path}`;
-  try {
-    const r = await fetch(url, {
-      method: u.op,
-      headers: { 'x-timestamp': u.timestamp, 'x-size': String(u.size), 'x-content-type': u.contentType ?? '', 'x-etag': u.etag ?? '' },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await r.arrayBuffer();
-    return r.status >= 200 && r.status < 300;
-  } catch {
-    return false;
-  }
+  const [host, port] = u.host.split(':');
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host,
+        port: Number(port),
+        method: u.op,
+        path: `/${encodeURIComponent(u.device)}/${u.partition}/${path}`,
+        agent,
+        timeout: timeoutMs,
+        headers: { 'x-timestamp': u.timestamp, 'x-size': String(u.size), 'x-content-type': u.contentType ?? '', 'x-etag': u.etag ?? '' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 300));
+        res.on('error', () => resolve(false));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
+    req.end();
+  });
 }
 
 /**

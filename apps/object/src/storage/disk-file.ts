@@ -67,6 +67,12 @@ export type DiskState =
   | { kind: 'tombstone'; timestamp: string; name?: string };
 
 export class EtagMismatch extends Error {}
+
+let tmpCounter = 0;
+/** A name for a temporary file in an object's directory, unique in this host (pid and counter). */
+function tmpName(): string {
+  return `.tmp-${process.pid}-${(tmpCounter++).toString(36)}`;
+}
 export class LengthMismatch extends Error {}
 
 export async function fsyncPath(path: string): Promise<void> {
@@ -152,7 +158,7 @@ export class DiskFile {
     meta: Omit<ObjectMetadata, 'etag' | 'contentLength' | 'metaTimestamp'> & { metaTimestamp?: string; expectedEtag?: string; expectedLength?: number },
   ): Promise<ObjectMetadata> {
     await fs.mkdir(this.dir, { recursive: true });
-    const tmp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    const tmp = join(this.dir, tmpName());
     const md5 = createHash('md5');
     const blocks = new BlockHasher();
     let length = 0;
@@ -183,7 +189,7 @@ export class DiskFile {
 
   private async writeMeta(meta: ObjectMetadata): Promise<void> {
     const path = join(this.dir, `${meta.metaTimestamp}.meta.json`);
-    const tmp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    const tmp = join(this.dir, tmpName());
     await fs.writeFile(tmp, JSON.stringify(meta));
     await fsyncPath(tmp);
     await fs.rename(tmp, path);

@@ -40,6 +40,15 @@ export interface DbInfo {
  */
 export class ListingDb {
   private readonly db: Database.Database;
+  /** Prepared statements by SQL: preparing costs more than running them (a container update runs several). */
+  private readonly statements = new Map<string, Database.Statement>();
+  private named = false;
+
+  private st(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   constructor(
     path: string,
@@ -48,7 +57,10 @@ export class ListingDb {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // WAL with NORMAL: a commit survives a crash of the process without an fsync of its own (the WAL is
+    // fsynced at checkpoints); rows lost to a power cut come back from the other replicas (replication)
+    // — what Swift accepts for its unsynced .pending files
+    this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS info (id INTEGER PRIMARY KEY CHECK (id = 0), put_timestamp TEXT NOT NULL DEFAULT '0',
         delete_timestamp TEXT NOT NULL DEFAULT '0', metadata TEXT NOT NULL DEFAULT '{}');
@@ -67,37 +79,38 @@ export class ListingDb {
 
   /** Records whose database this is (the replicator needs the names to address its peers). */
   setNames(account: string, container?: string): void {
-    this.db.prepare('UPDATE info SET account = ?, container = ? WHERE id = 0 AND account IS NULL').run(account, container ?? null);
+    if (this.named) return;
+    this.named = true;
+    this.st('UPDATE info SET account = ?, container = ? WHERE id = 0 AND account IS NULL').run(account, container ?? null);
   }
 
   names(): { account: string; container?: string } | undefined {
-    const r = this.db.prepare('SELECT account, container FROM info WHERE id = 0').get() as { account: string | null; container: string | null };
+    const r = this.st('SELECT account, container FROM info WHERE id = 0').get() as { account: string | null; container: string | null };
     return r.account === null ? undefined : { account: r.account, container: r.container ?? undefined };
   }
 
   /** Rows changed after `seq` (deleted ones included), oldest change first. */
   rowsSince(seq: number, limit: number): Array<ListingRow & { seq: number }> {
-    const rows = this.db
-      .prepare('SELECT name, timestamp, size, content_type, etag, count, deleted, seq FROM rows WHERE seq > ? ORDER BY seq LIMIT ?')
+    const rows = this.st('SELECT name, timestamp, size, content_type, etag, count, deleted, seq FROM rows WHERE seq > ? ORDER BY seq LIMIT ?')
       .all(seq, limit) as Array<{ name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number; deleted: number; seq: number }>;
     return rows.map((r) => ({ name: r.name.toString('utf8'), timestamp: r.timestamp, size: r.size, contentType: r.content_type ?? undefined, etag: r.etag ?? undefined, count: r.count, deleted: r.deleted === 1, seq: r.seq }));
   }
 
   maxSeq(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) s FROM rows').get() as { s: number }).s;
+    return (this.st('SELECT COALESCE(MAX(seq), 0) s FROM rows').get() as { s: number }).s;
   }
 
   syncPoint(peer: string): number {
-    return (this.db.prepare('SELECT seq FROM sync_points WHERE peer = ?').get(peer) as { seq: number } | undefined)?.seq ?? 0;
+    return (this.st('SELECT seq FROM sync_points WHERE peer = ?').get(peer) as { seq: number } | undefined)?.seq ?? 0;
   }
 
   setSyncPoint(peer: string, seq: number): void {
-    this.db.prepare('INSERT INTO sync_points (peer, seq) VALUES (?, ?) ON CONFLICT(peer) DO UPDATE SET seq = excluded.seq').run(peer, seq);
+    this.st('INSERT INTO sync_points (peer, seq) VALUES (?, ?) ON CONFLICT(peer) DO UPDATE SET seq = excluded.seq').run(peer, seq);
   }
 
   /** What a replica sends besides rows: timestamps and metadata with each key's timestamp. */
   replicationInfo(): { putTimestamp: string; deleteTimestamp: string; metadata: Record<string, [string, string]> } {
-    const i = this.db.prepare('SELECT put_timestamp p, delete_timestamp d, metadata m FROM info WHERE id = 0').get() as { p: string; d: string; m: string };
+    const i = this.st('SELECT put_timestamp p, delete_timestamp d, metadata m FROM info WHERE id = 0').get() as { p: string; d: string; m: string };
     return { putTimestamp: i.p, deleteTimestamp: i.d, metadata: JSON.parse(i.m) as Record<string, [string, string]> };
   }
 
@@ -117,44 +130,43 @@ export class ListingDb {
 
   /** Where a container reports its object count and bytes (the paired account server). */
   setAccountTarget(host: string, device: string, partition: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO account_target (id, host, device, partition) VALUES (0, ?, ?, ?)').run(host, device, partition);
+    this.st('INSERT OR REPLACE INTO account_target (id, host, device, partition) VALUES (0, ?, ?, ?)').run(host, device, partition);
   }
 
   accountTarget(): { host: string; device: string; partition: string } | undefined {
-    return this.db.prepare('SELECT host, device, partition FROM account_target WHERE id = 0').get() as { host: string; device: string; partition: string } | undefined;
+    return this.st('SELECT host, device, partition FROM account_target WHERE id = 0').get() as { host: string; device: string; partition: string } | undefined;
   }
 
   /** Created (PUT) at this timestamp; a later PUT after a DELETE revives it. */
   initialize(putTimestamp: string): void {
-    this.db.prepare('UPDATE info SET put_timestamp = ? WHERE id = 0 AND put_timestamp < ?').run(putTimestamp, putTimestamp);
+    this.st('UPDATE info SET put_timestamp = ? WHERE id = 0 AND put_timestamp < ?').run(putTimestamp, putTimestamp);
   }
 
   markDeleted(deleteTimestamp: string): void {
-    this.db.prepare('UPDATE info SET delete_timestamp = ? WHERE id = 0 AND delete_timestamp < ?').run(deleteTimestamp, deleteTimestamp);
+    this.st('UPDATE info SET delete_timestamp = ? WHERE id = 0 AND delete_timestamp < ?').run(deleteTimestamp, deleteTimestamp);
   }
 
   /** True while it exists: created and not deleted since. */
   isLive(): boolean {
-    const row = this.db.prepare('SELECT put_timestamp p, delete_timestamp d FROM info WHERE id = 0').get() as { p: string; d: string };
+    const row = this.st('SELECT put_timestamp p, delete_timestamp d FROM info WHERE id = 0').get() as { p: string; d: string };
     return row.p !== '0' && row.p > row.d;
   }
 
   /** Merges metadata: each key keeps its newest value; an empty value removes it. */
   updateMetadata(updates: Record<string, string>, timestamp: string): void {
     const tx = this.db.transaction(() => {
-      const cur = JSON.parse((this.db.prepare('SELECT metadata m FROM info WHERE id = 0').get() as { m: string }).m) as Record<string, [string, string]>;
+      const cur = JSON.parse((this.st('SELECT metadata m FROM info WHERE id = 0').get() as { m: string }).m) as Record<string, [string, string]>;
       for (const [k, v] of Object.entries(updates)) {
         if (!cur[k] || cur[k][1] <= timestamp) cur[k] = [v, timestamp];
       }
-      this.db.prepare('UPDATE info SET metadata = ? WHERE id = 0').run(JSON.stringify(cur));
+      this.st('UPDATE info SET metadata = ? WHERE id = 0').run(JSON.stringify(cur));
     });
     tx();
   }
 
   /** Inserts or replaces a row when newer than what is stored (last writer wins). */
   putRow(r: ListingRow): void {
-    this.db
-      .prepare(
+    this.st(
         `INSERT INTO rows (name, timestamp, size, content_type, etag, count, deleted, seq)
            VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM rows))
          ON CONFLICT(name) DO UPDATE SET timestamp = excluded.timestamp, size = excluded.size, content_type = excluded.content_type,
@@ -166,9 +178,8 @@ export class ListingDb {
   }
 
   info(): DbInfo {
-    const i = this.db.prepare('SELECT put_timestamp p, delete_timestamp d, metadata m FROM info WHERE id = 0').get() as { p: string; d: string; m: string };
-    const agg = this.db
-      .prepare('SELECT COUNT(*) n, COALESCE(SUM(size), 0) bytes, COALESCE(SUM(count), 0) objects FROM rows WHERE deleted = 0')
+    const i = this.st('SELECT put_timestamp p, delete_timestamp d, metadata m FROM info WHERE id = 0').get() as { p: string; d: string; m: string };
+    const agg = this.st('SELECT COUNT(*) n, COALESCE(SUM(size), 0) bytes, COALESCE(SUM(count), 0) objects FROM rows WHERE deleted = 0')
       .get() as { n: number; bytes: number; objects: number };
     const metadata = Object.fromEntries(Object.entries(JSON.parse(i.m) as Record<string, [string, string]>).filter(([, [v]]) => v !== ''));
     return {
@@ -208,8 +219,7 @@ export class ListingDb {
         conds.push('substr(name, 1, ?) = ?');
         params.push(Buffer.byteLength(prefix), Buffer.from(prefix, 'utf8'));
       }
-      const rows = this.db
-        .prepare(`SELECT name, timestamp, size, content_type, etag, count FROM rows WHERE ${conds.join(' AND ')} ORDER BY name ${order} LIMIT ?`)
+      const rows = this.st(`SELECT name, timestamp, size, content_type, etag, count FROM rows WHERE ${conds.join(' AND ')} ORDER BY name ${order} LIMIT ?`)
         .all(...params, q.limit - out.length) as Array<{ name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number }>;
       if (rows.length === 0) break;
       let rolledUp = false;
