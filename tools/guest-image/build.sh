@@ -8,7 +8,7 @@
 # with FILE.inputs beside it, a hash of everything it was built from (this script, rootfs/, the exact
 # Debian packages). A re-run whose inputs hash the same does nothing. The last line printed is FILE.
 # Needs the Debian archive (apt-get download), no other network. Builds as any user once the host
-# packages below are installed (root installs them); uses no loop device and no mount.
+# packages (HOST_PACKAGES below) are installed (root installs them); uses no loop device and no mount.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -119,11 +119,8 @@ if [ ${#want[@]} -gt 0 ]; then
     for f in "$work/dl/${p}_"*.deb; do [ -f "$f" ] && mv "$f" "$(deb_of "$p")"; done
   done
 fi
-for f in "$debs"/*.deb; do # drop superseded packages
-  [ -f "$f" ] || continue
-  stale=1
-  for p in "${GUEST_PACKAGES[@]}"; do [ "$f" = "$(deb_of "$p")" ] && stale=0; done
-  [ "$stale" = 0 ] || rm -f "$f"
+for p in "${GUEST_PACKAGES[@]}"; do # drop older versions of these packages
+  for f in "$debs/${p}_"*.deb; do [ -f "$f" ] && [ "$f" != "$(deb_of "$p")" ] && rm -f "$f"; done
 done
 
 x="$work/x" # the packages' contents

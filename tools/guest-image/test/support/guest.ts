@@ -82,6 +82,11 @@ export interface BootOptions {
   configDrive?: { file: string; bus: 'ide-cdrom' | 'virtio' };
 }
 
+// QEMU processes still running; killed if the test process exits without its afterEach (a crash, an
+// interrupted run).
+const live = new Set<ChildProcess>();
+process.once('exit', () => live.forEach((p) => p.kill('SIGKILL')));
+
 /**
  * One QEMU process booting the image from a throwaway overlay (-snapshot), its serial console on
  * stdout. `kill()` is idempotent; call it in a finally block.
@@ -122,14 +127,17 @@ export class QemuGuest {
       );
     }
     this.proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(this.proc);
     this.proc.stdout?.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
     this.proc.stderr?.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
     this.exited = new Promise((done) => {
       this.proc.once('exit', (code) => {
+        live.delete(this.proc);
         this.exitCode = code;
         done();
       });
       this.proc.once('error', (err) => {
+        live.delete(this.proc);
         this.output += `\n[spawn error: ${err.message}]\n`;
         this.exitCode = -1;
         done();
