@@ -102,7 +102,7 @@ fi
 
 start=$(date +%s.%N)
 work=$(mktemp -d "${TMPDIR:-/tmp}/kumo-guest-image.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$out.new"' EXIT
 
 # --- Debian packages, downloaded once into <cache>/debs (apt-get verifies their SHA256) -----------
 debs="$cache_dir/debs"
@@ -202,8 +202,10 @@ mcopy -i "$fat" "$work/initrd.gz" ::/initrd.gz
 mcopy -i "$fat" "$work/syslinux.cfg" ::/syslinux.cfg
 syslinux --offset $((part_start * 512)) --install "$disk"
 
-qemu-img convert -q -c -f raw -O qcow2 "$disk" "$work/image.qcow2"
-mv -f "$work/image.qcow2" "$out"
+# written beside FILE, then renamed: a reader never sees half an image
+rm -f "$out.inputs"
+qemu-img convert -q -c -f raw -O qcow2 "$disk" "$out.new"
+mv -f "$out.new" "$out"
 echo "$stamp" >"$out.inputs"
 log "built $out: $(du -k "$out" | cut -f1) KiB ($((part_mib + 1)) MiB virtual), $kernel_pkg ${pkg_version[$kernel_pkg]}, $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
 echo "$out"
