@@ -176,3 +176,22 @@ KUMO_APT_PACKAGES+=(qemu-system-x86 qemu-utils syslinux syslinux-common mtools d
 KUMO_PREPARE_STEPS+=("tiny guest image|guest_image_build")
 
 guest_image_build() { "$KUMO_ROOT/tools/guest-image/build.sh" --out "${KUMO_GUEST_IMAGE_CACHE:-$STACK_DIR/images/kumo-tiny.qcow2}"; }
+KUMO_READY_STEPS+=("kumo-tiny image|upload_tiny_image")
+
+# Uploads the built kumo-tiny as a public image unless an active one with the same checksum is there;
+# a kumo-tiny left queued or saving (an interrupted upload) or from an older build is replaced.
+upload_tiny_image() {
+  local img sum ids id
+  img="${KUMO_GUEST_IMAGE_CACHE:-$STACK_DIR/images/kumo-tiny.qcow2}"
+  [ -f "$img" ] || { echo "$img is missing: the tiny guest image step builds it"; return 1; }
+  sum=$(md5sum "$img" | cut -d' ' -f1)
+  if [ -n "$(os_admin image list --name kumo-tiny --status active --long -f value -c Checksum 2>/dev/null | grep -x "$sum")" ]; then
+    echo "image kumo-tiny ($sum) is there"
+    return 0
+  fi
+  ids=$(os_admin image list --name kumo-tiny -f value -c ID)
+  for id in $ids; do os_admin image set --unprotected "$id" >/dev/null 2>&1 || true; os_admin image delete "$id"; echo "removed an older kumo-tiny ($id)"; done
+  os_admin image create --file "$img" --disk-format qcow2 --container-format bare --public \
+    --property os_distro=busybox --property hw_serial_console=true kumo-tiny -f value -c id
+  echo "uploaded kumo-tiny ($sum) as a public image"
+}

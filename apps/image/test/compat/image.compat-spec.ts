@@ -99,6 +99,17 @@ describe('images with the real openstack client', () => {
     expect(gone.code).not.toBe(0);
   });
 
+  it('serves the kumo-tiny image stack.sh built and uploaded, to demo too, byte for byte', async () => {
+    const cached = join(process.env.KUMO_STACK_DIR ?? join(__dirname, '../../../../.stack'), 'images', 'kumo-tiny.qcow2');
+    const bytes = readFileSync(cached);
+    const shown = await openstackJson<Record<string, unknown> & { properties: Record<string, unknown> }>(['image', 'show', 'kumo-tiny'], demo);
+    expect(shown).toMatchObject({ status: 'active', visibility: 'public', disk_format: 'qcow2', size: bytes.length, checksum: createHash('md5').update(bytes).digest('hex') });
+    expect(shown.properties.os_distro).toBe('busybox');
+    const out = join(work, 'kumo-tiny.qcow2');
+    expect((await openstack(['image', 'save', '--file', out, 'kumo-tiny'], demo)).code).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+  });
+
   it('refuses an unknown disk format with a message', async () => {
     const r = await openstack(['image', 'create', '--disk-format', 'floppy', '--container-format', 'bare', uniqueName('bad')], admin);
     expect(r.code).not.toBe(0);
