@@ -14,6 +14,7 @@ import { request } from 'node:http';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseFlags, positive, UsageError } from './args';
 import { dropCache } from './disk-ceiling';
 import { pidListeningOn, sampleRss } from './proc';
 
@@ -27,17 +28,15 @@ interface Flags {
 }
 
 function flags(argv: string[]): Flags {
-  const get = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const kv = parseFlags(argv, /^(image-url|store|size-mib|pid|file-dir|swift-url)$/);
+  const get = (name: string) => kv.get(name)?.at(-1);
   const store = get('store') ?? 'object';
-  if (store !== 'file' && store !== 'object') throw new Error('--store is file or object');
+  if (store !== 'file' && store !== 'object') throw new UsageError('--store is file or object');
   return {
     imageUrl: get('image-url') ?? 'http://127.0.0.1:9292',
     store,
-    sizeMiB: Number(get('size-mib') ?? 1024),
-    pid: get('pid') ? Number(get('pid')) : undefined,
+    sizeMiB: positive('size-mib', get('size-mib'), 1024, true),
+    pid: get('pid') === undefined ? undefined : positive('pid', get('pid'), 0, true),
     fileDir: get('file-dir') ?? '.bench/image',
     swiftUrl: get('swift-url'),
   };

@@ -355,6 +355,7 @@ export class ImagesService implements OnModuleInit {
     Object.entries(q.properties).forEach(([k, v], n) => qb.andWhere(`JSON_UNQUOTE(JSON_EXTRACT(i.properties, :pk${n})) = :pv${n}`, { [`pk${n}`]: `$."${k.replace(/"/g, '')}"`, [`pv${n}`]: v }));
     const sort = q.sort.length ? q.sort : [{ key: 'created_at', dir: 'desc' as const }];
     if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[sort.length - 1].dir });
+    // the API's sort keys are the snake_case column names (checked against SORT_KEYS before any SQL)
     for (const s of sort) {
       if (!SORT_KEYS[s.key]) throw new BadRequest(`Invalid sort key: ${s.key}. It must be one of ${Object.keys(SORT_KEYS).join(', ')}`);
     }
@@ -365,13 +366,13 @@ export class ImagesService implements OnModuleInit {
       const ors: string[] = [];
       const params: Record<string, unknown> = {};
       sort.forEach((s, n) => {
-        const eqs = sort.slice(0, n).map((p, j) => `i.${colName(p.key)} <=> :m${j}`);
-        ors.push(`(${[...eqs, `i.${colName(s.key)} ${s.dir === 'asc' ? '>' : '<'} :m${n}`].join(' AND ')})`);
+        const eqs = sort.slice(0, n).map((p, j) => `i.${p.key} <=> :m${j}`);
+        ors.push(`(${[...eqs, `i.${s.key} ${s.dir === 'asc' ? '>' : '<'} :m${n}`].join(' AND ')})`);
         params[`m${n}`] = marker[SORT_KEYS[s.key]];
       });
       qb.andWhere(`(${ors.join(' OR ')})`, params);
     }
-    sort.forEach((s, n) => (n === 0 ? qb.orderBy(`i.${colName(s.key)}`, s.dir === 'asc' ? 'ASC' : 'DESC') : qb.addOrderBy(`i.${colName(s.key)}`, s.dir === 'asc' ? 'ASC' : 'DESC')));
+    sort.forEach((s, n) => (n === 0 ? qb.orderBy(`i.${s.key}`, s.dir === 'asc' ? 'ASC' : 'DESC') : qb.addOrderBy(`i.${s.key}`, s.dir === 'asc' ? 'ASC' : 'DESC')));
     const rows = await qb.take(limit + 1).getMany();
     const page = rows.slice(0, limit);
     const tagRows = page.length ? await this.tags.find({ where: { imageId: In(page.map((r) => r.id)) } }) : [];
@@ -536,8 +537,4 @@ export class ImagesService implements OnModuleInit {
 
 function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function colName(key: string): string {
-  return key; // the snake_case API keys are the column names
 }

@@ -17,6 +17,13 @@ export interface VersioningDeps {
 
 export type VersionsMode = { mode: 'stack' | 'history'; location: string };
 
+/** The headers of a stored object that a copy of it keeps. */
+function keptHeaders(source: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source.headers)) if (KEPT.test(k) && v !== undefined) headers[k] = String(v);
+  return headers;
+}
+
 /** A container's versioning, from its headers: X-Versions-Location (stack) or X-History-Location. */
 export function versionsOf(headers: IncomingMessage['headers']): VersionsMode | undefined {
   const stack = headers['x-versions-location'];
@@ -77,8 +84,7 @@ export class Versioning {
       source.destroy();
       throw new SwiftError(412, `The versions container ${location} does not exist`);
     }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(source.headers)) if (KEPT.test(k) && v !== undefined) headers[k] = String(v);
+    const headers = keptHeaders(source);
     const timestamp = String(source.headers['x-timestamp'] ?? '');
     await this.deps.write([names[0], location, `${versionPrefix(names[2])}${timestamp}`], source, headers, String(source.headers['content-length'] ?? '0'));
     return true;
@@ -103,9 +109,7 @@ export class Versioning {
         await this.deps.remove(archived);
         continue;
       }
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(source.headers)) if (KEPT.test(k) && v !== undefined) headers[k] = String(v);
-      await this.deps.write(names, source, headers, String(source.headers['content-length'] ?? '0'));
+      await this.deps.write(names, source, keptHeaders(source), String(source.headers['content-length'] ?? '0'));
       await this.deps.remove(archived);
       return 204;
     }
