@@ -28,7 +28,8 @@ import { DiskCeiling, OpPhase, PhaseName, TargetRun, goals, pair, ratios, table 
 import { cpuSeconds, machineTicks, pidListeningOn, processTree, sampleRss } from './proc';
 import { summarise } from './stats';
 import { Session, authenticate } from './swift-auth';
-import { forEachLimited, log, num, sleep, waitIdle } from './util';
+import { CONNECTION_ERROR, OpError, RawPhase, runOps } from './ops';
+import { log, num, sleep, waitIdle } from './util';
 
 // the disk ceiling writes 3 copies x concurrency files at once through libuv's pool (default 4)
 process.env.UV_THREADPOOL_SIZE ??= '16';
@@ -41,47 +42,6 @@ interface Bodies {
 function makeBodies(count: number, size: number): Bodies {
   const bufs = Array.from({ length: count }, () => randomFillSync(Buffer.allocUnsafe(size)));
   return { bufs, md5: bufs.map((b) => createHash('md5').update(b).digest('hex')) };
-}
-
-/** A failed operation; the message is its kind in the error counts. */
-class OpError extends Error {}
-
-/** Errors that say the server went away (Kumo restarting): the target is tried again. */
-const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CONNECT|other side closed/;
-
-interface RawPhase {
-  latencies: number[];
-  errors: number;
-  seconds: number;
-  bytes: number;
-}
-
-/** Runs op(i) for every i at `concurrency`; an op returns the object bytes it moved or throws. */
-async function runOps(
-  count: number,
-  concurrency: number,
-  op: (i: number) => Promise<number>,
-  errorKinds: Map<string, number>,
-): Promise<RawPhase> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let bytes = 0;
-  const started = performance.now();
-  await forEachLimited(count, concurrency, async (i) => {
-    const t0 = performance.now();
-    try {
-      bytes += await op(i);
-      latencies.push(performance.now() - t0);
-    } catch (err) {
-      const e = err as Error & { code?: string };
-      const kind =
-        err instanceof OpError ? e.message : `${e.code ? `${e.code}: ` : ''}${e.message || String(err)}`;
-      errors++;
-      errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
-      if (CONNECTION_ERROR.test(kind)) await sleep(100); // do not spin against a dead server
-    }
-  });
-  return { latencies, errors, bytes, seconds: (performance.now() - started) / 1000 };
 }
 
 interface Processes {
