@@ -1,4 +1,4 @@
-import { createLogger } from '@kumo/common';
+import { createLogger, tuneHeapForStreaming } from '@kumo/common';
 import { loadObjectConfig } from './config';
 import { startDaemonLoops, storageDaemons } from './storage/daemons';
 import { StorageNode } from './storage/storage.server';
@@ -8,6 +8,7 @@ import { StorageNode } from './storage/storage.server';
  * with its replicator, updater, expirer and auditor running in the background.
  */
 async function main(): Promise<void> {
+  tuneHeapForStreaming();
   const config = loadObjectConfig();
   const o = config.object;
   const logger = createLogger('object-storage', config.logging.level);

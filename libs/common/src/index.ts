@@ -10,3 +10,4 @@ export * from './public.decorator';
 export * from './discovery';
 export * from './pagination';
 export * from './http-client';
+export * from './heap';

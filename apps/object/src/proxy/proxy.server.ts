@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ClientRequest, createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
 import { runWithContext, Unauthorized } from '@kumo/common';
 import type { AuthContext, TokenValidator } from '@kumo/auth';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
+import { crcHex } from '../storage/disk-file';
 import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
@@ -681,8 +683,11 @@ export class ProxyServer {
     const headers: Record<string, string> = { ...objectHeaders, 'x-timestamp': timestamp };
     delete headers['content-length'];
     delete headers['transfer-encoding'];
-    if (length !== undefined) headers['content-length'] = length;
-    else headers['transfer-encoding'] = 'chunked';
+    // chunked, so the body can be followed by its digest (streamToNodes); the length still checked
+    headers['transfer-encoding'] = 'chunked';
+    headers['x-backend-digest'] = 'trailers';
+    headers.trailer = 'X-Backend-Etag, X-Backend-Crc32';
+    if (length !== undefined) headers['x-backend-content-length'] = length;
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
     const updates = this.containerUpdateHeaders(names[0], names[1]);
     const results = await this.streamToNodes(body, part, nodes, (dev, i) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } }));
@@ -723,7 +728,9 @@ export class ProxyServer {
   }
 
   /**
-   * Streams the client's body to every replica at once, pacing the client to the slowest node. A primary
+   * Streams the client's body to every replica at once, pacing the client to the slowest node, and
+   * follows it with its MD5 and CRC-32 as trailers: the MD5 is computed here once instead of on every
+   * node, and each node checks its copy's CRC-32 against this one (see the object server). A primary
    * that cannot take the write is replaced by the next handoff node (same partition; the replicator moves
    * the copy home later). Fails fast, before reading the body, when fewer than a quorum can take it.
    */
@@ -773,7 +780,11 @@ export class ProxyServer {
         out.on('error', () => done(i, 503));
       }
       const writing = () => live.filter(({ i }) => results[i].status === 0);
+      const md5 = createHash('md5');
+      let crc = 0;
       source.on('data', (chunk: Buffer) => {
+        md5.update(chunk);
+        crc = crc32(chunk, crc);
         let blocked = 0;
         for (const { out } of writing()) {
           if (!out.write(chunk)) {
@@ -785,7 +796,13 @@ export class ProxyServer {
         }
         if (blocked > 0) source.pause();
       });
-      source.on('end', () => live.forEach(({ out }) => out.end()));
+      source.on('end', () => {
+        const trailers = { 'x-backend-etag': md5.digest('hex'), 'x-backend-crc32': crcHex(crc) };
+        for (const { out } of live) {
+          out.addTrailers(trailers);
+          out.end();
+        }
+      });
       source.on('aborted', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
       source.on('error', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
       source.resume();

@@ -67,6 +67,14 @@ export type DiskState =
   | { kind: 'tombstone'; timestamp: string; name?: string };
 
 export class EtagMismatch extends Error {}
+/** The body this node received is not the one its sender hashed (see ObjectServer's trailer digests). */
+export class DigestMismatch extends Error {}
+
+/** What a proxy says of a body it sent, after the body: its MD5 (the ETag) and its CRC-32 (8 hex digits). */
+export interface SenderDigest {
+  etag: string;
+  crc32: string;
+}
 
 let tmpCounter = 0;
 /** A name for a temporary file in an object's directory, unique in this host (pid and counter). */
@@ -155,22 +163,43 @@ export class DiskFile {
    */
   async write(
     body: Readable,
-    meta: Omit<ObjectMetadata, 'etag' | 'contentLength' | 'metaTimestamp'> & { metaTimestamp?: string; expectedEtag?: string; expectedLength?: number },
+    meta: Omit<ObjectMetadata, 'etag' | 'contentLength' | 'metaTimestamp'> & {
+      metaTimestamp?: string;
+      expectedEtag?: string;
+      expectedLength?: number;
+      /**
+       * The sender's digest of the body, known once the body has ended (the proxy's trailers). When
+       * given, this node does not compute the MD5 itself: it checks the whole body's CRC-32 against the
+       * sender's and takes the sender's MD5 as the ETag; undefined (no trailers) means the body is
+       * incomplete.
+       */
+      senderDigest?: () => SenderDigest | undefined;
+    },
   ): Promise<ObjectMetadata> {
     await fs.mkdir(this.dir, { recursive: true });
     const tmp = join(this.dir, tmpName());
-    const md5 = createHash('md5');
+    const md5 = meta.senderDigest ? null : createHash('md5');
     const blocks = new BlockHasher();
     let length = 0;
+    let crc = 0;
     body.on('data', (chunk: Buffer) => {
-      md5.update(chunk);
+      if (md5) md5.update(chunk);
+      else crc = crc32(chunk, crc);
       blocks.update(chunk);
       length += chunk.length;
     });
     try {
-      const out = createWriteStream(tmp, { flags: 'wx' });
+      // a large buffer lets chunks that arrive during a write go out together in one writev
+      const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 });
       await pipeline(body, out);
-      const etag = md5.digest('hex');
+      let etag: string;
+      if (md5) etag = md5.digest('hex');
+      else {
+        const sent = meta.senderDigest!();
+        if (!sent) throw new LengthMismatch('the body ended without its digest trailers');
+        if (sent.crc32 !== crcHex(crc)) throw new DigestMismatch(`CRC-32 ${crcHex(crc)} of the received body, the sender's is ${sent.crc32}`);
+        etag = sent.etag;
+      }
       if (meta.expectedLength !== undefined && meta.expectedLength !== length) throw new LengthMismatch(`expected ${meta.expectedLength} bytes, got ${length}`);
       if (meta.expectedEtag && meta.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new EtagMismatch(etag);
       await fsyncPath(tmp);

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
-import { BLOCK_SIZE, crcHex, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SuffixHashCache } from './disk-file';
+import { BLOCK_SIZE, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SenderDigest, SuffixHashCache } from './disk-file';
 import { hashPath } from './hash';
 import { normalizeTimestamp } from './timestamp';
 
@@ -41,6 +41,17 @@ export function timestampOf(req: IncomingMessage, header = 'x-timestamp'): strin
 
 function keptHeaders(req: IncomingMessage): Record<string, string> {
   return Object.fromEntries(Object.entries(req.headers).filter(([k]) => OBJECT_HEADERS.test(k)).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * The proxy's digest of a PUT body, sent as trailers after it (`X-Backend-Digest: trailers`): the MD5
+ * the proxy computed once for all replicas, and the CRC-32 each node checks its copy against (three
+ * MD5s of the same bytes cost more CPU than the whole rest of a large PUT). Undefined when missing.
+ */
+function trailerDigest(req: IncomingMessage): SenderDigest | undefined {
+  const etag = req.trailers['x-backend-etag'];
+  const crc = req.trailers['x-backend-crc32'];
+  return etag && crc && /^[0-9a-f]{32}$/.test(etag) && /^[0-9a-f]{8}$/.test(crc) ? { etag, crc32: crc } : undefined;
 }
 
 /** An entry of the expiring-objects index: `<dev>/expiring/<delete-at>-<part>-<hash>.json`. */
@@ -100,7 +111,8 @@ export class ObjectServer {
           req.resume();
           return send(res, 409, { 'x-backend-timestamp': curTs });
         }
-        const length = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : undefined;
+        const declared = req.headers['content-length'] ?? req.headers['x-backend-content-length'];
+        const length = declared !== undefined ? Number(declared) : undefined;
         try {
           const meta = await file.write(req, {
             name,
@@ -110,6 +122,7 @@ export class ObjectServer {
             headers: keptHeaders(req),
             expectedEtag: req.headers.etag as string | undefined,
             expectedLength: length,
+            senderDigest: !replication && req.headers['x-backend-digest'] === 'trailers' ? () => trailerDigest(req) : undefined,
           });
           const target = this.containerTarget(req, account, container, object);
           if (meta.headers['x-delete-at']) await this.indexExpiring(device, { deleteAt: Number(meta.headers['x-delete-at']), partition: Number(part), hash: file.hash, name, container: target });
@@ -118,6 +131,10 @@ export class ObjectServer {
         } catch (err) {
           if (err instanceof EtagMismatch) return send(res, 422, {}, 'etag mismatch');
           if (err instanceof LengthMismatch) return send(res, 499, {}, 'client disconnected');
+          if (err instanceof DigestMismatch) {
+            this.opts.logger.warn({ object: name, device, reason: err.message }, 'object PUT: body damaged in transit, not stored');
+            return send(res, 503, {}, 'body damaged in transit');
+          }
           if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return send(res, 499, {}, 'client disconnected');
           throw err;
         }

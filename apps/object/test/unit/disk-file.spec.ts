@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
-import { BLOCK_SIZE, BlockHasher, crcHex, DiskFile, EtagMismatch, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
+import { BLOCK_SIZE, BlockHasher, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
 
 describe('DiskFile', () => {
   let root: string;
@@ -43,6 +43,34 @@ describe('DiskFile', () => {
     await expect(put(f, 'abc', '0000000001.00000', '00000000000000000000000000000000')).rejects.toBeInstanceOf(EtagMismatch);
     await expect(f.current()).resolves.toBeNull();
     expect(readdirSync(f.dir)).toEqual([]);
+  });
+
+  describe("with the sender's digest (trailers) instead of its own MD5", () => {
+    const body = Buffer.from('hello, trailers');
+    const md5 = 'not-computed-here-but-the-senders';
+    const write = (f: DiskFile, digest: () => { etag: string; crc32: string } | undefined, expectedEtag?: string) =>
+      f.write(Readable.from([body.subarray(0, 5), body.subarray(5)]), { name: '/a/c/o', timestamp: '0000000001.00000', contentType: 'text/plain', headers: {}, expectedEtag, senderDigest: digest });
+
+    it('stores the body under the sender\'s ETag when the CRC-32 matches', async () => {
+      const f = file();
+      const meta = await write(f, () => ({ etag: md5, crc32: crcHex(crc32(body)) }));
+      expect(meta).toMatchObject({ etag: md5, contentLength: body.length, blockCrcs: [crcHex(crc32(body))] });
+      await expect(f.current()).resolves.toMatchObject({ kind: 'data' });
+    });
+
+    it('keeps nothing when the CRC-32 differs or the digest never came', async () => {
+      const f = file();
+      await expect(write(f, () => ({ etag: md5, crc32: '00000000' }))).rejects.toBeInstanceOf(DigestMismatch);
+      await expect(write(f, () => undefined)).rejects.toBeInstanceOf(LengthMismatch);
+      await expect(f.current()).resolves.toBeNull();
+      expect(readdirSync(f.dir)).toEqual([]);
+    });
+
+    it("still refuses a body whose sender's ETag is not the client's", async () => {
+      const f = file();
+      await expect(write(f, () => ({ etag: md5, crc32: crcHex(crc32(body)) }), 'd41d8cd98f00b204e9800998ecf8427e')).rejects.toBeInstanceOf(EtagMismatch);
+      expect(readdirSync(f.dir)).toEqual([]);
+    });
   });
 
   it('keeps a POST as newer metadata beside the same data, refusing older ones', async () => {

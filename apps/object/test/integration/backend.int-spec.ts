@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { crcHex } from '../../src/storage/disk-file';
+import { hashPath } from '../../src/storage/hash';
+import { TestCluster } from '../support/cluster';
+
+/**
+ * The proxy-to-node PUT: the proxy sends the body chunked and follows it with its MD5 and CRC-32 as
+ * trailers (`X-Backend-Digest: trailers`); a node stores the body under that MD5 only when its own
+ * CRC-32 of what it received matches, and keeps nothing otherwise.
+ */
+jest.setTimeout(30_000);
+
+describe('object PUT digests sent as trailers', () => {
+  const cluster = new TestCluster();
+  beforeAll(() => cluster.start(3));
+  afterAll(() => cluster.stop());
+
+  const body = Buffer.alloc(3 * 1024 * 1024 + 17, 'k');
+  const md5 = createHash('md5').update(body).digest('hex');
+
+  function nodePut(object: string, trailers: Record<string, string> | null): Promise<{ status: number; etag?: string }> {
+    const port = cluster.nodes[0].ports.object;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'PUT',
+          path: `/${cluster.nodes[0].device}/1/AUTH_p1/c/${object}`,
+          headers: { 'x-timestamp': '1700000000.00000', 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked', 'x-backend-digest': 'trailers', 'x-backend-content-length': String(body.length) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag as string | undefined }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.subarray(0, 1000));
+      req.write(body.subarray(1000));
+      if (trailers) req.addTrailers(trailers);
+      req.end();
+    });
+  }
+
+  function stored(object: string): boolean {
+    const dir = join(cluster.nodes[0].devicesRoot, cluster.nodes[0].device, 'objects', '1', hashPath(cluster.hashPath, 'AUTH_p1', 'c', object).slice(-3));
+    return existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.data'));
+  }
+
+  it('stores a body whose CRC-32 matches the trailer, under the trailer MD5', async () => {
+    await expect(nodePut('good', { 'x-backend-etag': md5, 'x-backend-crc32': crcHex(crc32(body)) })).resolves.toEqual({ status: 201, etag: md5 });
+    expect(stored('good')).toBe(true);
+  });
+
+  it('keeps nothing when the CRC-32 differs (503) or the trailers are missing (499)', async () => {
+    await expect(nodePut('damaged', { 'x-backend-etag': md5, 'x-backend-crc32': crcHex(crc32(body) ^ 1) })).resolves.toMatchObject({ status: 503 });
+    await expect(nodePut('untrailed', null)).resolves.toMatchObject({ status: 499 });
+    expect(stored('damaged')).toBe(false);
+    expect(stored('untrailed')).toBe(false);
+  });
+
+  it('stores what a client uploads through the proxy on every replica with the MD5 as ETag', async () => {
+    expect((await cluster.fetch('/c1', { method: 'PUT' })).status).toBe(201);
+    const put = await cluster.fetch('/c1/big', { method: 'PUT', body });
+    expect(put.status).toBe(201);
+    expect(put.headers.get('etag')).toBe(md5);
+    const get = await cluster.fetch('/c1/big');
+    expect(get.headers.get('etag')).toBe(md5);
+    expect(createHash('md5').update(Buffer.from(await get.arrayBuffer())).digest('hex')).toBe(md5);
+    const wrong = await cluster.fetch('/c1/wrong', { method: 'PUT', body, headers: { etag: 'd41d8cd98f00b204e9800998ecf8427e' } });
+    expect(wrong.status).toBe(422);
+    expect((await cluster.fetch('/c1/wrong')).status).toBe(404);
+  });
+});
