@@ -3,7 +3,6 @@ import { Agent, request } from 'node:http';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@kumo/common';
-import { fsyncPath } from './disk-file';
 
 /** An object row change that a container server must hear about. */
 export interface ContainerUpdate {
@@ -69,8 +68,7 @@ export class AsyncPendings {
     const dir = this.dir(device);
     await fs.mkdir(dir, { recursive: true });
     const path = join(dir, `${update.timestamp}-${randomBytes(6).toString('hex')}.json`);
-    await fs.writeFile(`${path}.tmp`, JSON.stringify(update));
-    await fsyncPath(`${path}.tmp`);
+    await fs.writeFile(`${path}.tmp`, JSON.stringify(update), { flush: true });
     await fs.rename(`${path}.tmp`, path);
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
-import { BLOCK_SIZE, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SenderDigest, SuffixHashCache } from './disk-file';
+import { BLOCK_SIZE, crcHex, DigestMismatch, SMALL_BODY_BYTES, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SenderDigest, SuffixHashCache } from './disk-file';
 import { hashPath } from './hash';
 import { normalizeTimestamp } from './timestamp';
 
@@ -135,7 +135,8 @@ export class ObjectServer {
             this.opts.logger.warn({ object: name, device, reason: err.message }, 'object PUT: body damaged in transit, not stored');
             return send(res, 503, {}, 'body damaged in transit');
           }
-          if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return send(res, 499, {}, 'client disconnected');
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET') return send(res, 499, {}, 'client disconnected');
           throw err;
         }
       }
@@ -203,7 +204,8 @@ export class ObjectServer {
   private async serveData(res: ServerResponse, file: DiskFile, dataPath: string, m: ObjectMetadata, headers: Record<string, string | number>): Promise<void> {
     const length = m.contentLength;
     if (length <= (this.opts.verifyOnReadMaxBytes ?? 4 * 1024 * 1024)) {
-      const body = await fs.readFile(dataPath);
+      // small ones read in one blocking call (see SMALL_BODY_BYTES); bigger ones through the thread pool
+      const body = length <= SMALL_BODY_BYTES ? readFileSync(dataPath) : await fs.readFile(dataPath);
       if (body.length !== length || createHash('md5').update(body).digest('hex') !== m.etag) {
         await this.quarantine(file, 'checksum mismatch on read');
         return send(res, 404);
