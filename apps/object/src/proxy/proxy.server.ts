@@ -7,7 +7,7 @@ import { runWithContext, Unauthorized } from '@kumo/common';
 import type { AuthContext, TokenValidator } from '@kumo/auth';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
-import { crcHex } from '../storage/disk-file';
+import { crcHex, SMALL_BODY_BYTES } from '../storage/disk-file';
 import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
@@ -29,6 +29,24 @@ export interface ProxyOptions {
 
 /** How long a storage node has to accept a PUT (100 Continue) before a handoff takes its place. */
 const CONNECT_TIMEOUT_MS = 3_000;
+/** How long a node may take to store a small object before its handoff is tried. */
+const SMALL_PUT_TIMEOUT_MS = 10_000;
+
+/** A client's body of `length` bytes (at most SMALL_BODY_BYTES) read whole; 499 when the client leaves. */
+async function readSmallBody(body: Readable, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      got += chunk.length;
+    }
+  } catch {
+    throw new SwiftError(499);
+  }
+  if (got !== length) throw new SwiftError(499);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
 /** How long the proxy trusts what it learnt of a container (Swift's recheck_container_existence is 60 s). */
 const CONTAINER_INFO_TTL_MS = 5_000;
 
@@ -683,20 +701,58 @@ export class ProxyServer {
     const headers: Record<string, string> = { ...objectHeaders, 'x-timestamp': timestamp };
     delete headers['content-length'];
     delete headers['transfer-encoding'];
-    // chunked, so the body can be followed by its digest (streamToNodes); the length still checked
-    headers['transfer-encoding'] = 'chunked';
-    headers['x-backend-digest'] = 'trailers';
-    headers.trailer = 'X-Backend-Etag, X-Backend-Crc32';
-    if (length !== undefined) headers['x-backend-content-length'] = length;
     const { part, nodes } = this.opts.objectRing.getNodes(names[0], names[1], names[2]);
     const updates = this.containerUpdateHeaders(names[0], names[1]);
-    const results = await this.streamToNodes(body, part, nodes, (dev, i) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } }));
+    const target = (dev: RingDevice, i: number) => ({ path: devicePath(dev, part, ...names), headers: { ...headers, ...(updates[i] ?? {}) } });
+    let results: Array<{ status: number; etag?: string }>;
+    if (length !== undefined && Number(length) <= SMALL_BODY_BYTES) {
+      // small: read whole, then one plain request per replica (no 100-continue round trip; a body in
+      // memory can be sent again to a handoff)
+      const data = await readSmallBody(body, Number(length));
+      headers['content-length'] = String(data.length);
+      results = await this.sendToNodes(data, part, nodes, target);
+    } else {
+      // chunked, so the body can be followed by its digest (streamToNodes); the length still checked
+      headers['transfer-encoding'] = 'chunked';
+      headers['x-backend-digest'] = 'trailers';
+      headers.trailer = 'X-Backend-Etag, X-Backend-Crc32';
+      if (length !== undefined) headers['x-backend-content-length'] = length;
+      results = await this.streamToNodes(body, part, nodes, target);
+    }
     const need = quorum(this.opts.objectRing.replicas);
     const ok = results.filter((x) => x.status === 201);
     if (results.some((x) => x.status === 422)) throw new SwiftError(422);
     if (results.filter((x) => x.status === 499).length >= need) throw new SwiftError(499);
     if (ok.length < need) throw new SwiftError(503, `Object PUT reached ${ok.length} of ${need} replicas`);
     return { etag: String(ok[0].etag ?? ''), timestamp };
+  }
+
+  /**
+   * Sends a body held in memory to every replica at once; a primary that fails (down, timed out, 5xx,
+   * 507) is replaced by the ring's next handoff, which gets the same bytes.
+   */
+  private sendToNodes(
+    data: Buffer,
+    part: number,
+    primaries: RingDevice[],
+    target: (dev: RingDevice, i: number) => { path: string; headers: Record<string, string> },
+  ): Promise<Array<{ status: number; etag?: string }>> {
+    const handoffs = this.opts.objectRing.getMoreNodes(part);
+    return Promise.all(
+      primaries.map(async (primary, i) => {
+        let dev: RingDevice | undefined = primary;
+        while (dev) {
+          const t = target(dev, i);
+          const r = await backendRequest(dev, dev.port, 'PUT', t.path, t.headers, SMALL_PUT_TIMEOUT_MS, data);
+          if (r.status < 500 && r.status !== 507) return { status: r.status, etag: r.headers.etag as string | undefined };
+          this.opts.logger.warn({ device: dev.device, ip: dev.ip, port: dev.port, status: r.status }, 'object PUT: node unavailable, trying a handoff');
+          // handoffs are taken one at a time, in ring order, so concurrent replacements never share one
+          const next = handoffs.next();
+          dev = next.done ? undefined : next.value;
+        }
+        return { status: 503 };
+      }),
+    );
   }
 
   /**

@@ -164,6 +164,13 @@ export class ListingDb {
     tx();
   }
 
+  /** Several rows in one transaction (a batch of object updates). */
+  putRows(rows: ListingRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.putRow(r);
+    })();
+  }
+
   /** Inserts or replaces a row when newer than what is stored (last writer wins). */
   putRow(r: ListingRow): void {
     this.st(

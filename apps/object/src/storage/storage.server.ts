@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { hashPath } from './hash';
+import { OBJECT_UPDATES_HEADER, ObjectRowUpdate } from './container-updates';
 import { ListingDb } from './listing-db';
 import { ObjectServer, send, timestampOf } from './object-server';
 import { normalizeTimestamp } from './timestamp';
@@ -125,6 +126,7 @@ export class StorageNode {
     if (!device || !part || !account || !container) return send(res, 400, {}, 'bad path');
     const db = this.db('container', device, part, account, container);
     if (req.method === 'POST' && req.headers['x-backend-replication'] === 'true') return this.mergeReplica(req, res, db);
+    if (req.method === 'POST' && req.headers[OBJECT_UPDATES_HEADER] === 'json' && rest.length === 0) return this.objectUpdates(req, res, db, account, container);
     const object = rest.join('/');
     if (object) {
       // an object row update from an object server
@@ -144,6 +146,35 @@ export class StorageNode {
       db.setAccountTarget(req.headers['x-account-host'], String(req.headers['x-account-device']), String(req.headers['x-account-partition']));
     }
     return this.listingServer(req, res, db, 'container');
+  }
+
+  /** A batch of object row updates from an object server (see ContainerUpdateSender), in one transaction. */
+  private async objectUpdates(req: IncomingMessage, res: ServerResponse, db: ListingDb, account: string, container: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let updates: unknown;
+    try {
+      updates = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return send(res, 400, {}, 'bad object updates body');
+    }
+    const valid = (u: Partial<ObjectRowUpdate>): u is ObjectRowUpdate =>
+      (u.op === 'PUT' || u.op === 'DELETE') && typeof u.object === 'string' && u.object !== '' && typeof u.timestamp === 'string' && /^\d{1,10}(\.\d{1,5})?$/.test(u.timestamp) && typeof u.size === 'number' && u.size >= 0;
+    if (!Array.isArray(updates) || !updates.every((u) => typeof u === 'object' && u !== null && valid(u as Partial<ObjectRowUpdate>))) {
+      return send(res, 400, {}, 'object updates must be a JSON array of {op, object, timestamp, size}');
+    }
+    db.putRows(
+      (updates as ObjectRowUpdate[]).map((u) => ({
+        name: u.object,
+        timestamp: normalizeTimestamp(u.timestamp),
+        size: u.size,
+        contentType: u.contentType ?? '',
+        etag: u.etag ?? '',
+        deleted: u.op === 'DELETE',
+      })),
+    );
+    this.scheduleAccountUpdate(db, account, container);
+    return send(res, 204);
   }
 
   private readonly accountUpdates = new Map<string, NodeJS.Timeout>();
