@@ -25,12 +25,46 @@ export interface ProxyOptions {
   logger: Logger;
   /** identity's public URL, for WWW-Authenticate */
   identityUri: string;
+  /**
+   * How long the last replica of a write may take once a quorum stored it (default 500 ms, Swift's
+   * post_quorum_timeout); tests that look at every replica right after a PUT set it long.
+   */
+  postQuorumMs?: number;
 }
 
 /** How long a storage node has to accept a PUT (100 Continue) before a handoff takes its place. */
 const CONNECT_TIMEOUT_MS = 3_000;
 /** How long a node may take to store a small object before its handoff is tried. */
 const SMALL_PUT_TIMEOUT_MS = 10_000;
+
+/** How long the last replicas of a write may take once a quorum has stored it (Swift's post_quorum_timeout). */
+export const POST_QUORUM_MS = 500;
+
+/**
+ * The answers of a write's replicas: all of them, or those in POST_QUORUM_MS after a quorum answered
+ * 2xx (the others count as not yet answered, status 0, and go on in the background; the replicator
+ * evens out a replica that then fails). A replica whose fsync waits behind the disk's writeback does
+ * not hold the client, as in Swift.
+ */
+export function quorumOrAll<T extends { status: number }>(answers: Array<Promise<T>>, need: number, graceMs = POST_QUORUM_MS): Promise<Array<T | { status: 0 }>> {
+  return new Promise((resolve) => {
+    const got: Array<T | undefined> = answers.map(() => undefined);
+    let left = answers.length;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      resolve(got.map((r) => r ?? { status: 0 as const }));
+    };
+    if (left === 0) return finish();
+    answers.forEach((p, i) =>
+      void p.then((r) => {
+        got[i] = r;
+        if (--left === 0) return finish();
+        if (!timer && got.filter((x) => x && x.status >= 200 && x.status < 300).length >= need) timer = setTimeout(finish, graceMs);
+      }),
+    );
+  });
+}
 
 /** A client's body of `length` bytes (at most SMALL_BODY_BYTES) read whole; 499 when the client leaves. */
 async function readSmallBody(body: Readable, length: number): Promise<Buffer> {
@@ -738,7 +772,7 @@ export class ProxyServer {
     target: (dev: RingDevice, i: number) => { path: string; headers: Record<string, string> },
   ): Promise<Array<{ status: number; etag?: string }>> {
     const handoffs = this.opts.objectRing.getMoreNodes(part);
-    return Promise.all(
+    return quorumOrAll(
       primaries.map(async (primary, i) => {
         let dev: RingDevice | undefined = primary;
         while (dev) {
@@ -752,6 +786,8 @@ export class ProxyServer {
         }
         return { status: 503 };
       }),
+      quorum(this.opts.objectRing.replicas),
+      this.opts.postQuorumMs,
     );
   }
 
@@ -821,20 +857,24 @@ export class ProxyServer {
       live.forEach((l) => l.out.destroy());
       return results;
     }
-    return new Promise((resolve) => {
-      let pending = live.length;
-      const done = (i: number, status: number, etag?: string) => {
-        if (results[i].status !== 0) return;
-        results[i] = { status, etag };
-        if (--pending === 0) resolve(results);
-      };
-      for (const { out, i } of live) {
+    const answers = results.map((r) => Promise.resolve(r));
+    for (const { out, i } of live) {
+      answers[i] = new Promise((resolve) => {
+        const done = (status: number, etag?: string) => {
+          if (results[i].status !== 0) return;
+          results[i] = { status, etag };
+          resolve(results[i]);
+        };
         out.on('response', (res) => {
           res.resume();
-          res.on('end', () => done(i, res.statusCode ?? 500, res.headers.etag as string | undefined));
+          res.on('end', () => done(res.statusCode ?? 500, res.headers.etag as string | undefined));
         });
-        out.on('error', () => done(i, 503));
-      }
+        out.on('error', () => done(503));
+      });
+    }
+    const answered = quorumOrAll(answers, quorum(this.opts.objectRing.replicas), this.opts.postQuorumMs);
+    return new Promise((resolve) => {
+      void answered.then(resolve);
       const writing = () => live.filter(({ i }) => results[i].status === 0);
       const md5 = createHash('md5');
       let crc = 0;

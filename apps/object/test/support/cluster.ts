@@ -81,7 +81,7 @@ export class TestCluster {
       return new Ring(b.toRingData(), this.hashPath);
     };
     this.rings = { account: ring('account'), container: ring('container'), object: ring('object') };
-    this.proxy = new ProxyServer({ accountRing: this.rings.account, containerRing: this.rings.container, objectRing: this.rings.object, validator: testValidator, logger: this.logger, identityUri: 'http://127.0.0.1:1' });
+    this.proxy = new ProxyServer({ accountRing: this.rings.account, containerRing: this.rings.container, objectRing: this.rings.object, validator: testValidator, logger: this.logger, identityUri: 'http://127.0.0.1:1', postQuorumMs: 30_000 });
     await this.proxy.listen(0, '127.0.0.1');
     this.proxyUrl = `http://127.0.0.1:${this.proxy.port()}/v1/AUTH_p1`;
   }
