@@ -20,7 +20,8 @@ node tools/bench/dist/image.js --image-url http://127.0.0.1:9292 --store object 
 
 echo "== file store (a second image process on :9293, data in .bench/image/store)"
 mkdir -p .bench/image
-KUMO_CONFIG="$ROOT/.stack/kumo.yaml" KUMO_IMAGE_PORT=9293 KUMO_IMAGE_STORE=file KUMO_IMAGE_FILE_DIR="$ROOT/.bench/image/store" \
+# NODE_OPTIONS as deploy/allinone/services.sh starts the image service
+NODE_OPTIONS=--max-semi-space-size=2 KUMO_CONFIG="$ROOT/.stack/kumo.yaml" KUMO_IMAGE_PORT=9293 KUMO_IMAGE_STORE=file KUMO_IMAGE_FILE_DIR="$ROOT/.bench/image/store" \
   node apps/image/dist/main.api.js > .bench/image/image-file.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT

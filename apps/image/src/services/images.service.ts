@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { BadRequest, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, RangeNotSatisfiable, UnsupportedMediaType } from '@kumo/common';
+import { BadRequest, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, RangeNotSatisfiable, reclaimBodyBuffers, UnsupportedMediaType } from '@kumo/common';
 import type { AuthContext } from '@kumo/auth';
 import { DataSource, In, Repository } from 'typeorm';
 import { IMAGE_CONFIG, ImageConfig } from '../config';
@@ -444,6 +444,7 @@ export class ImagesService implements OnModuleInit {
     }
     try {
       const body = await this.store.get(img.location, span);
+      body.on('data', (chunk: Buffer) => reclaimBodyBuffers(chunk.length));
       if (span) return { status: 206, body, headers: { ...headers, 'content-length': span.end - span.start + 1, 'content-range': `bytes ${span.start}-${span.end}/${size}` } };
       return { status: 200, body, headers: { ...headers, 'content-length': size } };
     } catch (err) {

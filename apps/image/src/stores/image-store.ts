@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Transform, TransformCallback } from 'node:stream';
-import { PayloadTooLarge } from '@kumo/common';
+import { PayloadTooLarge, reclaimBodyBuffers } from '@kumo/common';
 
 /** Where an image's bytes live. Implementations never leave partial data behind when `put` fails. */
 export interface ImageStore {
@@ -35,6 +35,7 @@ export class HashingStream extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.size += chunk.length;
+    reclaimBodyBuffers(chunk.length);
     if (this.size > this.maxBytes) return cb(new PayloadTooLarge(`Image exceeds the storage quota: the limit is ${this.maxBytes} bytes`));
     this.md5.update(chunk);
     this.sha512.update(chunk);

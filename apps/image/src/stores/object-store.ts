@@ -28,7 +28,10 @@ export class ObjectStore implements ImageStore {
   }
 
   async put(imageId: string, body: Readable): Promise<string> {
-    const segments: Array<{ path: string; etag: string; size_bytes: number }> = [];
+    type Segment = { path: string; etag: string; size_bytes: number };
+    // a segment's PUT finishes (the object service's fsyncs) while the next one streams: at most two
+    // in flight, so the data never waits for a segment to be acknowledged
+    const segments: Array<Promise<Segment>> = [];
     const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let leftover: Buffer | null = null;
     let ended = false;
@@ -61,18 +64,24 @@ export class ObjectStore implements ImageStore {
           throw err;
         }
         stream.end();
-        const res = await upload;
         if (written === 0 && segments.length > 0) {
           // the data ended on a segment boundary: the last, empty segment is not needed
+          await upload;
           await this.swift.expect('DELETE', objectPath(this.container, name), { allow404: true });
           break;
         }
-        segments.push({ path: `/${this.container}/${name}`, etag: String(res.headers.etag ?? '').replace(/"/g, ''), size_bytes: written });
+        const size = written;
+        const segment = upload.then((res) => ({ path: `/${this.container}/${name}`, etag: String(res.headers.etag ?? '').replace(/"/g, ''), size_bytes: size }));
+        segment.catch(() => undefined); // awaited below
+        segments.push(segment);
+        if (segments.length >= 2) await segments[segments.length - 2];
       }
-      const manifest = Buffer.from(JSON.stringify(segments));
+      const manifest = Buffer.from(JSON.stringify(await Promise.all(segments)));
       await this.swift.expect('PUT', objectPath(this.container, imageId), { query: 'multipart-manifest=put', headers: { 'content-length': String(manifest.length), 'content-type': 'application/octet-stream' }, body: () => manifest });
       return `object://${this.container}/${imageId}`;
     } catch (err) {
+      // every segment PUT is over before the cleanup lists what to delete
+      await Promise.allSettled(segments);
       await this.removeSegments(imageId).catch(() => undefined);
       throw err;
     }
@@ -94,25 +103,35 @@ export class ObjectStore implements ImageStore {
     const total = entries.reduce((a, e) => a + e.bytes, 0);
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? total - 1, total - 1);
-    const swift = this.swift;
-    async function* read(): AsyncGenerator<Buffer> {
-      let offset = 0;
-      for (const e of entries) {
-        const segStart = offset;
-        offset += e.bytes;
-        if (offset <= start || segStart > end || e.bytes === 0) continue;
-        const from = Math.max(start - segStart, 0);
-        const to = Math.min(end - segStart, e.bytes - 1);
-        const whole = from === 0 && to === e.bytes - 1;
-        const res = await swift.request('GET', e.name.split('/').map(encodeURIComponent).join('/'), { headers: whole ? {} : { range: `bytes=${from}-${to}` } });
-        if (res.statusCode !== 200 && res.statusCode !== 206) {
-          res.resume();
-          throw new DataMissing(`segment ${e.name} answered ${res.statusCode}`);
-        }
-        for await (const c of res) yield c as Buffer;
-      }
+    const parts: Array<{ name: string; range?: string }> = [];
+    let offset = 0;
+    for (const e of entries) {
+      const segStart = offset;
+      offset += e.bytes;
+      if (offset <= start || segStart > end || e.bytes === 0) continue;
+      const from = Math.max(start - segStart, 0);
+      const to = Math.min(end - segStart, e.bytes - 1);
+      parts.push({ name: e.name, range: from === 0 && to === e.bytes - 1 ? undefined : `bytes=${from}-${to}` });
     }
-    return Readable.from(read(), { objectMode: false });
+    // the segments piped one after the other into one stream (pipes keep the client's pace; no
+    // per-chunk promise as an async iterator would make)
+    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const next = async (i: number): Promise<void> => {
+      if (i === parts.length) return void out.end();
+      const p = parts[i];
+      const res = await this.swift.request('GET', p.name.split('/').map(encodeURIComponent).join('/'), { headers: p.range ? { range: p.range } : {} });
+      if (res.statusCode !== 200 && res.statusCode !== 206) {
+        res.resume();
+        throw new DataMissing(`segment ${p.name} answered ${res.statusCode}`);
+      }
+      res.on('error', (err) => out.destroy(err));
+      res.once('end', () => void next(i + 1).catch((err: Error) => out.destroy(err)));
+      out.once('close', () => res.destroy());
+      res.pipe(out, { end: false });
+    };
+    // the first segment is opened before returning, so a missing one is an error the caller sees
+    await next(0);
+    return out;
   }
 
   private async removeSegments(imageId: string): Promise<void> {
