@@ -69,7 +69,7 @@ function cachedOpener(): (kind: 'container' | 'account', path: string) => Listin
 /** True when a pass did something worth an info line (moved, sent, expired, quarantined, failed). */
 function eventful(stats: unknown): boolean {
   if (typeof stats !== 'object' || stats === null) return false;
-  return Object.entries(stats).some(([k, v]) => (typeof v === 'number' ? v > 0 && !['seconds', 'partitions', 'objects', 'bytes', 'databases'].includes(k) : eventful(v)));
+  return Object.entries(stats).some(([k, v]) => (typeof v === 'number' ? v > 0 && !['seconds', 'partitions', 'partitionsUnchanged', 'objects', 'bytes', 'databases'].includes(k) : eventful(v)));
 }
 
 /** Runs each daemon in a loop, `intervals[name]` seconds between the end of a pass and the next (0 = off). */

@@ -240,4 +240,28 @@ describe('object cluster durability', () => {
     await expect((await cluster.fetch(`/c1/${legacy}`)).arrayBuffer()).rejects.toThrow();
     expect(Buffer.from(await (await cluster.fetch(`/c1/${legacy}`)).arrayBuffer()).equals(body)).toBe(true);
   });
+
+  it('asks peers only about partitions that changed here, except on full passes', async () => {
+    const rep = cluster.replicator(0, 3); // passes 0 and 3 are full
+    expect((await rep.runOnce()).partitionsUnchanged).toBe(0);
+    const quiet = await rep.runOnce();
+    expect(quiet.partitionsUnchanged).toBeGreaterThan(0);
+    // an object written while one of its primaries was down: node 0 holds it, the restarted primary not
+    let k = 0;
+    const primariesOf = (n: string) => cluster.rings.object.getNodes('AUTH_p1', 'c1', n).nodes.map((d) => cluster.nodeOfDevice(d).index);
+    while (!primariesOf(`skip-${k}`).includes(0)) k++;
+    const name = `skip-${k}`;
+    const missing = primariesOf(name).find((i) => i !== 0)!;
+    await cluster.stopNode(missing);
+    try {
+      await expect(put('c1', name, 'changed here')).resolves.toBe(201);
+    } finally {
+      await cluster.startNode(missing);
+    }
+    expect(holders('c1', name)).not.toContain(missing);
+    const incremental = await rep.runOnce();
+    expect(incremental.partitionsUnchanged).toBeGreaterThan(0);
+    expect(holders('c1', name)).toContain(missing);
+    expect((await rep.runOnce()).partitionsUnchanged).toBe(0);
+  });
 });

@@ -107,9 +107,9 @@ export class TestCluster {
     return this.nodes.find((n) => n.ports.object === dev.port)!;
   }
 
-  replicator(i: number): ObjectReplicator {
+  replicator(i: number, reclaimEvery?: number): ObjectReplicator {
     const n = this.nodes[i];
-    return new ObjectReplicator({ devicesRoot: n.devicesRoot, objectRing: this.rings.object, isLocal: (d) => d.port === n.ports.object, logger: this.logger });
+    return new ObjectReplicator({ devicesRoot: n.devicesRoot, objectRing: this.rings.object, isLocal: (d) => d.port === n.ports.object, logger: this.logger, hashes: n.node?.objects.hashes, reclaimEvery });
   }
 
   auditor(i: number): ObjectAuditor {
