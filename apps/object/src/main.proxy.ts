@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createLogger, tuneHeapForStreaming } from '@kumo/common';
+import { createLogger, enableBodyBufferReclaim, tuneHeapForStreaming } from '@kumo/common';
 import { CachingTokenValidator, KeystoneTokenValidator } from '@kumo/auth';
 import { loadObjectConfig } from './config';
 import { ProxyServer } from './proxy/proxy.server';
@@ -8,6 +8,7 @@ import { Ring } from './ring/ring';
 /** The object proxy: Swift's v1 API on :8080. */
 async function main(): Promise<void> {
   tuneHeapForStreaming();
+  enableBodyBufferReclaim();
   const config = loadObjectConfig();
   const o = config.object;
   const logger = createLogger('object-proxy', config.logging.level);

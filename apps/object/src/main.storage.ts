@@ -1,4 +1,4 @@
-import { createLogger, tuneHeapForStreaming } from '@kumo/common';
+import { createLogger, enableBodyBufferReclaim, tuneHeapForStreaming } from '@kumo/common';
 import { loadObjectConfig } from './config';
 import { startDaemonLoops, storageDaemons } from './storage/daemons';
 import { StorageNode } from './storage/storage.server';
@@ -9,6 +9,7 @@ import { StorageNode } from './storage/storage.server';
  */
 async function main(): Promise<void> {
   tuneHeapForStreaming();
+  enableBodyBufferReclaim();
   const config = loadObjectConfig();
   const o = config.object;
   const logger = createLogger('object-storage', config.logging.level);

@@ -3,7 +3,7 @@ import { ClientRequest, createServer, IncomingMessage, request, Server, ServerRe
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
-import { runWithContext, Unauthorized } from '@kumo/common';
+import { reclaimBodyBuffers, runWithContext, Unauthorized } from '@kumo/common';
 import type { AuthContext, TokenValidator } from '@kumo/auth';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
@@ -664,7 +664,10 @@ export class ProxyServer {
         if (sent >= size || r.res.destroyed || !resumable(back)) return void r.res.destroy();
         void this.resumeFrom(names, skip, sent, size, etag).then((next) => (next ? follow(next) : r.res.destroy()));
       };
-      back.on('data', (c: Buffer) => (sent += c.length));
+      back.on('data', (c: Buffer) => {
+        sent += c.length;
+        reclaimBodyBuffers(c.length);
+      });
       back.on('aborted', onFail);
       back.on('error', onFail);
       back.on('end', () => {
@@ -879,6 +882,7 @@ export class ProxyServer {
       const md5 = createHash('md5');
       let crc = 0;
       source.on('data', (chunk: Buffer) => {
+        reclaimBodyBuffers(chunk.length);
         md5.update(chunk);
         crc = crc32(chunk, crc);
         let blocked = 0;

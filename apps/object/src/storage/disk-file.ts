@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
+import { reclaimBodyBuffers } from '@kumo/common';
 
 /** Object metadata kept beside the data (content type, etag, length, user metadata, timestamps). */
 export interface ObjectMetadata {
@@ -216,6 +217,7 @@ export class DiskFile {
     let length = 0;
     let crc = 0;
     const hash = (chunk: Buffer) => {
+      reclaimBodyBuffers(chunk.length);
       if (md5) md5.update(chunk);
       else crc = crc32(chunk, crc);
       blocks.update(chunk);

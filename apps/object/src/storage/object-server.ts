@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
+import { reclaimBodyBuffers } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
 import { BLOCK_SIZE, crcHex, DigestMismatch, SMALL_BODY_BYTES, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SenderDigest, SuffixHashCache } from './disk-file';
@@ -237,6 +238,7 @@ export class ObjectServer {
       const blockLength = (i: number) => Math.min(BLOCK_SIZE, m.contentLength - i * BLOCK_SIZE);
       const check = new Transform({
         transform(chunk: Buffer, _enc, cb) {
+          reclaimBodyBuffers(chunk.length);
           let off = 0;
           while (off < chunk.length) {
             const piece = chunk.subarray(off, off + blockLength(index) - filled);
