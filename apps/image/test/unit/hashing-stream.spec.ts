@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PayloadTooLarge } from '@kumo/common';
+import { HashingStream } from '../../src/stores/image-store';
+
+/** Pipes `body` in uneven chunks through a HashingStream and returns it with the bytes that came out. */
+async function run(body: Buffer, max: number, expected?: number): Promise<{ h: HashingStream; out: Buffer }> {
+  const chunks: Buffer[] = [];
+  for (let off = 0, i = 0; off < body.length; i++) {
+    const n = [1, 4096, 65536, 300_000, 1024 * 1024 + 7][i % 5];
+    chunks.push(body.subarray(off, off + n));
+    off += n;
+  }
+  const h = new HashingStream(max, expected);
+  const got: Buffer[] = [];
+  await pipeline(
+    Readable.from(chunks),
+    h,
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        got.push(c);
+        cb();
+      },
+    }),
+  );
+  return { h, out: Buffer.concat(got) };
+}
+
+describe('HashingStream', () => {
+  const body = randomBytes(9 * 1024 * 1024 + 12345);
+  const md5 = createHash('md5').update(body).digest('hex');
+  const sha512 = createHash('sha512').update(body).digest('hex');
+
+  it('hashes a big upload on its worker thread and passes every byte on unchanged', async () => {
+    const { h, out } = await run(body, 1 << 30);
+    expect([h.checksum, h.hash, h.size]).toEqual([md5, sha512, body.length]);
+    expect(out.equals(body)).toBe(true);
+    expect(h.head.equals(body.subarray(0, 512))).toBe(true);
+  });
+
+  it('hashes a small upload inline, with the same results', async () => {
+    const small = body.subarray(0, 70_000);
+    const { h } = await run(small, 1 << 30, small.length);
+    expect([h.checksum, h.hash]).toEqual([createHash('md5').update(small).digest('hex'), createHash('sha512').update(small).digest('hex')]);
+  });
+
+  it('fails with 413 past the cap, also while a worker hashes', async () => {
+    await expect(run(body, 5 * 1024 * 1024)).rejects.toBeInstanceOf(PayloadTooLarge);
+  });
+});
