@@ -3,13 +3,14 @@
  * API (`PUT`/`GET /v2/images/{id}/file`), in MB/s (10^6 bytes/s), with the image process's peak RSS
  * during each transfer, and the ceiling the store allows measured in the same run: for a file store,
  * the same bytes written (fsynced) and read as a file on the store's filesystem; for the object store,
- * the same bytes PUT and GET as one object through the object service's Swift API.
+ * the same bytes PUT and GET as one object through the object service's Swift API; and what hashing
+ * alone allows (MD5 + SHA-512 on one thread), the bound for uploads that must verify every byte.
  *
  *   node tools/bench/dist/image.js --image-url http://127.0.0.1:9292 --store object|file
  *     [--size-mib 1024] [--pid PID] [--file-dir DIR] [--swift-url URL]
  * Credentials: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME (an openrc).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -126,6 +127,24 @@ async function fileCeiling(dir: string, bytes: number): Promise<{ write: number;
   return { write, read, readHow };
 }
 
+/**
+ * What verifying every byte costs on its own: MD5 and SHA-512 (Glance's checksum and os_hash_value)
+ * of `bytes` on one thread, MB/s. An upload cannot be faster than the thread that hashes it.
+ */
+function hashCeiling(bytes: number): number {
+  const md5 = createHash('md5');
+  const sha512 = createHash('sha512');
+  const t = performance.now();
+  for (let off = 0; off < bytes; off += CHUNK.length) {
+    const piece = CHUNK.subarray(0, Math.min(CHUNK.length, bytes - off));
+    md5.update(piece);
+    sha512.update(piece);
+  }
+  md5.digest();
+  sha512.digest();
+  return mbps(bytes, (performance.now() - t) / 1000);
+}
+
 async function main(): Promise<void> {
   const f = flags(process.argv.slice(2));
   const bytes = f.sizeMiB * 1024 * 1024;
@@ -165,6 +184,7 @@ async function main(): Promise<void> {
       download: { mbps: mbps(bytes, down.seconds), seconds: Math.round(down.seconds * 10) / 10, peakRssMiB: Math.round(down.rssMiB) },
       ceiling,
       uploadShareOfCeiling: `${Math.round((mbps(bytes, up.seconds) / ceiling.write) * 100)}%`,
+      hashCeiling: { mbps: hashCeiling(bytes), how: 'MD5 + SHA-512 of the same bytes on one thread of this process' },
       downloadShareOfCeiling: `${Math.round((mbps(bytes, down.seconds) / ceiling.read) * 100)}%`,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
