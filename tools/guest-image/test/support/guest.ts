@@ -88,29 +88,41 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => live.forEach((p) => p.kill('SIGKILL')));
 
 /**
+ * The accelerator guests use: KVM when /dev/kvm works, else TCG. Some hosts have a /dev/kvm that
+ * fails (nested virtualization without the CPU features the guest's boot code needs: "KVM internal
+ * error ... emulation failure" right after the BIOS); the first guest that hits it switches every
+ * later one to TCG. KUMO_QEMU_ACCEL (kvm or tcg) decides instead.
+ */
+let accel: 'kvm:tcg' | 'tcg' = process.env.KUMO_QEMU_ACCEL === 'tcg' ? 'tcg' : 'kvm:tcg';
+const KVM_FAILED = /KVM internal error|kvm run failed|failed to initialize kvm/i;
+
+/**
  * One QEMU process booting the image from a throwaway overlay (-snapshot), its serial console on
  * stdout. `kill()` is idempotent; call it in a finally block.
  */
 export class QemuGuest {
   readonly startedAt = Date.now();
   private output = '';
-  private readonly proc: ChildProcess;
-  private exited: Promise<void>;
+  private proc!: ChildProcess;
+  private exited!: Promise<void>;
   private exitCode: number | null | undefined;
+  private restarting = false;
+  private killed = false;
 
-  constructor(opts: BootOptions) {
-    const args = [
-      '-machine',
-      'pc,accel=kvm:tcg',
-      '-m',
-      '256',
-      '-smp',
-      '1',
-      '-display',
-      'none',
-      '-vga',
-      'none',
-    ];
+  constructor(private readonly opts: BootOptions) {
+    this.start();
+  }
+
+  /** The accelerator this guest runs under now. */
+  get accelerator(): string {
+    return accel;
+  }
+
+  private start(): void {
+    if (this.killed) return;
+    this.restarting = false;
+    const opts = this.opts;
+    const args = ['-machine', `pc,accel=${accel}`, '-m', '256', '-smp', '1', '-display', 'none', '-vga', 'none'];
     args.push('-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-snapshot', '-nic', 'none');
     args.push('-drive', `file=${opts.image},if=virtio,format=qcow2`);
     if (opts.nic) {
@@ -126,20 +138,33 @@ export class QemuGuest {
           : `file=${file},format=raw,if=virtio,readonly=on`,
       );
     }
-    this.proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(this.proc);
-    this.proc.stdout?.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
-    this.proc.stderr?.on('data', (b: Buffer) => (this.output += b.toString('latin1')));
+    const proc = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    this.exitCode = undefined;
+    live.add(proc);
+    const take = (b: Buffer) => {
+      this.output += b.toString('latin1');
+      if (accel !== 'tcg' && process.env.KUMO_QEMU_ACCEL !== 'kvm' && KVM_FAILED.test(this.output)) {
+        // this host's KVM cannot run the guest: boot again, and every later guest, under TCG
+        accel = 'tcg';
+        this.restarting = true;
+        this.output = `[KVM failed on this host; booting again under TCG]\n`;
+        proc.kill('SIGKILL');
+        void this.exited.then(() => this.start());
+      }
+    };
+    proc.stdout?.on('data', take);
+    proc.stderr?.on('data', take);
     this.exited = new Promise((done) => {
-      this.proc.once('exit', (code) => {
-        live.delete(this.proc);
-        this.exitCode = code;
+      proc.once('exit', (code) => {
+        live.delete(proc);
+        if (this.proc === proc && !this.restarting) this.exitCode = code;
         done();
       });
-      this.proc.once('error', (err) => {
-        live.delete(this.proc);
+      proc.once('error', (err) => {
+        live.delete(proc);
         this.output += `\n[spawn error: ${err.message}]\n`;
-        this.exitCode = -1;
+        if (this.proc === proc && !this.restarting) this.exitCode = -1;
         done();
       });
     });
@@ -167,6 +192,7 @@ export class QemuGuest {
   }
 
   async kill(): Promise<void> {
+    this.killed = true;
     if (this.exitCode === undefined) this.proc.kill('SIGKILL');
     await this.exited;
   }
