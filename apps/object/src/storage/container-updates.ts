@@ -22,31 +22,25 @@ export interface ContainerUpdate {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
+/** A request to the container server of `u`; true when it answered 2xx within the timeout. */
+function toContainerServer(u: ContainerUpdate, method: string, path: string, headers: Record<string, string | number>, timeoutMs: number, body?: Buffer): Promise<boolean> {
+  const [host, port] = u.host.split(':');
+  return new Promise((resolve) => {
+    const req = request({ host, port: Number(port), method, path: `/${encodeURIComponent(u.device)}/${u.partition}/${path}`, agent, timeout: timeoutMs, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 300));
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
+    req.end(body);
+  });
+}
+
 /** Sends one update to its container server; true when it answered 2xx within the timeout. */
 export function sendContainerUpdate(u: ContainerUpdate, timeoutMs = 2_000): Promise<boolean> {
   const path = [u.account, u.container, ...u.object.split('/')].map(encodeURIComponent).join('/');
-  const [host, port] = u.host.split(':');
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host,
-        port: Number(port),
-        method: u.op,
-        path: `/${encodeURIComponent(u.device)}/${u.partition}/${path}`,
-        agent,
-        timeout: timeoutMs,
-        headers: { 'x-timestamp': u.timestamp, 'x-size': String(u.size), 'x-content-type': u.contentType ?? '', 'x-etag': u.etag ?? '' },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 300));
-        res.on('error', () => resolve(false));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
-    req.end();
-  });
+  return toContainerServer(u, u.op, path, { 'x-timestamp': u.timestamp, 'x-size': String(u.size), 'x-content-type': u.contentType ?? '', 'x-etag': u.etag ?? '' }, timeoutMs);
 }
 
 /** One object's row in a batch of updates (ContainerUpdateSender → the container server). */
@@ -65,30 +59,10 @@ export const OBJECT_UPDATES_HEADER = 'x-backend-object-updates';
 /** Sends several updates of one container replica in one request; true when it answered 2xx in time. */
 export function sendContainerUpdates(updates: ContainerUpdate[], timeoutMs = 2_000): Promise<boolean> {
   const u = updates[0];
-  const [host, port] = u.host.split(':');
   const rows: ObjectRowUpdate[] = updates.map((x) => ({ op: x.op, object: x.object, timestamp: x.timestamp, size: x.size, contentType: x.contentType, etag: x.etag }));
   const body = Buffer.from(JSON.stringify(rows));
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host,
-        port: Number(port),
-        method: 'POST',
-        path: `/${encodeURIComponent(u.device)}/${u.partition}/${encodeURIComponent(u.account)}/${encodeURIComponent(u.container)}`,
-        agent,
-        timeout: timeoutMs,
-        headers: { [OBJECT_UPDATES_HEADER]: 'json', 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 300));
-        res.on('error', () => resolve(false));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
-    req.end(body);
-  });
+  const path = `${encodeURIComponent(u.account)}/${encodeURIComponent(u.container)}`;
+  return toContainerServer(u, 'POST', path, { [OBJECT_UPDATES_HEADER]: 'json', 'content-type': 'application/json', 'content-length': body.length }, timeoutMs, body);
 }
 
 /** The most updates one batch carries. */
