@@ -207,7 +207,9 @@ describe('object durability with real processes', () => {
     expect(wrongBefore.length).toBeGreaterThan(0); // the killed node missed writes that went to a handoff
     const stats = await pass('replicator');
     const pushed = stats.reduce((a, s) => a + ((s.objects as { objectsPushed: number }).objectsPushed ?? 0), 0);
-    expect(pushed).toBeGreaterThanOrEqual(wrongBefore.length);
+    // (not one push per misplaced object: a write answered at quorum may still have been finishing its
+    // third copy when `holders` looked)
+    expect(pushed).toBeGreaterThan(0);
     for (const name of acknowledged.keys()) expect({ name, holders: holders(name) }).toEqual({ name, holders: primaries(name) });
     for (const [name, sum] of acknowledged) await expect(download(name)).resolves.toBe(sum);
   });
