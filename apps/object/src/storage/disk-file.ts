@@ -373,8 +373,17 @@ export function suffixHashes(listing: Map<string, Map<string, string[]>>): Recor
  * replicator removing a handoff copy, the expirer) records what it touched in the partition's
  * `.hashes.invalid` file (`persist`), which the node's cache reads before it answers.
  */
+interface HashEntry {
+  hashes: Record<string, string>;
+  dirty: Set<string>;
+  /** when the hashes are computed again from scratch */
+  expires: number;
+  /** the computations of this partition in flight, one after the other */
+  busy: Promise<void>;
+}
+
 export class SuffixHashCache {
-  private readonly parts = new Map<string, { hashes: Record<string, string>; dirty: Set<string>; at: number }>();
+  private readonly parts = new Map<string, HashEntry>();
 
   constructor(
     private readonly devicesRoot: string,
@@ -417,27 +426,47 @@ export class SuffixHashCache {
     return text.split('\n').filter(Boolean);
   }
 
+  /**
+   * The partition's suffix hashes. Computations of one partition run one after the other and every
+   * call waits for those before it, so a call during a computation never sees half-made hashes (a
+   * peer asking while this node computed after a restart got none, and synced every suffix).
+   */
   async get(device: string, part: number): Promise<Record<string, string>> {
     const key = `${device}/${part}`;
     const marks = await this.takeMarks(device, part);
     let entry = this.parts.get(key);
-    if (!entry || marks.includes('*') || Date.now() - entry.at > (this.opts.maxAgeMs ?? 10 * 60_000)) {
-      // registered before reading, so writes during the computation mark their suffix dirty
-      entry = { hashes: {}, dirty: new Set(), at: Date.now() };
-      this.parts.set(key, entry);
-      entry.hashes = suffixHashes(await partitionListing(this.devicesRoot, device, part));
-      return { ...entry.hashes };
+    if (!entry || marks.includes('*') || Date.now() > entry.expires) {
+      // registered before reading, so writes during the computation mark their suffix dirty; kept for
+      // half to all of maxAgeMs (a safety net for changes nobody marked), so partitions computed
+      // together (after a restart) are not all computed again at the same moment
+      const maxAge = this.opts.maxAgeMs ?? 10 * 60_000;
+      const fresh: HashEntry = { hashes: {}, dirty: new Set(), expires: Date.now() + maxAge * (0.5 + Math.random() / 2), busy: Promise.resolve() };
+      this.parts.set(key, fresh);
+      fresh.busy = partitionListing(this.devicesRoot, device, part).then((listing) => {
+        fresh.hashes = suffixHashes(listing);
+      });
+      entry = fresh;
+    } else {
+      for (const m of marks) entry.dirty.add(m);
     }
-    for (const m of marks) entry.dirty.add(m);
-    if (entry.dirty.size > 0) {
-      const suffixes = [...entry.dirty];
-      entry.dirty.clear();
+    const e = entry;
+    const work = e.busy.then(async () => {
+      if (e.dirty.size === 0) return;
+      const suffixes = [...e.dirty];
+      e.dirty.clear();
       const fresh = suffixHashes(await partitionListing(this.devicesRoot, device, part, suffixes));
       for (const s of suffixes) {
-        if (fresh[s]) entry.hashes[s] = fresh[s];
-        else delete entry.hashes[s];
+        if (fresh[s]) e.hashes[s] = fresh[s];
+        else delete e.hashes[s];
       }
+    });
+    e.busy = work.catch(() => undefined);
+    try {
+      await work;
+    } catch (err) {
+      if (this.parts.get(key) === e) this.parts.delete(key);
+      throw err;
     }
-    return { ...entry.hashes };
+    return { ...e.hashes };
   }
 }

@@ -123,6 +123,22 @@ describe('DiskFile', () => {
     expect(readdirSync(join(root, 'd1', 'objects', '7'))).not.toContain('.hashes.invalid');
   });
 
+  it('answers concurrent requests for a partition with the whole hashes, never half-computed ones', async () => {
+    for (let i = 0; i < 20; i++) await put(new DiskFile(root, 'd1', 7, `${String(i).padStart(3, '0')}def0123456789abcdef0123456789`), `o${i}`, '0000000001.00000');
+    const cache = new SuffixHashCache(root);
+    const [a, b, c] = await Promise.all([cache.get('d1', 7), cache.get('d1', 7), cache.get('d1', 7)]);
+    expect(Object.keys(a).length).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    // a suffix marked dirty while another call recomputes is seen by the calls after it
+    cache.invalidate('d1', 7, '789');
+    await put(file(), 'new', '0000000002.00000');
+    cache.invalidate('d1', 7, '789');
+    const [d, e] = await Promise.all([cache.get('d1', 7), cache.get('d1', 7)]);
+    expect(d['789']).toBeDefined();
+    expect(e).toEqual(d);
+  });
+
   it('quarantines the whole object directory', async () => {
     const f = file();
     await put(f, 'x', '0000000001.00000');
