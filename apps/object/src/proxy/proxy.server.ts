@@ -875,38 +875,35 @@ export class ProxyServer {
         out.on('error', () => done(503));
       });
     }
-    const answered = quorumOrAll(answers, quorum(this.opts.objectRing.replicas), this.opts.postQuorumMs);
-    return new Promise((resolve) => {
-      void answered.then(resolve);
-      const writing = () => live.filter(({ i }) => results[i].status === 0);
-      const md5 = createHash('md5');
-      let crc = 0;
-      source.on('data', (chunk: Buffer) => {
-        reclaimBodyBuffers(chunk.length);
-        md5.update(chunk);
-        crc = crc32(chunk, crc);
-        let blocked = 0;
-        for (const { out } of writing()) {
-          if (!out.write(chunk)) {
-            blocked++;
-            out.once('drain', () => {
-              if (--blocked === 0) source.resume();
-            });
-          }
+    const writing = () => live.filter(({ i }) => results[i].status === 0);
+    const md5 = createHash('md5');
+    let crc = 0;
+    source.on('data', (chunk: Buffer) => {
+      reclaimBodyBuffers(chunk.length);
+      md5.update(chunk);
+      crc = crc32(chunk, crc);
+      let blocked = 0;
+      for (const { out } of writing()) {
+        if (!out.write(chunk)) {
+          blocked++;
+          out.once('drain', () => {
+            if (--blocked === 0) source.resume();
+          });
         }
-        if (blocked > 0) source.pause();
-      });
-      source.on('end', () => {
-        const trailers = { 'x-backend-etag': md5.digest('hex'), 'x-backend-crc32': crcHex(crc) };
-        for (const { out } of live) {
-          out.addTrailers(trailers);
-          out.end();
-        }
-      });
-      source.on('aborted', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
-      source.on('error', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
-      source.resume();
+      }
+      if (blocked > 0) source.pause();
     });
+    source.on('end', () => {
+      const trailers = { 'x-backend-etag': md5.digest('hex'), 'x-backend-crc32': crcHex(crc) };
+      for (const { out } of live) {
+        out.addTrailers(trailers);
+        out.end();
+      }
+    });
+    source.on('aborted', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
+    source.on('error', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
+    source.resume();
+    return quorumOrAll(answers, quorum(this.opts.objectRing.replicas), this.opts.postQuorumMs);
   }
 
   private async getObject(r: Req, names: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { json } from 'node:stream/consumers';
 import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { hashPath } from './hash';
@@ -108,11 +109,9 @@ export class StorageNode {
 
   /** A replica's rows and info, from another node's database replicator. */
   private async mergeReplica(req: IncomingMessage, res: ServerResponse, db: ListingDb): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
     let body: { info: Parameters<ListingDb['merge']>[0]; rows: Parameters<ListingDb['merge']>[1]; accountTarget?: { host: string; device: string; partition: string } };
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+      body = (await json(req)) as typeof body;
     } catch {
       return send(res, 400, {}, 'bad replication body');
     }
@@ -150,11 +149,9 @@ export class StorageNode {
 
   /** A batch of object row updates from an object server (see ContainerUpdateSender), in one transaction. */
   private async objectUpdates(req: IncomingMessage, res: ServerResponse, db: ListingDb, account: string, container: string): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
     let updates: unknown;
     try {
-      updates = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      updates = await json(req);
     } catch {
       return send(res, 400, {}, 'bad object updates body');
     }
