@@ -20,8 +20,10 @@ node tools/bench/dist/image.js --image-url http://127.0.0.1:9292 --store object 
 
 echo "== file store (a second image process on :9293, data in .bench/image/store)"
 mkdir -p .bench/image
-# NODE_OPTIONS as deploy/allinone/services.sh starts the image service
-NODE_OPTIONS=--max-semi-space-size=2 KUMO_CONFIG="$ROOT/.stack/kumo.yaml" KUMO_IMAGE_PORT=9293 KUMO_IMAGE_STORE=file KUMO_IMAGE_FILE_DIR="$ROOT/.bench/image/store" \
+# the environment deploy/allinone/services.sh starts the image service with (its NODE_OPTIONS)
+image_env="$(grep -o '"image|[^"]*"' deploy/allinone/services.sh | tr -d '"' | cut -d'|' -f5)"
+# shellcheck disable=SC2086 # KEY=VALUE words
+env $image_env KUMO_CONFIG="$ROOT/.stack/kumo.yaml" KUMO_IMAGE_PORT=9293 KUMO_IMAGE_STORE=file KUMO_IMAGE_FILE_DIR="$ROOT/.bench/image/store" \
   node apps/image/dist/main.api.js > .bench/image/image-file.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
