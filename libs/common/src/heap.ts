@@ -17,9 +17,9 @@ export function tuneHeapForStreaming(growingPercent = 400): void {
   setFlagsFromString(`--heap-growing-percent=${growingPercent}`);
 }
 
-let minorGc: (() => void) | undefined;
+/** Set by enableBodyBufferReclaim: a scavenge every `every` bytes. */
+let reclaim: { minorGc: () => void; every: number } | undefined;
 let sinceGc = 0;
-let reclaimEvery = 16 * 1024 * 1024;
 
 /**
  * Keeps a process that relays big bodies within a memory bound. Every body chunk Node receives is a new
@@ -31,16 +31,15 @@ let reclaimEvery = 16 * 1024 * 1024;
 export function enableBodyBufferReclaim(everyBytes = 8 * 1024 * 1024): void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (opts?: { type: 'minor' | 'major' }) => void;
-  minorGc = () => gc({ type: 'minor' });
-  reclaimEvery = everyBytes;
+  reclaim = { minorGc: () => gc({ type: 'minor' }), every: everyBytes };
 }
 
 /** Counts body bytes this process has moved; see enableBodyBufferReclaim. A no-op unless enabled. */
 export function reclaimBodyBuffers(bytes: number): void {
-  if (!minorGc) return;
+  if (!reclaim) return;
   sinceGc += bytes;
-  if (sinceGc >= reclaimEvery) {
+  if (sinceGc >= reclaim.every) {
     sinceGc = 0;
-    minorGc();
+    reclaim.minorGc();
   }
 }
