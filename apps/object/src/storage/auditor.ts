@@ -57,11 +57,14 @@ export class ObjectAuditor {
   private async check(file: DiskFile, stats: AuditStats, started: number): Promise<string | null> {
     const cur = await file.current();
     if (!cur) return 'metadata missing or unreadable';
+    if (cur.kind === 'corrupt') return cur.reason;
     if (cur.kind !== 'data') return null;
     const md5 = createHash('md5');
     let length = 0;
     try {
-      for await (const chunk of createReadStream(cur.dataPath, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+      // the body only: the metadata trailer after it was checked when it was read (DiskFile.current)
+      const body = cur.meta.contentLength === 0 ? [] : createReadStream(cur.dataPath, { start: 0, end: cur.meta.contentLength - 1, highWaterMark: 1024 * 1024 });
+      for await (const chunk of body as AsyncIterable<Buffer>) {
         md5.update(chunk);
         length += chunk.length;
         stats.bytes += chunk.length;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, createReadStream, createWriteStream, fsync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, ReadStream, renameSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, createReadStream, createWriteStream, fstatSync, fsync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readSync, ReadStream, renameSync, rmSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { reclaimBodyBuffers } from '@kumo/common';
 
-/** Object metadata kept beside the data (content type, etag, length, user metadata, timestamps). */
+/** Object metadata kept with the data (content type, etag, length, user metadata, timestamps). */
 export interface ObjectMetadata {
   /** `/<account>/<container>/<object>` */
   name: string;
@@ -65,8 +65,11 @@ export class BlockHasher {
 }
 
 export type DiskState =
-  | { kind: 'data'; meta: ObjectMetadata; dataPath: string }
-  | { kind: 'tombstone'; timestamp: string; name?: string };
+  /** `body`: the whole body, when the object is small enough to have been read with its metadata */
+  | { kind: 'data'; meta: ObjectMetadata; dataPath: string; body?: Buffer }
+  | { kind: 'tombstone'; timestamp: string; name?: string }
+  /** newest data whose metadata cannot be read (cut short, overwritten): to be quarantined */
+  | { kind: 'corrupt'; timestamp: string; reason: string };
 
 export class EtagMismatch extends Error {}
 /** The body this node received is not the one its sender hashed (see ObjectServer's trailer digests). */
@@ -100,15 +103,88 @@ export const SMALL_BODY_BYTES = 64 * 1024;
 
 const fsyncFd = promisify(fsync);
 
+/*
+ * A `.data` file ends with the metadata of its PUT: `<body><metadata JSON><uint32 BE length of the JSON>
+ * <TRAILER_MAGIC>`. One file, one fsync and one rename per write (Swift keeps the same metadata in the
+ * data file's xattrs); a file cut short has no valid trailer, so it is never taken for a whole object.
+ * A later POST writes `<t2>.meta.json` beside it with the whole metadata, which then wins.
+ */
+const TRAILER_MAGIC = Buffer.from('KUMOMD1\n');
+const TRAILER_FIXED = 4 + TRAILER_MAGIC.length;
+/** Files up to this size are read whole when their metadata is read (a small GET then reads nothing more). */
+const READ_WHOLE_BYTES = SMALL_BODY_BYTES + 16 * 1024;
+
+/** The bytes that end a `.data` file: the metadata, its length and the magic. */
+export function metadataTrailer(meta: ObjectMetadata): Buffer {
+  const json = Buffer.from(JSON.stringify(meta));
+  const fixed = Buffer.alloc(TRAILER_FIXED);
+  fixed.writeUInt32BE(json.length, 0);
+  TRAILER_MAGIC.copy(fixed, 4);
+  return Buffer.concat([json, fixed]);
+}
+
+export class CorruptTrailer extends Error {}
+
+/**
+ * Reads a `.data` file's metadata from its trailer (and, for a small file, its whole body): the file's
+ * size must be the body's length plus the trailer's, or it is not a whole object.
+ */
+export function readDataFile(path: string): { meta: ObjectMetadata; body?: Buffer } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < TRAILER_FIXED) throw new CorruptTrailer(`${size} bytes is too short for a metadata trailer`);
+    // small files in one read; big ones: their last 64 KiB, then more when the metadata is longer
+    const whole = size <= READ_WHOLE_BYTES;
+    let tailLength = whole ? size : Math.min(size, 64 * 1024);
+    let tail = readAt(fd, size - tailLength, tailLength);
+    if (!tail.subarray(tail.length - TRAILER_MAGIC.length).equals(TRAILER_MAGIC)) throw new CorruptTrailer('no metadata trailer');
+    const jsonLength = tail.readUInt32BE(tail.length - TRAILER_FIXED);
+    if (jsonLength + TRAILER_FIXED > size) throw new CorruptTrailer(`a ${jsonLength}-byte metadata trailer in a ${size}-byte file`);
+    if (jsonLength + TRAILER_FIXED > tailLength) {
+      tailLength = jsonLength + TRAILER_FIXED;
+      tail = readAt(fd, size - tailLength, tailLength);
+    }
+    const jsonEnd = tail.length - TRAILER_FIXED;
+    const meta = JSON.parse(tail.subarray(jsonEnd - jsonLength, jsonEnd).toString('utf8')) as ObjectMetadata;
+    const bodyLength = size - jsonLength - TRAILER_FIXED;
+    if (meta.contentLength !== bodyLength) throw new CorruptTrailer(`a ${bodyLength}-byte body whose metadata says ${meta.contentLength}`);
+    return { meta, body: whole ? tail.subarray(0, bodyLength) : undefined };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let off = 0;
+  while (off < length) {
+    const n = readSync(fd, buf, off, length - off, position + off);
+    if (n === 0) throw new CorruptTrailer('the file shrank while being read');
+    off += n;
+  }
+  return buf;
+}
+
 /** Creates `path` with `data` (failing if it exists, unless flags say otherwise) and fsyncs it. */
-export async function writeDurably(path: string, data: Buffer | string, flags = 'wx'): Promise<void> {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+export async function writeDurably(path: string, data: Buffer | string | Buffer[], flags = 'wx'): Promise<void> {
+  const parts = typeof data === 'string' ? [Buffer.from(data)] : Array.isArray(data) ? data : [data];
   const fd = openSync(path, flags);
   try {
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    writeAll(fd, parts);
     await fsyncFd(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Writes every part, in order, with as few system calls as the kernel allows. */
+function writeAll(fd: number, parts: Buffer[]): void {
+  const rest = parts.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    let n = rest.length === 1 ? writeSync(fd, rest[0]) : writevSync(fd, rest);
+    while (rest.length > 0 && n >= rest[0].length) n -= rest.shift()!.length;
+    if (n > 0) rest[0] = rest[0].subarray(n);
   }
 }
 
@@ -140,8 +216,9 @@ export function stateOfFiles(files: string[]): { kind: 'data' | 'tombstone'; tim
 
 /**
  * One object's files on a device, as Swift lays them out:
- * `<devices>/<dev>/objects/<part>/<suffix>/<hash>/` holding `<t>.data` with `<t2>.meta.json` (t2 ≥ t: the
- * PUT's metadata or a later POST's), or `<t>.ts` for a tombstone (it records the name, so a replicator
+ * `<devices>/<dev>/objects/<part>/<suffix>/<hash>/` holding `<t>.data` (the body, then the PUT's metadata
+ * as a trailer), with `<t2>.meta.json` when a later POST (t2 > t) changed the metadata, or `<t>.ts` for a
+ * tombstone (it records the name, so a replicator
  * can push it). The newest file wins — writes are last-writer-wins by X-Timestamp — and everything is
  * fsynced before a write is acknowledged. The file names alone say an object's state, so replicas are
  * compared by hashing directory listings (see suffixHashes).
@@ -166,9 +243,10 @@ export class DiskFile {
     }
   }
 
-  /** The newest state: the live object's metadata, a tombstone, or nothing. */
+  /** The newest state: the live object's metadata (and a small one's body), a tombstone, or nothing. */
   async current(): Promise<DiskState | null> {
-    const state = stateOfFiles(this.files());
+    const files = this.files();
+    const state = stateOfFiles(files);
     if (!state) return null;
     if (state.kind === 'tombstone') {
       let raw = '';
@@ -180,14 +258,22 @@ export class DiskFile {
       const name = raw ? (JSON.parse(raw) as { name?: string }).name : undefined;
       return { kind: 'tombstone', timestamp: state.timestamp, name };
     }
-    let meta: ObjectMetadata;
+    const dataPath = join(this.dir, `${state.timestamp}.data`);
     try {
-      meta = JSON.parse(readFileSync(join(this.dir, `${state.metaTimestamp}.meta.json`), 'utf8')) as ObjectMetadata;
-    } catch {
-      // data without readable metadata cannot be served: the auditor quarantines it
-      return null;
+      const metaFile = `${state.metaTimestamp}.meta.json`;
+      if (files.includes(metaFile)) {
+        // a POST's metadata (or that of a copy written before data files had trailers): the whole of it
+        const meta = JSON.parse(readFileSync(join(this.dir, metaFile), 'utf8')) as ObjectMetadata;
+        return { kind: 'data', meta: { ...meta, metaTimestamp: meta.metaTimestamp ?? state.metaTimestamp }, dataPath };
+      }
+      const { meta, body } = readDataFile(dataPath);
+      return { kind: 'data', meta, dataPath, body };
+    } catch (err) {
+      // replaced since the listing was read: as if it had not been there
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      // data without readable metadata cannot be served
+      return { kind: 'corrupt', timestamp: state.timestamp, reason: `unreadable metadata: ${(err as Error).message}` };
     }
-    return { kind: 'data', meta: { ...meta, metaTimestamp: meta.metaTimestamp ?? state.metaTimestamp }, dataPath: join(this.dir, `${state.timestamp}.data`) };
   }
 
   /**
@@ -239,9 +325,9 @@ export class DiskFile {
         inMemory = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       } else {
         body.on('data', hash);
-        // a large buffer lets chunks that arrive during a write go out together in one writev;
-        // flush: the stream fsyncs its own descriptor before closing it
-        await pipeline(body, createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024, flush: true }));
+        // a large buffer lets chunks that arrive during a write go out together in one writev; the
+        // fsync comes with the trailer, once the body is known to be whole
+        await pipeline(body, createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 }));
       }
       let etag: string;
       if (md5) etag = md5.digest('hex');
@@ -255,11 +341,17 @@ export class DiskFile {
       if (meta.expectedEtag && meta.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new EtagMismatch(etag);
       const metaTimestamp = meta.metaTimestamp && meta.metaTimestamp > meta.timestamp ? meta.metaTimestamp : meta.timestamp;
       const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length, blockCrcs: blocks.finish() };
-      metaTmp = join(this.dir, tmpName());
-      // the data's and the metadata's fsyncs wait for the disk together
-      await Promise.all([inMemory ? writeDurably(tmp, inMemory) : undefined, writeDurably(metaTmp, JSON.stringify(full))]);
-      renameSync(metaTmp, join(this.dir, `${metaTimestamp}.meta.json`));
-      metaTmp = undefined;
+      const trailer = metadataTrailer(full);
+      const dataWritten = inMemory ? writeDurably(tmp, [inMemory, trailer]) : writeDurably(tmp, trailer, 'a');
+      if (metaTimestamp > meta.timestamp) {
+        // a replica of an object with a later POST: the same files as its source, so their hashes match
+        metaTmp = join(this.dir, tmpName());
+        await Promise.all([dataWritten, writeDurably(metaTmp, JSON.stringify(full))]);
+        renameSync(metaTmp, join(this.dir, `${metaTimestamp}.meta.json`));
+        metaTmp = undefined;
+      } else {
+        await dataWritten;
+      }
       renameSync(tmp, join(this.dir, `${meta.timestamp}.data`));
       await fsyncPath(this.dir);
       this.cleanup();
@@ -305,8 +397,9 @@ export class DiskFile {
     this.cleanup();
   }
 
-  openData(dataPath: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(dataPath, range ? { start: range.start, end: range.end } : undefined);
+  /** The bytes start..end (inclusive) of a body; a `.data` file holds more (its metadata trailer). */
+  openData(dataPath: string, range: { start: number; end: number }): ReadStream {
+    return createReadStream(dataPath, { start: range.start, end: range.end });
   }
 
   /** Moves the whole object directory out of the way (a corrupt copy); the replicator restores it. */

@@ -143,6 +143,11 @@ export class ObjectServer {
       }
       case 'GET':
       case 'HEAD': {
+        if (cur?.kind === 'corrupt') {
+          // the proxy reads another replica; the replicator restores this one
+          await this.quarantine(file, cur.reason);
+          return send(res, 404);
+        }
         if (!cur || cur.kind !== 'data') return send(res, 404, cur ? { 'x-backend-timestamp': cur.timestamp } : {});
         const m = cur.meta;
         const deleteAt = Number(m.headers['x-delete-at'] ?? 0);
@@ -166,7 +171,7 @@ export class ObjectServer {
           res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${m.contentLength}` });
           return this.streamVerified(res, file, cur.dataPath, m, start, end);
         }
-        return this.serveData(res, file, cur.dataPath, m, headers);
+        return this.serveData(res, file, cur.dataPath, m, headers, cur.body);
       }
       case 'POST': {
         const ts = timestampOf(req);
@@ -202,11 +207,12 @@ export class ObjectServer {
    * sent; a bad block cuts the response there and quarantines the copy, and the proxy finishes the read
    * from another replica. (`x-backend-verified: blocks` tells the proxy a cut response's bytes were good.)
    */
-  private async serveData(res: ServerResponse, file: DiskFile, dataPath: string, m: ObjectMetadata, headers: Record<string, string | number>): Promise<void> {
+  private async serveData(res: ServerResponse, file: DiskFile, dataPath: string, m: ObjectMetadata, headers: Record<string, string | number>, read?: Buffer): Promise<void> {
     const length = m.contentLength;
     if (length <= (this.opts.verifyOnReadMaxBytes ?? 4 * 1024 * 1024)) {
       // small ones read in one blocking call (see SMALL_BODY_BYTES); bigger ones through the thread pool
-      const body = length <= SMALL_BODY_BYTES ? readFileSync(dataPath) : await fs.readFile(dataPath);
+      // the file holds the metadata after the body (see readDataFile)
+      const body = read ?? (length <= SMALL_BODY_BYTES ? readFileSync(dataPath) : await fs.readFile(dataPath)).subarray(0, length);
       if (body.length !== length || createHash('md5').update(body).digest('hex') !== m.etag) {
         await this.quarantine(file, 'checksum mismatch on read');
         return send(res, 404);

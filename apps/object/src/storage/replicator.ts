@@ -193,7 +193,7 @@ export class ObjectReplicator {
   /** Sends one object's newest state to a node, keeping its timestamps. */
   private async push(file: DiskFile, target: RingDevice, part: number, theirs: ReturnType<typeof stateOfFiles>): Promise<boolean> {
     const cur = await file.current();
-    if (!cur) return true; // gone meanwhile (or unreadable: the auditor's business)
+    if (!cur || cur.kind === 'corrupt') return true; // gone meanwhile, or unreadable: the auditor's business
     const base = { 'x-backend-replication': 'true' };
     if (cur.kind === 'tombstone') {
       if (!cur.name) return true;
@@ -219,8 +219,8 @@ export class ObjectReplicator {
       });
       out.on('error', () => resolve(false));
       out.on('timeout', () => out.destroy(new Error('timeout')));
-      if (metadataOnly) return void out.end();
-      const data = file.openData(cur.dataPath);
+      if (metadataOnly || m.contentLength === 0) return void out.end();
+      const data = file.openData(cur.dataPath, { start: 0, end: m.contentLength - 1 });
       data.on('error', () => out.destroy());
       data.pipe(out);
     });

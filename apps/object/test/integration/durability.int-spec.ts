@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { metadataTrailer, readDataFile } from '../../src/storage/disk-file';
 import { hashPath } from '../../src/storage/hash';
 import { TestCluster } from '../support/cluster';
 
@@ -124,13 +125,15 @@ describe('object cluster durability', () => {
     const hash = hashPath(cluster.hashPath, 'AUTH_p1', 'c1', 'x1');
     const dir = join(victim.devicesRoot, victim.device, 'objects', String(part), hash.slice(-3), hash);
     const data = readdirSync(dir).find((f) => f.endsWith('.data'))!;
-    writeFileSync(join(dir, data), 'the wrong bytes');
+    const bytes = readFileSync(join(dir, data));
+    bytes.write('THE'); // the body's first bytes: its metadata trailer stays whole
+    writeFileSync(join(dir, data), bytes);
     // the proxy reads the first primary first: it notices, quarantines and the proxy moves on
     await expect(get('c1', 'x1')).resolves.toEqual({ status: 200, body: 'the right bytes' });
     expect(holders('c1', 'x1')).not.toContain(victim.index);
     await cluster.replicateAll();
     expect(holders('c1', 'x1').sort()).toEqual(first.sort());
-    expect(readFileSync(join(dir, data), 'utf8')).toBe('the right bytes');
+    expect(readDataFile(join(dir, data)).body?.toString()).toBe('the right bytes');
   });
 
   it('lets the auditor find a corrupt copy nobody read', async () => {
@@ -208,6 +211,17 @@ describe('object cluster durability', () => {
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
 
+  it('quarantines a replica whose data file lost its metadata trailer when it is read', async () => {
+    await expect(put('c1', 'x2', 'the right bytes')).resolves.toBe(201);
+    const { nodes, part } = cluster.rings.object.getNodes('AUTH_p1', 'c1', 'x2');
+    const victim = cluster.nodeOfDevice(nodes[0]);
+    const hash = hashPath(cluster.hashPath, 'AUTH_p1', 'c1', 'x2');
+    const dir = join(victim.devicesRoot, victim.device, 'objects', String(part), hash.slice(-3), hash);
+    writeFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.data'))!), 'the wrong bytes');
+    await expect(get('c1', 'x2')).resolves.toEqual({ status: 200, body: 'the right bytes' });
+    expect(holders('c1', 'x2')).not.toContain(victim.index);
+  });
+
   it('reads a large object right although the first copy is corrupt: checked per block, resumed elsewhere, quarantined', async () => {
     const body = Buffer.alloc(6 * 1024 * 1024, 7);
     await expect(put('c1', 'big-corrupt', body)).resolves.toBe(201);
@@ -217,7 +231,7 @@ describe('object cluster durability', () => {
     const dir = join(victim.devicesRoot, victim.device, 'objects', String(part), hash.slice(-3), hash);
     const data = join(dir, readdirSync(dir).find((f) => f.endsWith('.data'))!);
     const bytes = readFileSync(data);
-    bytes[bytes.length - 10] = 8;
+    bytes[body.length - 10] = 8; // in the body's last block (the metadata follows it)
     writeFileSync(data, bytes);
     const r = await cluster.fetch('/c1/big-corrupt');
     expect(Buffer.from(await r.arrayBuffer()).equals(body)).toBe(true);
@@ -229,14 +243,12 @@ describe('object cluster durability', () => {
     const lv = cluster.nodeOfDevice(l.nodes[0]);
     const lh = hashPath(cluster.hashPath, 'AUTH_p1', 'c1', legacy);
     const ldir = join(lv.devicesRoot, lv.device, 'objects', String(l.part), lh.slice(-3), lh);
-    const metaFile = join(ldir, readdirSync(ldir).find((f) => f.endsWith('.meta.json'))!);
-    const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { blockCrcs?: string[] };
-    delete meta.blockCrcs;
-    writeFileSync(metaFile, JSON.stringify(meta));
     const ldata = join(ldir, readdirSync(ldir).find((f) => f.endsWith('.data'))!);
-    const lbytes = readFileSync(ldata);
+    const { meta } = readDataFile(ldata);
+    delete meta.blockCrcs;
+    const lbytes = Buffer.from(body);
     lbytes[100] = 9;
-    writeFileSync(ldata, lbytes);
+    writeFileSync(ldata, Buffer.concat([lbytes, metadataTrailer(meta)]));
     await expect((await cluster.fetch(`/c1/${legacy}`)).arrayBuffer()).rejects.toThrow();
     expect(Buffer.from(await (await cluster.fetch(`/c1/${legacy}`)).arrayBuffer()).equals(body)).toBe(true);
   });

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
+import { buffer, text } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
-import { BLOCK_SIZE, BlockHasher, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
+import { BLOCK_SIZE, BlockHasher, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, metadataTrailer, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
 
 describe('DiskFile', () => {
   let root: string;
@@ -26,8 +26,53 @@ describe('DiskFile', () => {
     expect(cur?.kind).toBe('data');
     if (cur?.kind !== 'data') throw new Error('no data');
     expect(cur.meta.headers).toEqual({ 'x-object-meta-k': 'v' });
-    await expect(text(f.openData(cur.dataPath))).resolves.toBe('second');
-    expect(readdirSync(f.dir).sort()).toEqual(['0000000002.00000.data', '0000000002.00000.meta.json']);
+    await expect(text(f.openData(cur.dataPath, { start: 0, end: 5 }))).resolves.toBe('second');
+    // small: read with its metadata, in the same read
+    expect(cur.body?.toString()).toBe('second');
+    // one file: the body, then the metadata
+    expect(readdirSync(f.dir).sort()).toEqual(['0000000002.00000.data']);
+    const raw = readFileSync(cur.dataPath);
+    expect(raw.subarray(0, 6).toString()).toBe('second');
+    expect(raw.subarray(6).equals(metadataTrailer(cur.meta))).toBe(true);
+  });
+
+  it('streams a large body to disk and appends its metadata after it', async () => {
+    const f = file();
+    const body = Buffer.alloc(3 * BLOCK_SIZE + 5, 3);
+    const chunks = Array.from({ length: 4 }, (_, i) => body.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+    const meta = await f.write(Readable.from(chunks), { name: '/a/c/big', timestamp: '0000000001.00000', contentType: 'x/y', headers: {}, expectedLength: body.length });
+    expect(meta.blockCrcs).toHaveLength(4);
+    const cur = await f.current();
+    if (cur?.kind !== 'data') throw new Error('no data');
+    expect(cur.meta).toEqual(meta);
+    expect(cur.body).toBeUndefined();
+    const read = await buffer(f.openData(cur.dataPath, { start: 0, end: body.length - 1 }));
+    expect(read.equals(body)).toBe(true);
+  });
+
+  it('reads data files written before trailers existed, with their .meta.json', async () => {
+    const f = file();
+    const meta = await put(f, 'old', '0000000001.00000');
+    const data = join(f.dir, '0000000001.00000.data');
+    writeFileSync(data, 'old');
+    writeFileSync(join(f.dir, '0000000001.00000.meta.json'), JSON.stringify(meta));
+    const cur = await f.current();
+    if (cur?.kind !== 'data') throw new Error('no data');
+    expect(cur.meta).toEqual(meta);
+  });
+
+  it('calls data whose trailer is damaged or cut short corrupt, never a whole object', async () => {
+    const f = file();
+    await put(f, 'whole body', '0000000001.00000');
+    const data = join(f.dir, '0000000001.00000.data');
+    const raw = readFileSync(data);
+    for (const damaged of [raw.subarray(0, raw.length - 3), raw.subarray(0, 5), Buffer.from('the wrong bytes'), Buffer.concat([raw.subarray(0, 2), raw.subarray(3)])]) {
+      writeFileSync(data, damaged);
+      await expect(f.current()).resolves.toMatchObject({ kind: 'corrupt', timestamp: '0000000001.00000' });
+    }
+    // a body one byte longer than its metadata says
+    writeFileSync(data, Buffer.concat([Buffer.from('x'), raw]));
+    await expect(f.current()).resolves.toMatchObject({ kind: 'corrupt', reason: expect.stringContaining('11-byte body') });
   });
 
   it('lets a tombstone hide the object and cleans older files', async () => {
@@ -145,7 +190,7 @@ describe('DiskFile', () => {
     const to = await f.quarantine();
     expect(to).toContain(join(root, 'd1', 'quarantined', 'objects'));
     await expect(f.current()).resolves.toBeNull();
-    expect(readdirSync(to).sort()).toEqual(['0000000001.00000.data', '0000000001.00000.meta.json']);
+    expect(readdirSync(to).sort()).toEqual(['0000000001.00000.data']);
   });
 });
 
