@@ -1,13 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ClientRequest, createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
 import { reclaimBodyBuffers, runWithContext, Unauthorized } from '@kumo/common';
 import type { AuthContext, TokenValidator } from '@kumo/auth';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
-import { crcHex, SMALL_BODY_BYTES } from '../storage/disk-file';
+import { BlockHasher, blocksDigest, SMALL_BODY_BYTES } from '../storage/disk-file';
 import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
@@ -752,7 +751,7 @@ export class ProxyServer {
       // chunked, so the body can be followed by its digest (streamToNodes); the length still checked
       headers['transfer-encoding'] = 'chunked';
       headers['x-backend-digest'] = 'trailers';
-      headers.trailer = 'X-Backend-Etag, X-Backend-Crc32';
+      headers.trailer = 'X-Backend-Etag, X-Backend-Blocks-Crc32';
       if (length !== undefined) headers['x-backend-content-length'] = length;
       results = await this.streamToNodes(body, part, nodes, target);
     }
@@ -877,11 +876,11 @@ export class ProxyServer {
     }
     const writing = () => live.filter(({ i }) => results[i].status === 0);
     const md5 = createHash('md5');
-    let crc = 0;
+    const blocks = new BlockHasher();
     source.on('data', (chunk: Buffer) => {
       reclaimBodyBuffers(chunk.length);
       md5.update(chunk);
-      crc = crc32(chunk, crc);
+      blocks.update(chunk);
       let blocked = 0;
       for (const { out } of writing()) {
         if (!out.write(chunk)) {
@@ -894,7 +893,7 @@ export class ProxyServer {
       if (blocked > 0) source.pause();
     });
     source.on('end', () => {
-      const trailers = { 'x-backend-etag': md5.digest('hex'), 'x-backend-crc32': crcHex(crc) };
+      const trailers = { 'x-backend-etag': md5.digest('hex'), 'x-backend-blocks-crc32': blocksDigest(blocks.finish()) };
       for (const { out } of live) {
         out.addTrailers(trailers);
         out.end();

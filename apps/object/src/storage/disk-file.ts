@@ -75,10 +75,19 @@ export class EtagMismatch extends Error {}
 /** The body this node received is not the one its sender hashed (see ObjectServer's trailer digests). */
 export class DigestMismatch extends Error {}
 
-/** What a proxy says of a body it sent, after the body: its MD5 (the ETag) and its CRC-32 (8 hex digits). */
+/**
+ * What a proxy says of a body it sent, after the body: its MD5 (the ETag) and `blocksCrc32`, the CRC-32
+ * of its block CRCs (blocksDigest), which a node gets from the block CRCs it computes anyway: the body
+ * is checked in the same single pass that makes its block checksums.
+ */
 export interface SenderDigest {
   etag: string;
-  crc32: string;
+  blocksCrc32: string;
+}
+
+/** The CRC-32 (8 hex digits) of a body's block CRCs, as BlockHasher.finish gives them. */
+export function blocksDigest(blocks: string[]): string {
+  return crcHex(crc32(blocks.join('')));
 }
 
 let tmpCounter = 0;
@@ -289,7 +298,7 @@ export class DiskFile {
       expectedLength?: number;
       /**
        * The sender's digest of the body, known once the body has ended (the proxy's trailers). When
-       * given, this node does not compute the MD5 itself: it checks the whole body's CRC-32 against the
+       * given, this node does not compute the MD5 itself: it checks the body's block CRC-32s against the
        * sender's and takes the sender's MD5 as the ETag; undefined (no trailers) means the body is
        * incomplete.
        */
@@ -301,11 +310,9 @@ export class DiskFile {
     const md5 = meta.senderDigest ? null : createHash('md5');
     const blocks = new BlockHasher();
     let length = 0;
-    let crc = 0;
     const hash = (chunk: Buffer) => {
       reclaimBodyBuffers(chunk.length);
-      if (md5) md5.update(chunk);
-      else crc = crc32(chunk, crc);
+      md5?.update(chunk);
       blocks.update(chunk);
       length += chunk.length;
     };
@@ -329,18 +336,20 @@ export class DiskFile {
         // fsync comes with the trailer, once the body is known to be whole
         await pipeline(body, createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 }));
       }
+      const blockCrcs = blocks.finish();
       let etag: string;
       if (md5) etag = md5.digest('hex');
       else {
         const sent = meta.senderDigest!();
         if (!sent) throw new LengthMismatch('the body ended without its digest trailers');
-        if (sent.crc32 !== crcHex(crc)) throw new DigestMismatch(`CRC-32 ${crcHex(crc)} of the received body, the sender's is ${sent.crc32}`);
+        const got = blocksDigest(blockCrcs);
+        if (sent.blocksCrc32 !== got) throw new DigestMismatch(`block CRC-32s ${got} of the received body, the sender's are ${sent.blocksCrc32}`);
         etag = sent.etag;
       }
       if (meta.expectedLength !== undefined && meta.expectedLength !== length) throw new LengthMismatch(`expected ${meta.expectedLength} bytes, got ${length}`);
       if (meta.expectedEtag && meta.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new EtagMismatch(etag);
       const metaTimestamp = meta.metaTimestamp && meta.metaTimestamp > meta.timestamp ? meta.metaTimestamp : meta.timestamp;
-      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length, blockCrcs: blocks.finish() };
+      const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length, blockCrcs };
       const trailer = metadataTrailer(full);
       const dataWritten = inMemory ? writeDurably(tmp, [inMemory, trailer]) : writeDurably(tmp, trailer, 'a');
       if (metaTimestamp > meta.timestamp) {

@@ -46,13 +46,14 @@ function keptHeaders(req: IncomingMessage): Record<string, string> {
 
 /**
  * The proxy's digest of a PUT body, sent as trailers after it (`X-Backend-Digest: trailers`): the MD5
- * the proxy computed once for all replicas, and the CRC-32 each node checks its copy against (three
- * MD5s of the same bytes cost more CPU than the whole rest of a large PUT). Undefined when missing.
+ * the proxy computed once for all replicas, and the CRC-32 of the body's 1 MiB block CRCs, which each
+ * node checks its copy against with the block CRCs it computes anyway (three MD5s of the same bytes
+ * cost more CPU than the whole rest of a large PUT). Undefined when missing.
  */
 function trailerDigest(req: IncomingMessage): SenderDigest | undefined {
   const etag = req.trailers['x-backend-etag'];
-  const crc = req.trailers['x-backend-crc32'];
-  return etag && crc && /^[0-9a-f]{32}$/.test(etag) && /^[0-9a-f]{8}$/.test(crc) ? { etag, crc32: crc } : undefined;
+  const crc = req.trailers['x-backend-blocks-crc32'];
+  return etag && crc && /^[0-9a-f]{32}$/.test(etag) && /^[0-9a-f]{8}$/.test(crc) ? { etag, blocksCrc32: crc } : undefined;
 }
 
 /** An entry of the expiring-objects index: `<dev>/expiring/<delete-at>-<part>-<hash>.json`. */
@@ -230,10 +231,8 @@ export class ObjectServer {
    * object's MD5 is checked and the last chunk held back until it matches.
    */
   private streamVerified(res: ServerResponse, file: DiskFile, dataPath: string, m: ObjectMetadata, start: number, end: number): void {
-    const fail = (why: string) => {
-      void this.quarantine(file, why);
-      res.destroy();
-    };
+    // the copy is out of the way before the cut response is: whoever reads again gets another replica
+    const fail = (why: string) => void this.quarantine(file, why).finally(() => res.destroy());
     const blocks = m.blockCrcs;
     if (blocks && blocks.length === Math.ceil(m.contentLength / BLOCK_SIZE)) {
       const first = Math.floor(start / BLOCK_SIZE);

@@ -2,16 +2,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { crcHex } from '../../src/storage/disk-file';
+import { BlockHasher, blocksDigest } from '../../src/storage/disk-file';
 import { hashPath } from '../../src/storage/hash';
 import { TestCluster } from '../support/cluster';
 
 /**
  * The proxy-to-node PUT. Small bodies (up to 64 KiB) are read whole and sent as plain requests, again
- * to a handoff when a primary fails. Larger ones: the proxy sends the body chunked and follows it with its MD5 and CRC-32 as
- * trailers (`X-Backend-Digest: trailers`); a node stores the body under that MD5 only when its own
- * CRC-32 of what it received matches, and keeps nothing otherwise.
+ * to a handoff when a primary fails. Larger ones: the proxy sends the body chunked and follows it with its MD5 and the CRC-32 of its block CRCs as
+ * trailers (`X-Backend-Digest: trailers`); a node stores the body under that MD5 only when the CRC-32
+ * of its own block CRCs of what it received matches, and keeps nothing otherwise.
  */
 jest.setTimeout(30_000);
 
@@ -22,6 +21,14 @@ describe('object PUT digests sent as trailers', () => {
 
   const body = Buffer.alloc(3 * 1024 * 1024 + 17, 'k');
   const md5 = createHash('md5').update(body).digest('hex');
+  const blocksCrc32 = (b: Buffer) => {
+    const h = new BlockHasher();
+    h.update(b);
+    return blocksDigest(h.finish());
+  };
+  // the same length, one bit differs in the third block
+  const damaged = Buffer.from(body);
+  damaged[2_500_000] ^= 1;
 
   function nodePut(object: string, trailers: Record<string, string> | null): Promise<{ status: number; etag?: string }> {
     const port = cluster.nodes[0].ports.object;
@@ -52,13 +59,13 @@ describe('object PUT digests sent as trailers', () => {
     return existsSync(dir) && readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.data'));
   }
 
-  it('stores a body whose CRC-32 matches the trailer, under the trailer MD5', async () => {
-    await expect(nodePut('good', { 'x-backend-etag': md5, 'x-backend-crc32': crcHex(crc32(body)) })).resolves.toEqual({ status: 201, etag: md5 });
+  it('stores a body whose block CRC-32s match the trailer, under the trailer MD5', async () => {
+    await expect(nodePut('good', { 'x-backend-etag': md5, 'x-backend-blocks-crc32': blocksCrc32(body) })).resolves.toEqual({ status: 201, etag: md5 });
     expect(stored('good')).toBe(true);
   });
 
-  it('keeps nothing when the CRC-32 differs (503) or the trailers are missing (499)', async () => {
-    await expect(nodePut('damaged', { 'x-backend-etag': md5, 'x-backend-crc32': crcHex(crc32(body) ^ 1) })).resolves.toMatchObject({ status: 503 });
+  it('keeps nothing when the body differs from the one the trailer describes (503) or the trailers are missing (499)', async () => {
+    await expect(nodePut('damaged', { 'x-backend-etag': md5, 'x-backend-blocks-crc32': blocksCrc32(damaged) })).resolves.toMatchObject({ status: 503 });
     await expect(nodePut('untrailed', null)).resolves.toMatchObject({ status: 499 });
     expect(stored('damaged')).toBe(false);
     expect(stored('untrailed')).toBe(false);

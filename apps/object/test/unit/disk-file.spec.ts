@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
-import { BLOCK_SIZE, BlockHasher, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, metadataTrailer, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
+import { BLOCK_SIZE, BlockHasher, blocksDigest, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, metadataTrailer, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
 
 describe('DiskFile', () => {
   let root: string;
@@ -93,19 +93,19 @@ describe('DiskFile', () => {
   describe("with the sender's digest (trailers) instead of its own MD5", () => {
     const body = Buffer.from('hello, trailers');
     const md5 = 'not-computed-here-but-the-senders';
-    const write = (f: DiskFile, digest: () => { etag: string; crc32: string } | undefined, expectedEtag?: string) =>
+    const write = (f: DiskFile, digest: () => { etag: string; blocksCrc32: string } | undefined, expectedEtag?: string) =>
       f.write(Readable.from([body.subarray(0, 5), body.subarray(5)]), { name: '/a/c/o', timestamp: '0000000001.00000', contentType: 'text/plain', headers: {}, expectedEtag, senderDigest: digest });
 
-    it('stores the body under the sender\'s ETag when the CRC-32 matches', async () => {
+    it('stores the body under the sender\'s ETag when the CRC-32 of its block CRCs matches', async () => {
       const f = file();
-      const meta = await write(f, () => ({ etag: md5, crc32: crcHex(crc32(body)) }));
+      const meta = await write(f, () => ({ etag: md5, blocksCrc32: blocksDigest([crcHex(crc32(body))]) }));
       expect(meta).toMatchObject({ etag: md5, contentLength: body.length, blockCrcs: [crcHex(crc32(body))] });
       await expect(f.current()).resolves.toMatchObject({ kind: 'data' });
     });
 
-    it('keeps nothing when the CRC-32 differs or the digest never came', async () => {
+    it('keeps nothing when the block CRCs differ or the digest never came', async () => {
       const f = file();
-      await expect(write(f, () => ({ etag: md5, crc32: '00000000' }))).rejects.toBeInstanceOf(DigestMismatch);
+      await expect(write(f, () => ({ etag: md5, blocksCrc32: blocksDigest([crcHex(crc32(body) ^ 1)]) }))).rejects.toBeInstanceOf(DigestMismatch);
       await expect(write(f, () => undefined)).rejects.toBeInstanceOf(LengthMismatch);
       await expect(f.current()).resolves.toBeNull();
       expect(readdirSync(f.dir)).toEqual([]);
@@ -113,7 +113,7 @@ describe('DiskFile', () => {
 
     it("still refuses a body whose sender's ETag is not the client's", async () => {
       const f = file();
-      await expect(write(f, () => ({ etag: md5, crc32: crcHex(crc32(body)) }), 'd41d8cd98f00b204e9800998ecf8427e')).rejects.toBeInstanceOf(EtagMismatch);
+      await expect(write(f, () => ({ etag: md5, blocksCrc32: blocksDigest([crcHex(crc32(body))]) }), 'd41d8cd98f00b204e9800998ecf8427e')).rejects.toBeInstanceOf(EtagMismatch);
       expect(readdirSync(f.dir)).toEqual([]);
     });
   });
