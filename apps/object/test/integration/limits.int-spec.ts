@@ -1,4 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { basename } from 'node:path';
 import { connect } from 'node:net';
 import { TestCluster } from '../support/cluster';
 
@@ -91,6 +93,9 @@ describe('object proxy bad input', () => {
     expect(await status('/lim/cut')).toBe(404);
     const listing = (await (await cluster.fetch('/lim?format=json')).json()) as Array<{ name: string }>;
     expect(listing.map((x) => x.name)).not.toContain('cut');
+    // nor a partial file on any node
+    const leftovers = cluster.nodes.flatMap((n) => readdirSync(n.devicesRoot, { recursive: true }).map(String)).filter((f) => basename(f).startsWith('.tmp-'));
+    expect(leftovers).toEqual([]);
   });
 
   it('answers 404 for a missing container and 412 for a bad listing limit', async () => {
