@@ -445,7 +445,7 @@ export class DiskFile {
 
   /** The bytes start..end (inclusive) of a body; a `.data` file holds more (its metadata trailer). */
   openData(dataPath: string, range: { start: number; end: number }): ReadStream {
-    return createReadStream(dataPath, { start: range.start, end: range.end });
+    return createReadStream(dataPath, { start: range.start, end: range.end, highWaterMark: 1024 * 1024 });
   }
 
   /** Moves the whole object directory out of the way (a corrupt copy); the replicator restores it. */
