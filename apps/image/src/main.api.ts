@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createLogger, enableBodyBufferReclaim, listen } from '@kumo/common';
+import { createLogger, enableBodyBufferReclaim, listen, tuneHeapForStreaming } from '@kumo/common';
 import { CachingTokenValidator, KeystoneTokenValidator } from '@kumo/auth';
 import { createDataSource } from '@kumo/db';
 import { createImageApp } from './app';
@@ -9,6 +9,7 @@ import { createStore } from './stores/create-store';
 
 /** The image API process (Glance v2 on :9292). */
 async function main(): Promise<void> {
+  tuneHeapForStreaming();
   enableBodyBufferReclaim();
   const config = loadImageConfig();
   const c = config.image;
