@@ -38,6 +38,32 @@ export function createLogger(service: string, level = 'info', destination?: pino
         return { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId };
       },
     },
-    destination,
+    destination ?? bufferedDestination(1),
   );
+}
+
+/**
+ * A file descriptor (standard output for services), written in blocks of 4 KiB and at least every 250 ms instead of one write(2) per
+ * line: a service that logs every request (the object proxy) spent ~0.15 ms of CPU per request on it,
+ * a fifth of a small PUT's cost in the proxy. pino flushes what is left when the process exits; a
+ * process killed outright loses at most the last 250 ms of lines.
+ */
+export function bufferedDestination(fd: number): pino.DestinationStream {
+  const out = pino.destination({ dest: fd, sync: false, minLength: 4096 });
+  let pending = false;
+  setInterval(() => {
+    if (!pending) return;
+    pending = false;
+    try {
+      out.flush();
+    } catch {
+      // closed at exit: pino flushed it
+    }
+  }, 250).unref();
+  return {
+    write(line: string) {
+      pending = true;
+      return out.write(line);
+    },
+  };
 }
