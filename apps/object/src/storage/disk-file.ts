@@ -476,17 +476,38 @@ export async function listPartitions(devicesRoot: string, device: string): Promi
   return names.filter((n) => /^\d+$/.test(n)).map(Number);
 }
 
-/** Every object hash directory of a partition, grouped by suffix: suffix → hash → file names. */
+/** A directory's names; none when it does not exist (or is not a directory). */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** A scan (partitionListing) lets the event loop run after this many directory reads. */
+const SCAN_YIELD_EVERY = 64;
+
+/**
+ * Every object hash directory of a partition, grouped by suffix: suffix → hash → file names.
+ * Blocking reads of directories the kernel has cached cost a few microseconds each, an asynchronous
+ * one a thread-pool round trip that costs ten times more; so they block, and the scan yields to the
+ * event loop every SCAN_YIELD_EVERY reads, which keeps any request's wait under a millisecond.
+ */
 export async function partitionListing(devicesRoot: string, device: string, part: number, suffixes?: string[]): Promise<Map<string, Map<string, string[]>>> {
   const partDir = join(devicesRoot, device, 'objects', String(part));
   const out = new Map<string, Map<string, string[]>>();
-  const wanted = suffixes ?? (await fs.readdir(partDir).catch(() => [] as string[])).filter((s) => /^[0-9a-f]{3}$/.test(s));
+  let reads = 0;
+  const read = async (dir: string) => {
+    if (++reads % SCAN_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    return namesIn(dir);
+  };
+  const wanted = suffixes ?? (await read(partDir)).filter((s) => /^[0-9a-f]{3}$/.test(s));
   for (const suffix of wanted) {
-    const hashes = await fs.readdir(join(partDir, suffix)).catch(() => [] as string[]);
     const bySuffix = new Map<string, string[]>();
-    for (const hash of hashes) {
+    for (const hash of await read(join(partDir, suffix))) {
       if (!/^[0-9a-f]{32}$/.test(hash)) continue;
-      const files = (await fs.readdir(join(partDir, suffix, hash)).catch(() => [] as string[])).filter((f) => !f.startsWith('.')).sort();
+      const files = (await read(join(partDir, suffix, hash))).filter((f) => !f.startsWith('.')).sort();
       if (files.length > 0) bySuffix.set(hash, files);
     }
     if (bySuffix.size > 0) out.set(suffix, bySuffix);
@@ -551,17 +572,22 @@ export class SuffixHashCache {
     }
   }
 
-  /** Suffixes other processes marked (or '*' for all), consumed. */
-  private async takeMarks(device: string, part: number): Promise<string[]> {
+  /** Suffixes other processes marked (or '*' for all), consumed (blocking calls: see partitionListing). */
+  private takeMarks(device: string, part: number): string[] {
     const marker = this.marker(device, part);
     const taken = `${marker}.${process.pid}-${randomBytes(3).toString('hex')}`;
     try {
-      await fs.rename(marker, taken);
+      renameSync(marker, taken);
     } catch {
       return [];
     }
-    const text = await fs.readFile(taken, 'utf8').catch(() => '');
-    await fs.rm(taken, { force: true });
+    let text = '';
+    try {
+      text = readFileSync(taken, 'utf8');
+    } catch {
+      // gone meanwhile: nothing was marked
+    }
+    rmSync(taken, { force: true });
     return text.split('\n').filter(Boolean);
   }
 
@@ -572,7 +598,7 @@ export class SuffixHashCache {
    */
   async get(device: string, part: number): Promise<Record<string, string>> {
     const key = `${device}/${part}`;
-    const marks = await this.takeMarks(device, part);
+    const marks = this.takeMarks(device, part);
     let entry = this.parts.get(key);
     if (!entry || marks.includes('*') || Date.now() > entry.expires) {
       // registered before reading, so writes during the computation mark their suffix dirty; kept for
