@@ -7,6 +7,9 @@
 #
 #   tools/bench/object/run.sh [object.js options: --small-count 2000 --large-count 40 --wait-idle 120 ...]
 #
+# Every target is measured twice, in the order swift, kumo, kumo, swift, and reported as its mean
+# (ROUNDS=1 for one pass each, in that order; see --rounds): the machine runs slower after minutes of
+# full load, which otherwise costs whichever target comes second.
 # Prints a table (with kumo/swift ratios and the issue's goals) and writes .bench/object-<date>.json.
 # Swift is stopped afterwards to give its memory back; KEEP_SWIFT=1 leaves it running.
 # KUMO_WAIT=S: how long to wait for Kumo's proxy when it does not answer (default 120 s; the
@@ -56,4 +59,4 @@ else
 fi
 
 echo "== measuring (then the disk ceiling in $SW/srv, the devices' filesystem)"
-UV_THREADPOOL_SIZE=16 node tools/bench/dist/object.js "${args[@]}" --disk-dir "$SW/srv" --wait-idle 120 "$@"
+UV_THREADPOOL_SIZE=16 node tools/bench/dist/object.js "${args[@]}" --disk-dir "$SW/srv" --wait-idle 120 --rounds "${ROUNDS:-2}" "$@"

@@ -33,6 +33,8 @@ export interface ObjectOptions {
   diskDir?: string;
   /** attempts per target when it fails or loses connections (Kumo restarting), and the pause */
   retries: number;
+  /** how many times every target is measured, the order of the targets reversed on every other round */
+  rounds: number;
   retryWaitSeconds: number;
   waitIdleSeconds: number;
   out?: string;
@@ -67,6 +69,10 @@ proxy's peak RSS and CPU; optionally the disk's ceiling for three-way writes (--
   --disk-dir DIR           measure the disk ceiling in DIR/ceiling-{1,2,3} (same filesystem as the
                            devices): large-count x large-size objects written as 3 fsynced copies at
                            large-concurrency, then read back with the page cache dropped
+  --rounds N               measure every target N times, in reverse order on every other round (2:
+                           swift, kumo, kumo, swift), and report each target's mean: a machine
+                           that slows down under sustained load then costs every target the same;
+                           default 1
   --retries N              attempts per target that fails or loses connections, default 2
   --retry-wait S           seconds between attempts, default 60
   --wait-idle S            before each target, wait up to S seconds until the machine is < 15% busy
@@ -99,7 +105,7 @@ export function authKindOf(url: string): Auth['kind'] {
 export function parseObjectArgs(argv: readonly string[]): ObjectOptions {
   const kv = parseFlags(
     argv,
-    /^(target|(token|user|key|project|domain|region)(-.+)?|pid|storage-pid|(small|large)-(count|size|concurrency)|phases|verify-md5|disk-dir|retries|retry-wait|wait-idle|out)$/,
+    /^(target|(token|user|key|project|domain|region)(-.+)?|pid|storage-pid|(small|large)-(count|size|concurrency)|phases|verify-md5|disk-dir|rounds|retries|retry-wait|wait-idle|out)$/,
     ['verify-md5'],
   );
   const one = (k: string): string | undefined => kv.get(k)?.at(-1);
@@ -171,6 +177,7 @@ export function parseObjectArgs(argv: readonly string[]): ObjectOptions {
     phases: { small: phaseList.includes('small'), large: phaseList.includes('large') },
     diskDir: one('disk-dir'),
     retries: positive('retries', one('retries'), 2, true),
+    rounds: positive('rounds', one('rounds'), 1, true),
     retryWaitSeconds: positive('retry-wait', one('retry-wait'), 60),
     waitIdleSeconds: positive('wait-idle', one('wait-idle'), 0),
     out: one('out'),

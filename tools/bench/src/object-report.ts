@@ -221,3 +221,65 @@ export function table(runs: readonly TargetRun[], c?: DiskCeiling): string {
   }
   return formatTable(head, rows);
 }
+
+/** The mean of the numbers that are not null; null when all are. */
+function meanOf(values: Array<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length ? known.reduce((s, v) => s + v, 0) / known.length : null;
+}
+
+/**
+ * One target's runs (--rounds) as one: per phase measured in every run, the mean of each figure
+ * (requests and errors summed, max and peak RSS the highest); the first run's identity. One run is
+ * returned as it is.
+ */
+export function combineRuns(runs: TargetRun[]): TargetRun {
+  if (runs.length === 1) return runs[0];
+  const phases: Partial<Record<PhaseName, OpPhase>> = {};
+  for (const name of Object.keys(runs[0].phases) as PhaseName[]) {
+    const all = runs.map((r) => r.phases[name]).filter((p): p is OpPhase => p !== undefined);
+    if (all.length !== runs.length) continue;
+    const mean = (f: (p: OpPhase) => number | null) => meanOf(all.map(f));
+    phases[name] = {
+      requests: all.reduce((s, p) => s + p.requests, 0),
+      errors: all.reduce((s, p) => s + p.errors, 0),
+      seconds: mean((p) => p.seconds)!,
+      rate: mean((p) => p.rate)!,
+      p50: mean((p) => p.p50)!,
+      p99: mean((p) => p.p99)!,
+      max: Math.max(...all.map((p) => p.max)),
+      bytes: all.reduce((s, p) => s + p.bytes, 0),
+      mbPerSecond: mean((p) => p.mbPerSecond)!,
+      proxyCpuCores: mean((p) => p.proxyCpuCores),
+      proxyCpuMsPerOp: mean((p) => p.proxyCpuMsPerOp),
+      storageCpuCores: mean((p) => p.storageCpuCores),
+      benchCpuCores: mean((p) => p.benchCpuCores)!,
+      machineBusy: mean((p) => p.machineBusy)!,
+      proxyPeakRssMiB:
+        meanOf(all.map((p) => p.proxyPeakRssMiB)) === null
+          ? null
+          : Math.max(...all.map((p) => p.proxyPeakRssMiB ?? 0)),
+      storagePeakRssMiB:
+        meanOf(all.map((p) => p.storagePeakRssMiB)) === null
+          ? null
+          : Math.max(...all.map((p) => p.storagePeakRssMiB ?? 0)),
+    };
+  }
+  const failures = runs.map((r) => r.failure).filter(Boolean);
+  const errorKinds: Record<string, number> = {};
+  for (const r of runs)
+    for (const [k, n] of Object.entries(r.errorKinds)) errorKinds[k] = (errorKinds[k] ?? 0) + n;
+  const peaks = runs.map((r) => r.proxyPeakRssMiB).filter((x): x is number => x !== null);
+  return {
+    ...runs[0],
+    phases,
+    proxyPeakRssMiB: peaks.length ? Math.max(...peaks) : null,
+    errorKinds,
+    leftovers:
+      runs
+        .map((r) => r.leftovers)
+        .filter(Boolean)
+        .join('; ') || undefined,
+    failure: failures.length ? failures.join('; ') : undefined,
+  };
+}

@@ -24,7 +24,17 @@ import { Pool } from 'undici';
 import { UsageError } from './args';
 import { diskCeiling } from './disk-ceiling';
 import { OBJECT_USAGE, ObjectOptions, ObjectTarget, parseObjectArgs } from './object-args';
-import { DiskCeiling, OpPhase, PhaseName, TargetRun, goals, pair, ratios, table } from './object-report';
+import {
+  DiskCeiling,
+  OpPhase,
+  PhaseName,
+  TargetRun,
+  combineRuns,
+  goals,
+  pair,
+  ratios,
+  table,
+} from './object-report';
 import { cpuSeconds, machineTicks, pidListeningOn, processTree, sampleRss } from './proc';
 import { summarise } from './stats';
 import { Session, authenticate } from './swift-auth';
@@ -364,24 +374,30 @@ async function main(): Promise<void> {
   const smallBodies = makeBodies(a.phases.small ? a.small.count : 0, a.small.size);
   const largeBodies = makeBodies(a.phases.large || a.diskDir ? a.large.count : 0, a.large.size);
 
-  const runs: TargetRun[] = [];
   const attempts: TargetRun[] = [];
-  for (const t of a.targets) {
-    let r: TargetRun | undefined;
-    for (let attempt = 1; attempt <= a.retries; attempt++) {
-      if (attempt > 1) {
-        log(
-          `  ${t.name}: ${r!.failure ?? 'connections refused or cut'}; trying again in ${a.retryWaitSeconds} s`,
-        );
-        await sleep(a.retryWaitSeconds * 1000);
+  const measured = new Map<string, TargetRun[]>(a.targets.map((t) => [t.name, []]));
+  // ABBA...: a target measured right after another's minutes of load finds a slower machine (on these
+  // VMs a small PUT costs up to ~25% more CPU after two minutes at full load), so rounds alternate
+  for (let round = 0; round < a.rounds; round++) {
+    if (a.rounds > 1) log(`round ${round + 1} of ${a.rounds}`);
+    for (const t of round % 2 === 0 ? a.targets : [...a.targets].reverse()) {
+      let r: TargetRun | undefined;
+      for (let attempt = 1; attempt <= a.retries; attempt++) {
+        if (attempt > 1) {
+          log(
+            `  ${t.name}: ${r!.failure ?? 'connections refused or cut'}; trying again in ${a.retryWaitSeconds} s`,
+          );
+          await sleep(a.retryWaitSeconds * 1000);
+        }
+        await waitIdle(a.waitIdleSeconds);
+        r = await runTarget(t, a, smallBodies, largeBodies, attempt);
+        attempts.push(r);
+        if (!needsRetry(r)) break;
       }
-      await waitIdle(a.waitIdleSeconds);
-      r = await runTarget(t, a, smallBodies, largeBodies, attempt);
-      attempts.push(r);
-      if (!needsRetry(r)) break;
+      measured.get(t.name)!.push(r!);
     }
-    runs.push(r!);
   }
+  const runs = a.targets.map((t) => combineRuns(measured.get(t.name)!));
 
   let ceiling: DiskCeiling | undefined;
   let ceilingFailure: string | undefined;

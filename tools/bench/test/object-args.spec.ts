@@ -68,9 +68,16 @@ describe('bench object arguments', () => {
       phases: { small: true, large: true },
       diskDir: undefined,
       retries: 2,
+      rounds: 1,
       retryWaitSeconds: 60,
       waitIdleSeconds: 0,
     });
+  });
+
+  it('takes a number of rounds, a positive integer', () => {
+    const base = ['--target', 'x=http://h:1/v1/AUTH_a', '--token', 't'];
+    expect(parseObjectArgs([...base, '--rounds', '2']).rounds).toBe(2);
+    expect(() => parseObjectArgs([...base, '--rounds', '0'])).toThrow(/--rounds wants a positive integer/);
   });
 
   it('takes sizes, counts, phases and switches', () => {

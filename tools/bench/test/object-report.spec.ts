@@ -3,6 +3,7 @@ import {
   OpPhase,
   TargetRun,
   ceilingShare,
+  combineRuns,
   goals,
   pair,
   ratios,
@@ -62,6 +63,22 @@ const ceiling: DiskCeiling = {
 };
 
 describe('bench object report', () => {
+  it('reports a target measured in several rounds as the mean of its runs', () => {
+    const a = run('kumo', 300, 100, 120);
+    const b = run('kumo', 500, 200, 150);
+    b.errorKinds = { 'HTTP 503': 2 };
+    delete b.phases.largeGet;
+    const c = combineRuns([a, b]);
+    expect(c.phases.smallPut?.rate).toBe(400);
+    expect(c.phases.smallPut?.requests).toBe(200);
+    expect(c.phases.largePut?.mbPerSecond).toBe(150);
+    // a phase missing from one round is not reported as if measured
+    expect(c.phases.largeGet).toBeUndefined();
+    expect(c.proxyPeakRssMiB).toBe(150);
+    expect(c.errorKinds).toEqual({ 'HTTP 503': 2 });
+    expect(combineRuns([a])).toBe(a);
+  });
+
   const swift = run('swift', 50, 100, 180);
   const kumo = run('kumo', 200, 110, 90);
 
