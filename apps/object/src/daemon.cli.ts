@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger } from '@kumo/common';
+import { createLogger, lineDestination } from '@kumo/common';
 import { loadObjectConfig } from './config';
 import { ObjectServer } from './storage/object-server';
 import { DAEMON_NAMES, DaemonName, storageDaemons } from './storage/daemons';
@@ -7,7 +7,7 @@ import { DAEMON_NAMES, DaemonName, storageDaemons } from './storage/daemons';
 /**
  * `kumo-object-daemon <replicator|updater|expirer|auditor>... --once`: one pass of a storage node's
  * background work over its devices (the node's config: KUMO_OBJECT_OBJECT_PORT, KUMO_OBJECT_DEVICES, ...),
- * printing each pass's figures as JSON. The storage node runs the same passes in a loop by itself.
+ * printing each pass's figures as JSON on standard output (one line per pass; log lines go to standard error). The storage node runs the same passes in a loop by itself.
  */
 async function main(argv: string[]): Promise<number> {
   const names = argv.filter((a) => !a.startsWith('-'));
@@ -21,7 +21,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadObjectConfig();
-  const logger = createLogger('object-daemon', config.logging.level);
+  // log lines on standard error, as they happen: standard output carries only each pass's figures
+  const logger = createLogger('object-daemon', config.logging.level, lineDestination(2));
   const o = config.object;
   const objects = new ObjectServer({ devicesRoot: o.devices, hashPath: { prefix: o.hash_path_prefix, suffix: o.hash_path_suffix }, logger, persistInvalidations: true });
   const daemons = storageDaemons(config, objects, logger);

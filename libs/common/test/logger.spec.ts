@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bufferedDestination, createLogger } from '../src/logger';
+import { bufferedDestination, createLogger, lineDestination } from '../src/logger';
 
 describe('service logs', () => {
   it('are written in blocks, and within a fraction of a second of a quiet spell', async () => {
@@ -18,6 +18,20 @@ describe('service logs', () => {
       await sleep(600);
       const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
       expect(lines.map((l) => l.msg)).toEqual(['first', 'second']);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('of command-line tools are written as they happen', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kumo-log-'));
+    const path = join(dir, 'tool.log');
+    const fd = openSync(path, 'a');
+    try {
+      const logger = createLogger('test', 'info', lineDestination(fd));
+      logger.warn({ n: 1 }, 'quarantined');
+      expect((JSON.parse(readFileSync(path, 'utf8')) as { msg: string }).msg).toBe('quarantined');
     } finally {
       closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
