@@ -19,6 +19,8 @@ export const imageSection = z
     object_segment_size: z.number().int().min(1024 * 1024).default(200 * 1024 * 1024),
     /** Largest image accepted (Glance's image_size_cap, 1 TiB). */
     image_size_cap: z.number().int().min(1).default(1024 ** 4),
+    /** Threads hashing a big upload (MD5 and SHA-512): 1, 2 (one per digest) or auto (2 where there are more than 2 cores). */
+    hash_threads: z.union([z.literal(1), z.literal(2), z.literal('auto')]).default('auto'),
     disk_formats: z.array(z.string()).default(DISK_FORMATS),
     container_formats: z.array(z.string()).default(CONTAINER_FORMATS),
     /** Token validation (and the object store's credentials): identity's service user. */

@@ -138,9 +138,9 @@ function digestRate(algorithm: 'md5' | 'sha512', bytes: number): number {
 
 /**
  * What verifying every byte costs on its own: MD5 and SHA-512 (Glance's checksum and os_hash_value).
- * The image service hashes each on a thread of its own, so an upload cannot be faster than the slower
- * of the two (`twoThreads`), nor, when the machine has no core to spare for them, than both in turn
- * on one (`oneThread`).
+ * With a thread per digest (the image service's `hash_threads: 2`) an upload cannot be faster than the
+ * slower of the two (`twoThreads`); with both on one thread (`1`, the default on two cores), than both
+ * in turn (`oneThread`).
  */
 function hashCeiling(bytes: number): { twoThreads: number; oneThread: number; how: string } {
   const md5 = digestRate('md5', bytes);

@@ -398,7 +398,7 @@ export class ImagesService implements OnModuleInit {
     // queued → saving, atomically (a second upload at the same time gets 409)
     const claimed = await this.images.update({ id, status: 'queued' }, { status: 'saving' });
     if (!claimed.affected) throw new Conflict(`Image ${id} is ${img.status}: data can only be uploaded to a queued image`);
-    const hashing = new HashingStream(this.config.image.image_size_cap, declaredSize);
+    const hashing = new HashingStream(this.config.image.image_size_cap, declaredSize, this.config.image.hash_threads);
     let location: string | undefined;
     try {
       const stored = this.store.put(id, hashing);

@@ -1,4 +1,5 @@
 import { createHash, Hash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Transform, TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -19,17 +20,17 @@ export interface ImageStore {
 export class DataMissing extends Error {}
 
 /**
- * A hashing thread: one digest (workerData.algorithm) of the shared buffers it is told about, in the
- * order it is told; it answers each buffer's index once hashed, and the digest at the end.
+ * A hashing thread: the digests in workerData.algorithms of the shared buffers it is told about, in the
+ * order it is told; it answers each buffer's index once hashed, and the digests at the end.
  */
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const hash = createHash(workerData.algorithm);
+const hashes = workerData.algorithms.map((a) => createHash(a));
 const views = workerData.buffers.map((b) => Buffer.from(b));
 parentPort.on('message', (m) => {
-  if (m.end) return parentPort.postMessage({ digest: hash.digest('hex') });
-  hash.update(views[m.index].subarray(0, m.length));
+  if (m.end) return parentPort.postMessage({ digests: hashes.map((h) => h.digest('hex')) });
+  for (const h of hashes) h.update(views[m.index].subarray(0, m.length));
   parentPort.postMessage({ index: m.index });
 });
 `;
@@ -38,18 +39,29 @@ parentPort.on('message', (m) => {
 const THREAD_HASHING_MIN_BYTES = 8 * 1024 * 1024;
 const HASH_BUFFER_BYTES = 1024 * 1024;
 const HASH_BUFFERS = 4;
-const ALGORITHMS = ['md5', 'sha512'] as const;
+
+/**
+ * How many threads hash a big upload: `2` runs MD5 and SHA-512 on a thread each, `1` runs both on one.
+ * `auto` takes two only where the machine has a core for each besides the one receiving the upload: on
+ * two cores a second thread has no core of its own, so it bought no speed and cost ~10 MiB of memory.
+ */
+export type HashThreads = 1 | 2 | 'auto';
+
+export function hashThreadCount(threads: HashThreads, cores = availableParallelism()): 1 | 2 {
+  if (threads !== 'auto') return threads;
+  return cores > 2 ? 2 : 1;
+}
 
 /**
  * Counts, hashes (MD5 for `checksum`, SHA-512 for `os_hash_value`) and keeps the first bytes of an
  * upload as it streams through; fails with 413 past `maxBytes`.
  *
  * The two hashes cost ~2.5 ms of CPU per MB, more than everything else an upload does, so for big
- * uploads each runs on a worker thread of its own while this one receives and stores: the bytes are
- * copied once into one of four shared 1 MiB buffers, both threads hash it, and it is filled again once
- * both are done; with all four out, the stream waits, so memory stays bounded and the upload is paced
- * by the slower hash (~750 MB/s here, instead of ~400 MB/s for both on one thread). Small uploads
- * hash inline (threads cost ~30 ms to start).
+ * uploads they run on worker threads (see HashThreads) while this one receives and stores: the bytes
+ * are copied once into one of four shared 1 MiB buffers, the threads hash it, and it is filled again
+ * once all are done; with all four out, the stream waits, so memory stays bounded and the upload is
+ * paced by the hashing (~750 MB/s with a thread per digest, ~400 MB/s with both on one, on a machine
+ * whose MD5 runs at ~750 MB/s). Small uploads hash inline (threads cost ~30 ms to start).
  */
 export class HashingStream extends Transform {
   size = 0;
@@ -68,6 +80,7 @@ export class HashingStream extends Transform {
   constructor(
     private readonly maxBytes: number,
     expectedBytes?: number,
+    threads: HashThreads = 'auto',
   ) {
     super();
     if (expectedBytes !== undefined && expectedBytes < THREAD_HASHING_MIN_BYTES) {
@@ -80,8 +93,9 @@ export class HashingStream extends Transform {
       this.busy.push(0);
       this.free.push(i);
     });
-    for (const algorithm of ALGORITHMS) {
-      const worker = new Worker(HASH_WORKER, { eval: true, workerData: { algorithm, buffers: shared } });
+    const groups = hashThreadCount(threads) === 2 ? [['md5'], ['sha512']] : [['md5', 'sha512']];
+    for (const algorithms of groups) {
+      const worker = new Worker(HASH_WORKER, { eval: true, workerData: { algorithms, buffers: shared } });
       worker.on('message', (m: { index?: number }) => {
         if (m.index === undefined || --this.busy[m.index] > 0) return;
         this.free.push(m.index);
@@ -144,14 +158,16 @@ export class HashingStream extends Transform {
     if (this.fill && this.fill.length > 0) this.lend();
     const digests = this.workers.map(
       (w) =>
-        new Promise<string>((resolve) => {
-          w.on('message', (m: { digest?: string }) => {
-            if (m.digest !== undefined) resolve(m.digest);
+        new Promise<string[]>((resolve) => {
+          w.on('message', (m: { digests?: string[] }) => {
+            if (m.digests !== undefined) resolve(m.digests);
           });
           w.postMessage({ end: true });
         }),
     );
-    void Promise.all(digests).then(([checksum, hash]) => {
+    // in the order of the groups: md5 first, then sha512
+    void Promise.all(digests).then((lists) => {
+      const [checksum, hash] = lists.flat();
       this.checksum = checksum;
       this.hash = hash;
       this.workers.forEach((w) => void w.terminate());

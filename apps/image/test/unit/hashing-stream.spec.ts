@@ -2,17 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PayloadTooLarge } from '@kumo/common';
-import { HashingStream } from '../../src/stores/image-store';
+import { hashThreadCount, HashingStream, HashThreads } from '../../src/stores/image-store';
 
 /** Pipes `body` in uneven chunks through a HashingStream and returns it with the bytes that came out. */
-async function run(body: Buffer, max: number, expected?: number): Promise<{ h: HashingStream; out: Buffer }> {
+async function run(body: Buffer, max: number, expected?: number, threads?: HashThreads): Promise<{ h: HashingStream; out: Buffer }> {
   const chunks: Buffer[] = [];
   for (let off = 0, i = 0; off < body.length; i++) {
     const n = [1, 4096, 65536, 300_000, 1024 * 1024 + 7][i % 5];
     chunks.push(body.subarray(off, off + n));
     off += n;
   }
-  const h = new HashingStream(max, expected);
+  const h = new HashingStream(max, expected, threads);
   const got: Buffer[] = [];
   await pipeline(
     Readable.from(chunks),
@@ -32,11 +32,16 @@ describe('HashingStream', () => {
   const md5 = createHash('md5').update(body).digest('hex');
   const sha512 = createHash('sha512').update(body).digest('hex');
 
-  it('hashes a big upload on its worker thread and passes every byte on unchanged', async () => {
-    const { h, out } = await run(body, 1 << 30);
+  it.each([1, 2] as const)('hashes a big upload on %i worker thread(s) and passes every byte on unchanged', async (threads) => {
+    const { h, out } = await run(body, 1 << 30, undefined, threads);
     expect([h.checksum, h.hash, h.size]).toEqual([md5, sha512, body.length]);
     expect(out.equals(body)).toBe(true);
     expect(h.head.equals(body.subarray(0, 512))).toBe(true);
+  });
+
+  it('takes a thread per digest only where there are more than two cores', () => {
+    expect([1, 2, 3, 8].map((cores) => hashThreadCount('auto', cores))).toEqual([1, 1, 2, 2]);
+    expect([hashThreadCount(1, 8), hashThreadCount(2, 2)]).toEqual([1, 2]);
   });
 
   it('hashes a small upload inline, with the same results', async () => {
