@@ -41,6 +41,27 @@ const HASH_BUFFER_BYTES = 1024 * 1024;
 const HASH_BUFFERS = 4;
 
 /**
+ * Sets of shared hash buffers that finished uploads gave back, for the next ones. A SharedArrayBuffer
+ * lives until V8 collects its old generation, which a streaming service may not do for many uploads:
+ * with a new set per upload the image service grew 4 MiB per upload (94 -> 155 MiB RSS over eight).
+ * There are never more sets than uploads that ran at once.
+ */
+const idleBufferSets: SharedArrayBuffer[][] = [];
+let bufferSetsMade = 0;
+
+function takeBufferSet(): SharedArrayBuffer[] {
+  const set = idleBufferSets.pop();
+  if (set) return set;
+  bufferSetsMade++;
+  return Array.from({ length: HASH_BUFFERS }, () => new SharedArrayBuffer(HASH_BUFFER_BYTES));
+}
+
+/** How many sets of shared hash buffers this process has allocated (tests). */
+export function hashBufferSetsMade(): number {
+  return bufferSetsMade;
+}
+
+/**
  * How many threads hash a big upload: `2` runs MD5 and SHA-512 on a thread each, `1` runs both on one.
  * `auto` takes two only where the machine has a core for each besides the one receiving the upload: on
  * two cores a second thread has no core of its own, so it bought no speed and cost ~10 MiB of memory.
@@ -76,6 +97,7 @@ export class HashingStream extends Transform {
   private readonly free: number[] = [];
   private fill?: { index: number; length: number };
   private waiting?: () => void;
+  private shared?: SharedArrayBuffer[];
 
   constructor(
     private readonly maxBytes: number,
@@ -87,7 +109,8 @@ export class HashingStream extends Transform {
       this.inline = { md5: createHash('md5'), sha512: createHash('sha512') };
       return;
     }
-    const shared = Array.from({ length: HASH_BUFFERS }, () => new SharedArrayBuffer(HASH_BUFFER_BYTES));
+    const shared = takeBufferSet();
+    this.shared = shared;
     shared.forEach((b, i) => {
       this.buffers.push(Buffer.from(b));
       this.busy.push(0);
@@ -170,14 +193,22 @@ export class HashingStream extends Transform {
       const [checksum, hash] = lists.flat();
       this.checksum = checksum;
       this.hash = hash;
-      this.workers.forEach((w) => void w.terminate());
+      this.release();
       cb();
     });
   }
 
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    this.workers.forEach((w) => void w.terminate());
+    this.release();
     cb(err);
+  }
+
+  /** Stops the threads and gives the buffers back (once; a thread still reading one only reads). */
+  private release(): void {
+    this.workers.forEach((w) => void w.terminate());
+    this.workers.length = 0;
+    if (this.shared) idleBufferSets.push(this.shared);
+    this.shared = undefined;
   }
 }
 

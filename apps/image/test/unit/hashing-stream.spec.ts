@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PayloadTooLarge } from '@kumo/common';
-import { hashThreadCount, HashingStream, HashThreads } from '../../src/stores/image-store';
+import { hashBufferSetsMade, hashThreadCount, HashingStream, HashThreads } from '../../src/stores/image-store';
 
 /** Pipes `body` in uneven chunks through a HashingStream and returns it with the bytes that came out. */
 async function run(body: Buffer, max: number, expected?: number, threads?: HashThreads): Promise<{ h: HashingStream; out: Buffer }> {
@@ -52,5 +52,17 @@ describe('HashingStream', () => {
 
   it('fails with 413 past the cap, also while a worker hashes', async () => {
     await expect(run(body, 5 * 1024 * 1024)).rejects.toBeInstanceOf(PayloadTooLarge);
+  });
+
+  it('hands its shared buffers on to later uploads, finished or failed, instead of allocating more', async () => {
+    await run(body, 1 << 30);
+    const made = hashBufferSetsMade();
+    await expect(run(body, 5 * 1024 * 1024)).rejects.toBeInstanceOf(PayloadTooLarge);
+    const again = await run(body, 1 << 30, undefined, 2);
+    expect(again.h.checksum).toBe(md5);
+    expect(hashBufferSetsMade()).toBe(made);
+    // two at once need two sets
+    await Promise.all([run(body, 1 << 30), run(body, 1 << 30)]);
+    expect(hashBufferSetsMade()).toBe(made + 1);
   });
 });
