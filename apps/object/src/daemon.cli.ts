@@ -7,7 +7,8 @@ import { DAEMON_NAMES, DaemonName, storageDaemons } from './storage/daemons';
 /**
  * `kumo-object-daemon <replicator|updater|expirer|auditor>... --once`: one pass of a storage node's
  * background work over its devices (the node's config: KUMO_OBJECT_OBJECT_PORT, KUMO_OBJECT_DEVICES, ...),
- * printing each pass's figures as JSON on standard output (one line per pass; log lines go to standard error). The storage node runs the same passes in a loop by itself.
+ * printing each pass's figures as JSON on standard output, one line per pass (log lines go to standard
+ * error). The storage node runs the same passes in a loop by itself.
  */
 async function main(argv: string[]): Promise<number> {
   const names = argv.filter((a) => !a.startsWith('-'));

@@ -48,14 +48,6 @@ export function createLogger(service: string, level = 'info', destination?: pino
  * a fifth of a small PUT's cost in the proxy. pino flushes what is left when the process exits; a
  * process killed outright loses at most the last 250 ms of lines.
  */
-/**
- * A file descriptor written one line at a time, synchronously: for command-line tools, whose log lines
- * must come out in order with what else they print and before they exit.
- */
-export function lineDestination(fd: number): pino.DestinationStream {
-  return pino.destination({ dest: fd, sync: true });
-}
-
 export function bufferedDestination(fd: number): pino.DestinationStream {
   const out = pino.destination({ dest: fd, sync: false, minLength: 4096 });
   let pending = false;
@@ -74,4 +66,12 @@ export function bufferedDestination(fd: number): pino.DestinationStream {
       return out.write(line);
     },
   };
+}
+
+/**
+ * A file descriptor written one line at a time, synchronously: for command-line tools, whose log lines
+ * must come out in order with what else they print and before they exit.
+ */
+export function lineDestination(fd: number): pino.DestinationStream {
+  return pino.destination({ dest: fd, sync: true });
 }
