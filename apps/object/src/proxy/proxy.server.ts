@@ -12,6 +12,7 @@ import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
 import { LargeObjects } from './large-objects';
 import { renderListing } from './listing-format';
+import { checkMethod, objectRoute } from './routes';
 import { parseTempUrl, TEMPURL_DIGESTS, TEMPURL_METHODS, tempUrlDisposition, TempUrlParams, validTempUrl } from './tempurl';
 import { Versioning, versioningHeaders, versionsOf } from './versioning';
 import { sendSwiftError, SwiftError } from './swift-errors';
@@ -239,7 +240,7 @@ export class ProxyServer {
     } catch (err) {
       // an answer before the body was read: the connection cannot carry another request
       if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
-      if (err instanceof SwiftError) return sendSwiftError(res, err.status, err.detail);
+      if (err instanceof SwiftError) return sendSwiftError(res, err.status, err.detail, err.headers);
       if (err instanceof Unauthorized) return sendSwiftError(res, 401, undefined, { 'www-authenticate': `Keystone uri="${this.opts.identityUri}"` });
       this.opts.logger.error({ err, txId: id }, 'proxy request failed');
       sendSwiftError(res, 500);
@@ -251,8 +252,10 @@ export class ProxyServer {
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const url = { pathname: q < 0 ? raw : raw.slice(0, q), searchParams: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
-    if (url.pathname === '/info' && (req.method === 'GET' || req.method === 'HEAD')) return this.info(res);
-    if (url.pathname === '/healthcheck') return this.plain(res, 200, 'OK');
+    if (url.pathname === '/info' || url.pathname === '/healthcheck') {
+      checkMethod(objectRoute(url.pathname), req.method);
+      return url.pathname === '/info' ? this.info(res) : this.plain(res, 200, 'OK');
+    }
     const m = /^\/v1\/([^/]+)(?:\/([^/]*))?(?:\/(.+))?$/.exec(url.pathname);
     if (!m) throw new SwiftError(404);
     let account: string;
@@ -272,6 +275,7 @@ export class ProxyServer {
       validName('Object', object, LIMITS.max_object_name_length);
       if (object.split('/').some((seg) => seg === '..' || seg === '.')) throw new SwiftError(400, 'Object name contains a . or .. path segment');
     }
+    checkMethod(objectRoute(object !== undefined ? '/v1/{account}/{container}/{object}' : container !== undefined ? '/v1/{account}/{container}' : '/v1/{account}'), req.method);
     const write = !['GET', 'HEAD'].includes(req.method ?? 'GET');
     const tempUrl = object !== undefined && url.searchParams.has('temp_url_sig') ? await this.checkTempUrl(req, url.searchParams, account, container!, object) : undefined;
     const auth = tempUrl ? undefined : await this.authorize(req, account, container, object, write);

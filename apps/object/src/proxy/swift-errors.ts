@@ -30,6 +30,8 @@ export class SwiftError extends Error {
     readonly status: number,
     /** what the body says instead of Swift's standard explanation */
     readonly detail?: string,
+    /** headers the error response carries (e.g. `Allow` on a 405) */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail ?? String(status));
   }
