@@ -162,10 +162,23 @@ describe('catalog administration: /v3/regions, /v3/services, /v3/endpoints', () 
         const res = await t.inject('POST', '/v3/endpoints', { token: admin, body: { endpoint } });
         expect({ endpoint, status: res.status }).toEqual({ endpoint, status: 400 });
       }
-      const unknownRegion = await t.inject('POST', '/v3/endpoints', { token: admin, body: { endpoint: { ...base, region: 'Nowhere' } } });
+      const unknownRegion = await t.inject('POST', '/v3/endpoints', { token: admin, body: { endpoint: { ...base, region_id: 'Nowhere' } } });
       expect(unknownRegion.json.error.message).toMatch(/^Expecting to find endpoint region_id in region table\./);
       expect(await count(t, 'endpoints')).toBe(before);
+      expect((await t.inject('GET', '/v3/regions/Nowhere', { token: admin })).status).toBe(404);
       expect((await t.inject('GET', '/v3/endpoints', { token: dora })).status).toBe(403);
+    });
+
+    it('creates the region named by the older `region` attribute when it does not exist (Keystone; `openstack endpoint create --region`)', async () => {
+      const svc = await create(t, 'services', 'service', { type: 'auto-region' });
+      const res = await t.inject('POST', '/v3/endpoints', { token: admin, body: { endpoint: { service_id: svc.id, interface: 'public', url: 'http://h:2/', region: 'RegionNew' } } });
+      expect(res.status).toBe(201);
+      expect(res.json.endpoint).toMatchObject({ region: 'RegionNew', region_id: 'RegionNew' });
+      const region = await t.inject('GET', '/v3/regions/RegionNew', { token: admin });
+      expect(region.json.region).toEqual({ id: 'RegionNew', description: '', parent_region_id: null, links: { self: `${URL_BASE}/regions/RegionNew` } });
+      const patched = await t.inject('PATCH', `/v3/endpoints/${res.json.endpoint.id}`, { token: admin, body: { endpoint: { region: 'RegionNewer' } } });
+      expect(patched.json.endpoint).toMatchObject({ region_id: 'RegionNewer' });
+      expect((await t.inject('GET', '/v3/regions/RegionNewer', { token: admin })).status).toBe(200);
     });
 
     it('puts new endpoints in the catalog of new and already validated tokens', async () => {

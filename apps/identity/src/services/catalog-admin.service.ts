@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequest, Forbidden, NotFound } from '@kumo/common';
+import { BadRequest, Conflict, Forbidden, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { EndpointEntity, EndpointInterface, RegionEntity, ServiceEntity } from '../db/entities';
 import { CatalogRepository } from '../db/repositories/catalog.repository';
@@ -23,7 +23,7 @@ export interface EndpointInput {
   service_id?: string;
   interface?: EndpointInterface;
   url?: string;
-  /** `region_id` and the older `region` both name the region; `region_id` wins. */
+  /** `region_id` and the older `region` both name the region; `region_id` wins (`region` creates a missing region). */
   region_id?: string | null;
   region?: string | null;
   enabled?: boolean;
@@ -184,8 +184,8 @@ export class CatalogAdminService {
 
   async createEndpoint(auth: AuthContext, input: EndpointInput & { service_id: string; interface: EndpointInterface; url: string }): Promise<EndpointEntity> {
     this.policy.enforce('identity:create_endpoint', auth);
-    const regionId = regionOf(input) ?? null;
-    await this.checkRefs(input.service_id, regionId);
+    await this.checkRefs(input.service_id, input.region_id);
+    const regionId = (await this.legacyRegion(input)) ?? null;
     const e: EndpointEntity = { id: newId(), serviceId: input.service_id, interface: input.interface, url: input.url, regionId, enabled: input.enabled ?? true };
     await this.repo.insertEndpoint(e);
     this.changes.changed();
@@ -195,8 +195,8 @@ export class CatalogAdminService {
   async updateEndpoint(auth: AuthContext, id: string, input: EndpointInput): Promise<EndpointEntity> {
     this.policy.enforce('identity:update_endpoint', auth);
     await this.findEndpoint(id);
-    const regionId = regionOf(input);
-    await this.checkRefs(input.service_id, regionId);
+    await this.checkRefs(input.service_id, input.region_id);
+    const regionId = await this.legacyRegion(input);
     await this.repo.updateEndpoint(id, {
       ...(input.service_id !== undefined ? { serviceId: input.service_id } : {}),
       ...(input.interface !== undefined ? { interface: input.interface } : {}),
@@ -221,6 +221,23 @@ export class CatalogAdminService {
     return e;
   }
 
+  /**
+   * The endpoint's region. A region named only by the older `region` attribute (what
+   * `openstack endpoint create --region` sends) is created when missing, as Keystone does
+   * (keystone/api/endpoints.py _validate_endpoint_region); a missing `region_id` is a 400.
+   */
+  private async legacyRegion(input: EndpointInput): Promise<string | null | undefined> {
+    const regionId = regionOf(input);
+    if (regionId && (input.region_id === undefined || input.region_id === null) && !(await this.repo.findRegion(regionId))) {
+      try {
+        await this.repo.insertRegion({ id: regionId, description: null, parentRegionId: null });
+      } catch (err) {
+        if (!(err instanceof Conflict)) throw err; // created meanwhile by another request
+      }
+    }
+    return regionId;
+  }
+
   /** An endpoint's service and region must exist (Keystone answers 400 otherwise). */
   private async checkRefs(serviceId: string | undefined, regionId: string | null | undefined): Promise<void> {
     if (serviceId !== undefined && !(await this.repo.findService(serviceId))) throw missingRef('endpoint service_id', 'service table');
@@ -230,5 +247,5 @@ export class CatalogAdminService {
 
 /** The region an endpoint body names: undefined when it names none. */
 function regionOf(input: EndpointInput): string | null | undefined {
-  return input.region_id !== undefined ? input.region_id : input.region;
+  return input.region_id !== undefined && input.region_id !== null ? input.region_id : (input.region ?? input.region_id);
 }
