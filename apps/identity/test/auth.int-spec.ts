@@ -89,6 +89,17 @@ describe('identity /v3/auth', () => {
       expect(res.json.token.catalog).toBeUndefined();
     });
 
+    it('leaves the catalog out of a validation with ?nocatalog (GET /v3/auth/tokens, as keystonemiddleware asks)', async () => {
+      const admin = await t.tokenFor('admin', ADMIN_PASSWORD, 'admin');
+      const full = await t.inject('GET', '/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': admin } });
+      expect(full.json.token.catalog).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'identity' })]));
+      for (const query of ['?nocatalog', '?nocatalog=1', '?nocatalog=true']) {
+        const res = await t.inject('GET', `/v3/auth/tokens${query}`, { token: admin, headers: { 'x-subject-token': admin } });
+        expect({ query, status: res.status, catalog: res.json.token.catalog }).toEqual({ query, status: 200, catalog: undefined });
+        expect(res.json.token.roles).toEqual(full.json.token.roles);
+      }
+    });
+
     it('scopes to the default project when no scope is given, and not at all with "unscoped"', async () => {
       const implicit = await t.inject('POST', '/v3/auth/tokens', { body: passwordAuth('admin', ADMIN_PASSWORD) });
       expect(implicit.json.token.project.name).toBe('admin');
