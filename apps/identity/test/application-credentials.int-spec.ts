@@ -85,6 +85,20 @@ describe('/v3/users/{id}/application_credentials', () => {
     await expect(authWith({ name: 'scoped', user: { id: hankId }, secret: 'my-own-secret' })).resolves.toMatchObject({ status: 201 });
   });
 
+  it('keeps the microseconds of a given expires_at and always answers in UTC with a Z', async () => {
+    for (const [given, shown] of [
+      ['2099-01-02T03:04:05.123456Z', '2099-01-02T03:04:05.123456Z'],
+      ['2099-01-02T03:04:05.000001', '2099-01-02T03:04:05.000001Z'],
+      ['2099-01-02T03:04:05.5+01:00', '2099-01-02T02:04:05.500000Z'],
+      ['2099-01-02 03:04', '2099-01-02T03:04:00.000000Z'],
+    ]) {
+      const res = await t.inject('POST', path(), { token: hank, body: { application_credential: { name: `exp-${given}`, expires_at: given } } });
+      expect({ given, status: res.status, shown: res.json.application_credential.expires_at }).toEqual({ given, status: 201, shown });
+      const again = await t.inject('GET', `${path()}/${res.json.application_credential.id}`, { token: hank });
+      expect(again.json.application_credential.expires_at).toBe(shown);
+    }
+  });
+
   it('refuses roles the token does not hold, unknown roles, bad bodies and past expiries, writing nothing', async () => {
     const create = (body: unknown) => t.inject('POST', path(), { token: hank, body });
     const notHeld = await create({ application_credential: { name: 'adm', roles: [{ name: 'admin' }] } });

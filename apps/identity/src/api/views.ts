@@ -103,7 +103,7 @@ export class IdentityViews {
       name: a.name,
       description: a.description,
       project_id: a.projectId,
-      expires_at: a.expiresAt ? keystoneTime(a.expiresAt) : null,
+      expires_at: a.expiresAt ? keystoneTime(a.expiresAt, a.expiresAtMicros) : null,
       unrestricted: a.unrestricted,
       roles: roles.map((r) => ({ id: r.id, name: r.name, domain_id: r.domainId })),
       access_rules: [],

@@ -23,12 +23,13 @@ export interface AppCredWithRoles {
   roles: RoleEntity[];
 }
 
-/** Parses Keystone's expires_at: ISO 8601, a missing zone meaning UTC. */
-export function parseExpiry(value: string): Date {
+/** Parses Keystone's expires_at: ISO 8601, a missing zone meaning UTC; the microseconds as given. */
+export function parseExpiry(value: string): { at: Date; micros: number } {
   const iso = value.replace(' ', 'T');
   const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
   if (Number.isNaN(d.getTime())) throw new BadRequest(`Invalid expires_at '${value}'.`);
-  return d;
+  const fraction = /:\d\d\.(\d+)/.exec(iso)?.[1] ?? '';
+  return { at: d, micros: Number(fraction.slice(0, 6).padEnd(6, '0')) };
 }
 
 /**
@@ -55,8 +56,9 @@ export class ApplicationCredentialsService {
     }
     if (!auth.projectId) throw new Forbidden('Application credentials need a project-scoped token.');
     let expiresAt: Date | null = null;
+    let expiresAtMicros: number | null = null;
     if (input.expires_at) {
-      expiresAt = parseExpiry(input.expires_at);
+      ({ at: expiresAt, micros: expiresAtMicros } = parseExpiry(input.expires_at));
       if (expiresAt.getTime() <= this.clock.now().getTime()) throw new BadRequest('Invalid application credential: expires_at must be in the future.');
     }
     const roles = await this.delegatedRoles(auth, input.roles);
@@ -69,6 +71,7 @@ export class ApplicationCredentialsService {
       secretHash: await this.hasher.hash(secret),
       description: input.description ?? null,
       expiresAt,
+      expiresAtMicros,
       unrestricted: input.unrestricted ?? false,
       roleIds: roles.map((r) => r.id),
     };

@@ -73,8 +73,9 @@ export function decodeToken(token: string, keys: ReadonlyMap<string, SigningKey>
   }
 }
 
-/** Keystone's time format: 2026-01-01T00:00:00.000000Z (Tempest parses only this or no fraction). */
-export function keystoneTime(ms: number | Date): string {
+/** Keystone's time format: 2026-01-01T00:00:00.000000Z (Tempest parses only this or no fraction); `micros` replaces the fraction. */
+export function keystoneTime(ms: number | Date, micros?: number | null): string {
   const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.000Z
+  if (micros !== undefined && micros !== null) return `${iso.slice(0, 19)}.${String(micros).padStart(6, '0')}Z`;
   return `${iso.slice(0, 23)}000Z`;
 }

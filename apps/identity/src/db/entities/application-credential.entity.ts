@@ -16,6 +16,9 @@ export class ApplicationCredentialEntity {
   description!: string | null;
   @Column({ type: 'datetime', precision: 6, nullable: true })
   expiresAt!: Date | null;
+  /** The microseconds within the second of `expiresAt`, as given (null: those of `expiresAt`). */
+  @Column({ type: 'int', nullable: true })
+  expiresAtMicros!: number | null;
   @Column({ type: 'boolean', default: false })
   unrestricted!: boolean;
   /** Role ids delegated by this credential (a subset of the user's roles on the project at creation). */

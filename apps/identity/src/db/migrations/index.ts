@@ -1,5 +1,6 @@
 import { Initial1764000000000 } from './1764000000000-initial';
 import { ProjectExtra1764100000000 } from './1764100000000-project-extra';
+import { AppCredExpiryMicros1764200000000 } from './1764200000000-appcred-expiry-micros';
 
 /** Every identity migration, in order. */
-export const IDENTITY_MIGRATIONS = [Initial1764000000000, ProjectExtra1764100000000];
+export const IDENTITY_MIGRATIONS = [Initial1764000000000, ProjectExtra1764100000000, AppCredExpiryMicros1764200000000];
