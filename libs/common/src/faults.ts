@@ -30,15 +30,18 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   410: 'Gone',
   411: 'Length Required',
   412: 'Precondition Failed',
   413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
   415: 'Unsupported Media Type',
   416: 'Requested Range Not Satisfiable',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
@@ -97,7 +100,15 @@ function frameworkMessage(status: number, e: { message?: string; code?: string }
       return 'Unsupported Content-Type: send application/json.';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'The request body length does not match Content-Length.';
+    case 'FST_ERR_BAD_URL':
+      return "The request path is not a valid URL: each '%' must start a %XX escape of UTF-8 text.";
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'Request-URI Too Long: a path segment is longer than the server accepts.';
+    case 'FST_ERR_CTP_INVALID_TYPE':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+      return 'The Content-Type header is not valid.';
   }
+  if (e.code?.startsWith('FST_ERR_') && status === 400) return 'The request is not valid.';
   if (status === 404) return 'The resource could not be found.';
   if (status === 405) return 'The method is not allowed for this resource.';
   if (e.message && /JSON/i.test(e.message)) return `Malformed request body: ${e.message}`;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { acceptRequestId, REQUEST_ID_HEADER, runWithContext } from './context';
 import { FaultFilter } from './fault.filter';
 import type { FaultStyle } from './faults';
+import { clientErrorHandler, frameworkErrorHandler } from './http-edge';
 
 export interface HttpAppOptions {
   service: string;
@@ -39,7 +40,16 @@ class PinoNestLogger implements LoggerService {
  * parser that tolerates empty bodies, and the one fault filter in the service's OpenStack style.
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, opts: HttpAppOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 1024 * 1024, logger: false, return503OnClosing: false });
+  const edge = { style: opts.faultStyle, logger: opts.logger, aliases: opts.requestIdAliases ?? [] };
+  const adapter = new FastifyAdapter({
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    logger: false,
+    return503OnClosing: false,
+    // errors raised before a route or a hook runs still get the request id and the fault body
+    // (cast: @nestjs/platform-fastify may bring its own copy of fastify's types)
+    frameworkErrors: frameworkErrorHandler(edge) as never,
+    clientErrorHandler: clientErrorHandler(edge),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new PinoNestLogger(opts.logger),
     bufferLogs: false,
@@ -53,6 +63,11 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
 
 function installEdge(fastify: FastifyInstance, opts: HttpAppOptions): void {
   const aliases = opts.requestIdAliases ?? [];
+  const routes: HttpRoute[] = [];
+  ROUTES.set(fastify, routes);
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     const requestId = acceptRequestId(request.headers[REQUEST_ID_HEADER]);
     (request as unknown as { requestId: string }).requestId = requestId;
@@ -76,7 +91,8 @@ function installEdge(fastify: FastifyInstance, opts: HttpAppOptions): void {
   // Errors raised before Nest routes the request (body parsing, too large) and unknown routes reach
   // Nest's own error and not-found handlers, which pass them to the global FaultFilter.
   if (opts.jsonBodies !== false) {
-    fastify.removeContentTypeParser('application/json');
+    // a JSON API refuses other bodies (415) instead of handing a text/plain string to a handler
+    fastify.removeContentTypeParser(['application/json', 'text/plain']);
     fastify.addContentTypeParser(/^application\/([\w.-]+\+)?json/, { parseAs: 'string' }, (_req, body, done) => {
       const text = body as string;
       if (text.trim() === '') return done(null, undefined);
@@ -87,6 +103,19 @@ function installEdge(fastify: FastifyInstance, opts: HttpAppOptions): void {
       }
     });
   }
+}
+
+/** One route of an HTTP app as Fastify registered it (`url` with `:param` placeholders). */
+export interface HttpRoute {
+  method: string;
+  url: string;
+}
+
+const ROUTES = new WeakMap<object, HttpRoute[]>();
+
+/** The routes an app made by createHttpApp serves (after `init()`), e.g. for the fuzz tier. */
+export function httpRoutes(app: INestApplication): HttpRoute[] {
+  return [...(ROUTES.get(app.getHttpAdapter().getInstance() as object) ?? [])];
 }
 
 /** Listens and logs where. */
