@@ -141,7 +141,10 @@ export function deleteAtHeader(req: IncomingMessage, now = Date.now() / 1000): s
   return String(Number(at));
 }
 
-/** Metadata headers of a kind, validated against Swift's limits. */
+/**
+ * Metadata headers of a kind, validated against Swift's limits. `X-Remove-<Kind>-Meta-K` and an empty
+ * `X-<Kind>-Meta-K:` remove K.
+ */
 function metaHeaders(req: IncomingMessage, kind: 'account' | 'container' | 'object'): Record<string, string> {
   const out: Record<string, string> = {};
   let count = 0;
@@ -156,7 +159,10 @@ function metaHeaders(req: IncomingMessage, kind: 'account' | 'container' | 'obje
       if (value.length > LIMITS.max_meta_value_length) throw new SwiftError(400, `Metadata value longer than ${LIMITS.max_meta_value_length}: ${name}`);
       count++;
       size += name.length + value.length;
-      out[`x-${kind}-meta-${name}`] = remove ? '' : value;
+      // an empty value removes the key: a container's or account's database keeps '' as a removal
+      // (newest timestamp wins); an object's metadata is replaced whole, so a removed key is left out
+      if (kind !== 'object') out[`x-${kind}-meta-${name}`] = remove ? '' : value;
+      else if (!remove && value !== '') out[`x-${kind}-meta-${name}`] = value;
     }
   }
   if (count > LIMITS.max_meta_count) throw new SwiftError(400, `Too many metadata items; max ${LIMITS.max_meta_count}`);
@@ -718,6 +724,11 @@ export class ProxyServer {
       'content-type': copy?.headers['content-type'] ?? String(r.req.headers['content-type'] ?? 'application/octet-stream'),
       ...metaHeaders(r.req, 'object'),
     };
+    // a copy's inherited keys that the request removes
+    for (const [k, v] of Object.entries(r.req.headers)) {
+      if (k.startsWith('x-remove-object-meta-')) delete headers[`x-object-meta-${k.slice('x-remove-object-meta-'.length)}`];
+      else if (k.startsWith('x-object-meta-') && String(v) === '') delete headers[k];
+    }
     for (const h of ['content-disposition', 'content-encoding', 'x-object-manifest', ...(copy ? [] : ['etag'])]) {
       if (r.req.headers[h] !== undefined) headers[h] = String(r.req.headers[h]);
     }
