@@ -200,56 +200,119 @@ export class ListingDb {
   }
 
   /**
-   * Lists live rows in byte order after `marker` (strictly) and before `endMarker`, under `prefix`;
-   * with a delimiter, names sharing the part up to the next delimiter roll up into one `subdir`.
+   * Lists live rows in byte order under `prefix`, after `marker` and before `endMarker` (with
+   * `reverse`, in descending order and the markers swap roles: `marker` is the upper bound, as in
+   * Swift). With a delimiter (a prefix of its own or not), names sharing the part up to the next
+   * delimiter after the prefix roll up into one `subdir`. Swift's container and account servers'
+   * algorithm (`list_objects_iter`, `list_containers_iter`): a rolled-up `subdir` equal to the
+   * request's (lower, after the swap) marker is not listed again, and after a roll-up the scan goes
+   * on from just after the subdir (the name up to the delimiter with the delimiter's last character
+   * incremented, inclusive), so a client that pages with `marker=<last subdir>` reaches the end.
    */
   list(q: ListingQuery): Array<ListingRow | { subdir: string }> {
     const out: Array<ListingRow | { subdir: string }> = [];
-    let marker = q.reverse ? q.endMarker : q.marker;
-    const stop = q.reverse ? q.marker : q.endMarker;
+    const reverse = q.reverse === true;
+    // Swift swaps the markers for a reverse listing: the scan runs from `marker` down to `endMarker`
+    let marker = (reverse ? q.endMarker : q.marker) || undefined;
+    let endMarker = (reverse ? q.marker : q.endMarker) || undefined;
+    const origMarker = marker;
     const prefix = q.prefix ?? '';
-    const order = q.reverse ? 'DESC' : 'ASC';
-    const cmp = q.reverse ? '<' : '>';
-    const stopCmp = q.reverse ? '>' : '<';
+    const delimiter = q.delimiter || undefined;
+    const endPrefix = prefix ? afterPrefix(prefix) : undefined;
+    let forceGte = false;
     while (out.length < q.limit) {
       const conds = ['deleted = 0'];
       const params: unknown[] = [];
-      if (marker !== undefined && marker !== '') {
-        conds.push(`name ${cmp} ?`);
-        params.push(Buffer.from(marker, 'utf8'));
-      }
-      if (stop !== undefined && stop !== '') {
-        conds.push(`name ${stopCmp} ?`);
-        params.push(Buffer.from(stop, 'utf8'));
+      if (endMarker !== undefined) {
+        conds.push('name < ?');
+        params.push(Buffer.from(endMarker, 'utf8'));
       }
       if (prefix) {
-        conds.push('substr(name, 1, ?) = ?');
-        params.push(Buffer.byteLength(prefix), Buffer.from(prefix, 'utf8'));
+        conds.push('name >= ?');
+        params.push(Buffer.from(prefix, 'utf8'));
+        if (endPrefix) {
+          conds.push('name < ?');
+          params.push(endPrefix);
+        } else {
+          conds.push('substr(name, 1, ?) = ?');
+          params.push(Buffer.byteLength(prefix), Buffer.from(prefix, 'utf8'));
+        }
       }
-      const rows = this.st(`SELECT name, timestamp, size, content_type, etag, count FROM rows WHERE ${conds.join(' AND ')} ORDER BY name ${order} LIMIT ?`)
-        .all(...params, q.limit - out.length) as Array<{ name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number }>;
-      if (rows.length === 0) break;
+      if (marker !== undefined) {
+        conds.push(forceGte ? 'name >= ?' : 'name > ?');
+        params.push(Buffer.from(marker, 'utf8'));
+      }
+      forceGte = false;
+      const want = q.limit - out.length;
+      const rows = this.st(
+        `SELECT name, timestamp, size, content_type, etag, count FROM rows WHERE ${conds.join(' AND ')} ORDER BY name ${reverse ? 'DESC' : 'ASC'} LIMIT ?`,
+      ).all(...params, want) as Array<{ name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number }>;
+      const row = (r: (typeof rows)[number], name: string): ListingRow => ({
+        name,
+        timestamp: r.timestamp,
+        size: r.size,
+        contentType: r.content_type ?? undefined,
+        etag: r.etag ?? undefined,
+        count: r.count,
+        deleted: false,
+      });
+      if (!delimiter) {
+        for (const r of rows) out.push(row(r, r.name.toString('utf8')));
+        return out;
+      }
       let rolledUp = false;
       for (const r of rows) {
         const name = r.name.toString('utf8');
-        marker = name;
-        if (q.delimiter) {
-          const idx = name.indexOf(q.delimiter, prefix.length);
-          if (idx >= 0) {
-            const subdir = name.slice(0, idx + q.delimiter.length);
-            if (!out.some((o) => 'subdir' in o && o.subdir === subdir)) out.push({ subdir });
-            // skip everything under this subdir in one step
-            marker = q.reverse ? subdir : `${subdir}\u{10FFFF}`;
-            rolledUp = true;
-            if (out.length >= q.limit) break;
-            break;
+        if (reverse) endMarker = name;
+        else marker = name;
+        const end = name.indexOf(delimiter, prefix.length);
+        if (end >= 0) {
+          const subdir = name.slice(0, end + delimiter.length);
+          if (reverse) endMarker = subdir;
+          else {
+            // everything under the subdir sorts before this: go on from there, inclusive
+            marker = name.slice(0, end) + bumpLast(delimiter);
+            forceGte = true;
           }
+          if (subdir !== origMarker) out.push({ subdir });
+          rolledUp = true;
+          break;
         }
-        out.push({ name, timestamp: r.timestamp, size: r.size, contentType: r.content_type ?? undefined, etag: r.etag ?? undefined, count: r.count, deleted: false });
-        if (out.length >= q.limit) break;
+        out.push(row(r, name));
       }
-      if (!rolledUp && rows.length < q.limit) break;
+      // a short page without a roll-up is the end (Swift asks once more and gets nothing)
+      if (!rolledUp && rows.length < want) break;
     }
     return out;
   }
+}
+
+/** The string with its last code point incremented (Python's `s[:-1] + chr(ord(s[-1]) + 1)`). */
+function bumpLast(s: string): string {
+  const points = Array.from(s);
+  const last = points.pop()!.codePointAt(0)!;
+  // past U+10FFFF there is nothing: Swift fails there (chr() raises); the highest code point will do
+  return points.join('') + String.fromCodePoint(Math.min(last + 1, 0x10ffff));
+}
+
+/** The first name after every name that starts with `prefix`, as bytes; undefined if there is none. */
+function afterPrefix(prefix: string): Buffer | undefined {
+  const last = Array.from(prefix).pop()!.codePointAt(0)!;
+  return last >= 0x10ffff ? undefined : Buffer.from(bumpLast(prefix), 'utf8');
+}
+
+/** A listing request's parameters as Swift's container and account servers read them. */
+export function listingQueryOf(q: URLSearchParams, maxLimit = 10000): ListingQuery {
+  const given = q.get('limit');
+  // constrain_req_limit: a limit of digits only counts (anything else means the default); the proxy
+  // has refused one above the maximum already
+  const limit = given && /^[0-9]+$/.test(given) ? Math.min(Number(given), maxLimit) : maxLimit;
+  return {
+    prefix: q.get('prefix') || undefined,
+    delimiter: q.get('delimiter') || undefined,
+    marker: q.get('marker') || undefined,
+    endMarker: q.get('end_marker') || undefined,
+    limit,
+    reverse: ['true', '1', 'yes', 'on', 't', 'y'].includes((q.get('reverse') ?? '').toLowerCase()),
+  };
 }

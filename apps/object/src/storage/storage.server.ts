@@ -5,7 +5,7 @@ import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { hashPath } from './hash';
 import { OBJECT_UPDATES_HEADER, ObjectRowUpdate } from './container-updates';
-import { ListingDb } from './listing-db';
+import { ListingDb, listingQueryOf } from './listing-db';
 import { ObjectServer, send, timestampOf } from './object-server';
 import { normalizeTimestamp } from './timestamp';
 
@@ -260,14 +260,7 @@ export class StorageNode {
         if (!db.isLive()) return send(res, 404);
         if (req.method === 'HEAD') return send(res, 204, statHeaders());
         const q = new URL(req.url ?? '/', 'http://x').searchParams;
-        const rows = db.list({
-          prefix: q.get('prefix') ?? undefined,
-          delimiter: q.get('delimiter') ?? undefined,
-          marker: q.get('marker') ?? undefined,
-          endMarker: q.get('end_marker') ?? undefined,
-          limit: Math.min(Number(q.get('limit') ?? 10000) || 10000, 10000),
-          reverse: ['true', '1', 'yes', 'on'].includes((q.get('reverse') ?? '').toLowerCase()),
-        });
+        const rows = db.list(listingQueryOf(q));
         return send(res, 200, { ...statHeaders(), 'content-type': 'application/json' }, JSON.stringify(rows));
       }
       default:
