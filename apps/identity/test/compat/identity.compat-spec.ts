@@ -76,6 +76,14 @@ describe('identity with the real openstack client', () => {
     expect(old.code).not.toBe(0);
     expect(old.stderr).toContain('The request you have made requires authentication. (HTTP 401)');
     await expect(openstackJson(['token', 'issue'], as(user, 'second-pass', 'demo'))).resolves.toMatchObject({ user_id: created1.id });
+
+    // the user's own change (POST /v3/users/{id}/password with original_password)
+    const wrongOriginal = await openstack(['user', 'password', 'set', '--original-password', 'not-it', '--password', 'third-pass'], as(user, 'second-pass', 'demo'));
+    expect(wrongOriginal.code).not.toBe(0);
+    expect(wrongOriginal.stderr).toContain('(HTTP 401)');
+    await expect(openstack(['user', 'password', 'set', '--original-password', 'second-pass', '--password', 'third-pass'], as(user, 'second-pass', 'demo'))).resolves.toMatchObject({ code: 0 });
+    expect((await openstack(['token', 'issue'], as(user, 'second-pass', 'demo'))).code).not.toBe(0);
+    await expect(openstackJson(['token', 'issue'], as(user, 'third-pass', 'demo'))).resolves.toMatchObject({ user_id: created1.id });
   });
 
   it('grants access through a group role', async () => {
