@@ -84,6 +84,9 @@ async function readSmallBody(body: Readable, length: number): Promise<Buffer> {
 /** How long the proxy trusts what it learnt of a container (Swift's recheck_container_existence is 60 s). */
 const CONTAINER_INFO_TTL_MS = 5_000;
 
+/** The one storage policy (Swift's default name); every container is in it. */
+export const STORAGE_POLICY = 'Policy-0';
+
 export const LIMITS = {
   max_file_size: 5368709122,
   max_meta_name_length: 128,
@@ -277,6 +280,12 @@ export class ProxyServer {
     if (object !== undefined && container === undefined) throw new SwiftError(404);
     validName('Account', account, LIMITS.max_account_name_length);
     if (container !== undefined) validName('Container', container, LIMITS.max_container_name_length);
+    // an encoded slash would reach the storage nodes as a container and an object (Swift decodes the
+    // whole path first, so there it names an object); `.`/`..` are normalized away by most clients
+    for (const [kind, name] of [['Account', account], ['Container', container]] as const) {
+      if (name?.includes('/')) throw new SwiftError(400, `${kind} name cannot contain slashes`);
+      if (name === '.' || name === '..') throw new SwiftError(400, `${kind} name cannot be . or ..`);
+    }
     if (object !== undefined) {
       validName('Object', object, LIMITS.max_object_name_length);
       if (object.split('/').some((seg) => seg === '..' || seg === '.')) throw new SwiftError(400, 'Object name contains a . or .. path segment');
@@ -336,7 +345,7 @@ export class ProxyServer {
 
   private info(res: ServerResponse): void {
     const body = JSON.stringify({
-      swift: { version: 'kumo-0.1', ...LIMITS, strict_cors_mode: true, policies: [{ name: 'Policy-0', default: true }] },
+      swift: { version: 'kumo-0.1', ...LIMITS, strict_cors_mode: true, policies: [{ name: STORAGE_POLICY, aliases: STORAGE_POLICY, default: true }] },
       slo: { max_manifest_segments: 1000, max_manifest_size: 8 * 1024 * 1024, min_segment_size: 1, yield_frequency: 10 },
       dlo: { max_segments: 10000 },
       tempurl: {
@@ -389,7 +398,14 @@ export class ProxyServer {
         out[k] = String(v);
       }
     }
-    if (kind === 'container') out['x-storage-policy'] = 'Policy-0';
+    if (kind === 'container') out['x-storage-policy'] = STORAGE_POLICY;
+    if (kind === 'account' && Number(out['x-account-container-count'] ?? 0) > 0) {
+      // Swift's per-policy figures (every container is in the one policy)
+      const prefix = `x-account-storage-policy-${STORAGE_POLICY.toLowerCase()}`;
+      out[`${prefix}-container-count`] = out['x-account-container-count'];
+      out[`${prefix}-object-count`] = out['x-account-object-count'] ?? '0';
+      out[`${prefix}-bytes-used`] = out['x-account-bytes-used'] ?? '0';
+    }
     return out;
   }
 
@@ -479,7 +495,12 @@ export class ProxyServer {
         );
         const out = { statuses: responses.map((x) => x.status) };
         const status = bestStatus(out.statuses, ring.replicas);
-        if (status < 300) await this.fanout(this.opts.accountRing, [r.account, r.container!], 'PUT', { 'x-timestamp': ts, 'x-object-count': 0, 'x-bytes-used': 0 }, [r.account]);
+        if (status < 300) {
+          // the container's figures (a container PUT again keeps its objects), the largest of the replicas'
+          const figure = (h: string) => Math.max(0, ...responses.filter((x) => x.status < 300).map((x) => Number(x.headers[h] ?? 0) || 0));
+          const counts = { 'x-object-count': figure('x-container-object-count'), 'x-bytes-used': figure('x-container-bytes-used') };
+          await this.fanout(this.opts.accountRing, [r.account, r.container!], 'PUT', { 'x-timestamp': ts, ...counts }, [r.account]);
+        }
         return this.plain(r.res, status, '');
       }
       case 'POST': {

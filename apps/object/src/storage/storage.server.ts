@@ -242,7 +242,8 @@ export class StorageNode {
         const existed = db.isLive();
         db.initialize(ts);
         db.updateMetadata(meta(), ts);
-        return send(res, existed ? 202 : 201);
+        // with its figures: the proxy's account row for a container PUT again keeps them
+        return send(res, existed ? 202 : 201, statHeaders());
       }
       case 'POST': {
         if (!db.isLive()) return send(res, 404);
