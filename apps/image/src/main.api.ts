@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createLogger, enableBodyBufferReclaim, listen, tuneHeapForStreaming } from '@kumo/common';
-import { CachingTokenValidator, KeystoneTokenValidator } from '@kumo/auth';
+import { startServiceAuth } from '@kumo/auth';
 import { createDataSource } from '@kumo/db';
 import { createImageApp } from './app';
 import { IMAGE_DATABASE, loadImageConfig } from './config';
@@ -18,13 +18,17 @@ async function main(): Promise<void> {
   const dataSource = createDataSource({ url: config.database.url, database: IMAGE_DATABASE, entities: IMAGE_ENTITIES, poolSize: config.database.pool_size });
   await dataSource.initialize();
   const store = await createStore(config);
-  const validator = new CachingTokenValidator(
-    new KeystoneTokenValidator({ auth_url: c.auth_url, username: c.service_user, password: c.service_password, project_name: 'service', user_domain_id: 'default', project_domain_id: 'default' }),
-  );
-  const app = await createImageApp({ config, dataSource, store, validator, logger });
+  const auth = startServiceAuth({
+    service: 'image',
+    credentials: { auth_url: c.auth_url, username: c.service_user, password: c.service_password },
+    messaging: config.messaging,
+    logger,
+  });
+  const app = await createImageApp({ config, dataSource, store, validator: auth.validator, logger });
   const shutdown = async () => {
     logger.info('shutting down');
     await app.close();
+    await auth.close();
     await dataSource.destroy();
     process.exit(0);
   };

@@ -3,3 +3,4 @@ export * from './token-validator';
 export * from './auth.guard';
 export * from './policy';
 export * from './auth.module';
+export * from './service-auth';

@@ -106,51 +106,86 @@ export interface RevocationFilter {
   all?: boolean;
 }
 
+/** How long a validation is cached while revocation events arrive, and while they cannot. */
+export const CACHE_TTL_MS = 300_000;
+export const FALLBACK_CACHE_TTL_MS = 30_000;
+
+interface Cached {
+  ctx: AuthContext;
+  storedAt: number;
+}
+
 /**
  * An LRU cache in front of any validator: entries live until min(ttl, token expiry), concurrent
  * validations of one token share one request, failures are not cached, and `evict` drops what a
- * revocation event names.
+ * revocation event names. While the revocation feed is down (`setRevocationFeed(false)`) entries
+ * live at most `fallbackTtlMs`: a revocation made meanwhile is missed for no longer than that.
  */
 export class CachingTokenValidator extends TokenValidator {
-  private readonly cache: LRUCache<string, AuthContext>;
-  private readonly inflight = new Map<string, Promise<AuthContext>>();
+  private readonly cache: LRUCache<string, Cached>;
+  private readonly inflight = new Map<string, { pending: Promise<AuthContext>; generation: number }>();
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+  private readonly fallbackTtlMs: number;
+  /** Bumped by every eviction: a validation that was in flight across one is not cached. */
+  private generation = 0;
+  private feedLive = true;
 
   constructor(
     private readonly inner: TokenValidator,
-    opts: { ttlMs?: number; max?: number; now?: () => number } = {},
+    opts: { ttlMs?: number; fallbackTtlMs?: number; max?: number; now?: () => number } = {},
   ) {
     super();
     this.now = opts.now ?? Date.now;
-    this.cache = new LRUCache({ max: opts.max ?? 10_000, ttl: opts.ttlMs ?? 300_000, ttlAutopurge: false });
+    this.ttlMs = opts.ttlMs ?? CACHE_TTL_MS;
+    this.fallbackTtlMs = Math.min(opts.fallbackTtlMs ?? FALLBACK_CACHE_TTL_MS, this.ttlMs);
+    this.cache = new LRUCache({ max: opts.max ?? 10_000 });
   }
 
-  private readonly now: () => number;
+  /** How long a validation is kept now: the full TTL while revocation events arrive, the fallback otherwise. */
+  get maxAgeMs(): number {
+    return this.feedLive ? this.ttlMs : this.fallbackTtlMs;
+  }
+
+  get revocationFeedLive(): boolean {
+    return this.feedLive;
+  }
 
   async validate(token: string): Promise<AuthContext> {
     const key = createHash('sha256').update(token).digest('base64url');
+    const now = this.now();
     const hit = this.cache.get(key);
-    if (hit && hit.expiresAt.getTime() > this.now()) return hit;
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.inner.validate(token).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
+    if (hit) {
+      if (now - hit.storedAt < this.maxAgeMs && hit.ctx.expiresAt.getTime() > now) return hit.ctx;
+      this.cache.delete(key);
     }
-    const ctx = await pending;
+    let flight = this.inflight.get(key);
+    if (!flight) {
+      const pending = this.inner.validate(token).finally(() => {
+        if (this.inflight.get(key)?.pending === pending) this.inflight.delete(key);
+      });
+      flight = { pending, generation: this.generation };
+      this.inflight.set(key, flight);
+    }
+    const ctx = await flight.pending;
     const left = ctx.expiresAt.getTime() - this.now();
     if (left <= 0) throw new Unauthorized(AUTH_REQUIRED);
-    this.cache.set(key, ctx, { ttl: Math.min(left, this.cache.ttl) });
+    // an eviction while identity answered may have been for this very token: answer, do not keep
+    if (flight.generation === this.generation) this.cache.set(key, { ctx, storedAt: this.now() });
     return ctx;
   }
 
   /** Drops cached validations matching a revocation. Returns how many were dropped. */
   evict(f: RevocationFilter): number {
+    this.generation++;
+    this.inflight.clear();
     if (f.all) {
       const n = this.cache.size;
       this.cache.clear();
       return n;
     }
     let n = 0;
-    for (const [key, ctx] of this.cache.entries()) {
+    for (const [key, { ctx }] of this.cache.entries()) {
       const match =
         (f.auditIds?.some((a) => ctx.auditIds.includes(a)) ?? true) &&
         (f.userId === undefined || f.userId === ctx.userId) &&
@@ -158,6 +193,26 @@ export class CachingTokenValidator extends TokenValidator {
         (f.domainId === undefined || f.domainId === ctx.domainId || f.domainId === ctx.projectDomainId) &&
         (f.applicationCredentialId === undefined || f.applicationCredentialId === ctx.applicationCredentialId);
       if (match) {
+        this.cache.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Whether revocation events reach this cache. Going down: the TTL falls to the fallback and
+   * entries older than it are dropped. Coming back: everything is dropped, since events published
+   * meanwhile were missed. Returns how many entries were dropped.
+   */
+  setRevocationFeed(live: boolean): number {
+    if (live === this.feedLive) return 0;
+    this.feedLive = live;
+    if (live) return this.evict({ all: true });
+    const oldest = this.now() - this.fallbackTtlMs;
+    let n = 0;
+    for (const [key, { storedAt }] of this.cache.entries()) {
+      if (storedAt <= oldest) {
         this.cache.delete(key);
         n++;
       }
@@ -174,16 +229,37 @@ export class CachingTokenValidator extends TokenValidator {
 export const TOKEN_REVOKED_EVENT = 'identity.token.revoked';
 
 /**
+ * The cache filter of a revocation event's payload (untrusted JSON: only the known fields, as
+ * strings). A revocation naming none of them would revoke everything, so it evicts everything.
+ */
+export function revocationFilterOf(payload: Record<string, unknown>): RevocationFilter {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const auditIds = Array.isArray(payload.auditIds)
+    ? payload.auditIds.filter((a): a is string => typeof a === 'string')
+    : undefined;
+  const f: RevocationFilter = {
+    auditIds: auditIds?.length ? auditIds : undefined,
+    userId: str(payload.userId),
+    projectId: str(payload.projectId),
+    domainId: str(payload.domainId),
+    applicationCredentialId: str(payload.applicationCredentialId),
+  };
+  const empty = !f.auditIds && !f.userId && !f.projectId && !f.domainId && !f.applicationCredentialId;
+  return empty ? { all: true } : f;
+}
+
+/**
  * Wires a caching validator to revocation events: `subscribe` is the messaging layer's
- * subscription function (kept abstract so this lib does not depend on its shape).
+ * subscription function (kept abstract so that a test can wire any bus).
  */
 export async function evictOnRevocation(
   cache: CachingTokenValidator,
-  subscribe: (event: string, handler: (payload: RevocationFilter) => Promise<void> | void) => Promise<unknown>,
+  subscribe: (
+    event: string,
+    handler: (payload: Record<string, unknown>) => Promise<void> | void,
+  ) => Promise<unknown>,
 ): Promise<void> {
   await subscribe(TOKEN_REVOKED_EVENT, (payload) => {
-    // a revocation without any field would revoke everything
-    const empty = !payload.auditIds && !payload.userId && !payload.projectId && !payload.domainId && !payload.applicationCredentialId;
-    cache.evict(empty ? { all: true } : payload);
+    cache.evict(revocationFilterOf(payload));
   });
 }

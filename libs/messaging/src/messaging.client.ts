@@ -52,6 +52,19 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+export interface SubscribeOptions {
+  /** A durable queue of this name keeps events while the consumer is down; without it the queue is exclusive. */
+  queue?: string;
+  /** false: return at once, the consumer starts whenever the broker is reachable (default: wait for it). */
+  wait?: boolean;
+  /**
+   * Told true each time the consumer is receiving (after the first connect and after every
+   * reconnect) and false each time it stops (connection lost, broker unreachable, channel closed).
+   * Events published while it was false are lost for an exclusive queue.
+   */
+  onActive?: (active: boolean) => void;
+}
+
 /**
  * Typed RPC (call/cast, host-targeted and fanout) and notifications over RabbitMQ, through
  * amqp-connection-manager: the connection and every channel come back after a broker outage,
@@ -68,6 +81,8 @@ export class MessagingClient {
   private readonly notifyExchange: string;
   private readonly log?: Logger;
   private closed = false;
+  private lastState?: boolean;
+  private readonly stateListeners = new Set<(connected: boolean) => void>();
 
   constructor(private readonly opts: MessagingOptions) {
     this.rpcExchange = `${opts.exchangePrefix}.rpc`;
@@ -81,8 +96,16 @@ export class MessagingClient {
     this.conn.on('disconnect', ({ err }) => {
       this.log?.warn({ err: err?.message }, 'message bus connection lost');
       this.failPending();
+      this.setState(false);
     });
-    this.conn.on('connect', () => this.log?.info('message bus connected'));
+    this.conn.on('connectFailed', ({ err }) => {
+      if (this.lastState !== false) this.log?.warn({ err: err?.message, url: redactUrl(opts.url) }, 'message bus unreachable, retrying');
+      this.setState(false);
+    });
+    this.conn.on('connect', () => {
+      this.log?.info('message bus connected');
+      this.setState(true);
+    });
     const replyQueue = this.replyQueue;
     this.publisher = this.conn.createChannel({
       json: false,
@@ -94,6 +117,26 @@ export class MessagingClient {
         await ch.consume(replyQueue, (msg) => msg && this.onReply(msg), { noAck: true });
       },
     });
+  }
+
+  /** True while the connection to the broker is up. */
+  get connected(): boolean {
+    return this.conn.isConnected();
+  }
+
+  /**
+   * Calls the listener with false when the connection is lost or an attempt fails, and with true
+   * when it is (re)established; only changes are reported. Returns a function that removes it.
+   */
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private setState(connected: boolean): void {
+    if (this.lastState === connected) return;
+    this.lastState = connected;
+    for (const l of this.stateListeners) l(connected);
   }
 
   /** Resolves once connected and the topology is declared (waits while the broker is down). */
@@ -181,11 +224,12 @@ export class MessagingClient {
   /**
    * Consumes events matching the patterns (`*`/`#` wildcards). With a queue name the queue is
    * durable, so a consumer that was down receives what it missed; without one it is exclusive.
+   * Resolves once the consumer runs, or at once with `wait: false`.
    */
   async subscribe(
     patterns: string | string[],
     handler: (eventType: string, payload: Record<string, unknown>) => Promise<void> | void,
-    opts: { queue?: string } = {},
+    opts: SubscribeOptions = {},
   ): Promise<Subscription> {
     const queue = opts.queue ? `${this.opts.exchangePrefix}.events.${opts.queue}` : `${this.opts.exchangePrefix}.events.${randomUUID()}`;
     const list = Array.isArray(patterns) ? patterns : [patterns];
@@ -196,10 +240,22 @@ export class MessagingClient {
         for (const p of list) await ch.bindQueue(queue, this.notifyExchange, p);
         await ch.prefetch(16);
         await ch.consume(queue, (msg) => msg && void this.onEvent(ch, msg, handler));
+        ch.once('close', () => opts.onActive?.(false));
+        opts.onActive?.(true);
       },
     });
+    if (opts.onActive) {
+      const inactive = () => opts.onActive?.(false);
+      this.conn.on('disconnect', inactive);
+      this.conn.on('connectFailed', inactive);
+      channel.on('error', inactive);
+      channel.once('close', () => {
+        this.conn.removeListener('disconnect', inactive);
+        this.conn.removeListener('connectFailed', inactive);
+      });
+    }
     this.channels.push(channel);
-    await channel.waitForConnect();
+    if (opts.wait !== false) await channel.waitForConnect();
     return { close: () => channel.close() };
   }
 
@@ -314,6 +370,11 @@ export class MessagingClient {
     await this.publisher.close().catch(() => undefined);
     await this.conn.close();
   }
+}
+
+/** The broker URL without its password, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
 }
 
 function safeAck(ch: Channel, msg: ConsumeMessage): void {
