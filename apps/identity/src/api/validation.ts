@@ -43,9 +43,29 @@ export function nonEmpty<S extends z.ZodTypeAny>(schema: S) {
   return schema.refine((o: unknown) => typeof o === 'object' && o !== null && Object.keys(o).length > 0, 'must have at least one attribute');
 }
 
+/**
+ * Refuses a NUL character anywhere in a body, keys included (stored names would carry it, and
+ * bcrypt reads a password as a C string, up to the first NUL). `field` names where it was found.
+ */
+export function refuseNul(value: unknown, field = ''): void {
+  // iterative: a deeply nested body must not exhaust the stack
+  const todo: Array<[unknown, string]> = [[value, field]];
+  while (todo.length) {
+    const [v, at] = todo.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) throw new BadRequest(`Invalid input for field '${at || 'body'}': must not contain a NUL character.`);
+    } else if (Array.isArray(v)) {
+      v.forEach((item, i) => todo.push([item, `${at}[${i}]`]));
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, item] of Object.entries(v)) todo.push([k, at ? `${at}.<key>` : '<key>'], [item, at ? `${at}.${k}` : k]);
+    }
+  }
+}
+
 /** Parses a request body with a schema (a ZodError becomes a 400 in the fault filter). */
 export function parseBody<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
   if (raw === undefined || raw === null || raw === '') throw new BadRequest('A request body is required.');
+  refuseNul(raw);
   return schema.parse(raw);
 }
 

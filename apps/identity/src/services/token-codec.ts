@@ -41,7 +41,11 @@ function sign(secret: Buffer, data: string): string {
   return createHmac('sha256', secret).update(data).digest('base64url');
 }
 
-const SCOPES: Record<string, ScopeType> = { p: 'project', d: 'domain', s: 'system' };
+const SCOPES = new Map<string, ScopeType>([
+  ['p', 'project'],
+  ['d', 'domain'],
+  ['s', 'system'],
+]);
 
 /** Returns the payload of a well-signed token, or null (bad form, unknown key, bad signature). Expiry is the caller's check. */
 export function decodeToken(token: string, keys: ReadonlyMap<string, SigningKey>): TokenPayload | null {
@@ -65,7 +69,11 @@ export function decodeToken(token: string, keys: ReadonlyMap<string, SigningKey>
       c?: string;
     };
     const payload: TokenPayload = { userId: c.u, methods: c.m, issuedAt: c.i, expiresAt: c.e, auditIds: c.a };
-    if (c.s) payload.scope = { type: SCOPES[c.s[0]], id: c.s[1] };
+    if (c.s) {
+      const type = SCOPES.get(c.s[0]);
+      if (!type) return null;
+      payload.scope = { type, id: c.s[1] };
+    }
     if (c.c) payload.applicationCredentialId = c.c;
     return payload;
   } catch {

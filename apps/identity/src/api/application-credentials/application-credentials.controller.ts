@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { ApplicationCredentialsService } from '../../services/application-credentials.service';
 import { parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { appCredCreate } from './application-credentials.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/users/{id}/application_credentials`. */
 @Controller('v3/users/:userId/application_credentials')
@@ -21,7 +22,7 @@ export class ApplicationCredentialsController {
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @Param('userId') userId: string, @Query('name') name?: string): Promise<unknown> {
+  async list(@Auth() auth: AuthContext, @Param('userId') userId: string, @QueryParam('name') name?: string): Promise<unknown> {
     const creds = await this.appCreds.list(auth, userId, name);
     return this.views.list(
       'application_credentials',

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { BadRequest, Public } from '@kumo/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { authRequest } from '@kumo/contracts';
 import { TokensService } from '../../services/tokens.service';
+import { QueryParam } from '../query-param';
 
 /** `/v3/auth/*`: issue, validate, check and revoke tokens; the caller's catalog, projects, domains, system. */
 @Controller('v3/auth')
@@ -15,7 +16,7 @@ export class AuthController {
   @HttpCode(201)
   async issue(
     @Body() body: unknown,
-    @Query('nocatalog') nocatalog: string | undefined,
+    @QueryParam('nocatalog') nocatalog: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const req = authRequest.parse(body ?? {});
@@ -28,7 +29,7 @@ export class AuthController {
   async validate(
     @Auth() auth: AuthContext,
     @Headers('x-subject-token') subject: string | undefined,
-    @Query('nocatalog') nocatalog: string | undefined,
+    @QueryParam('nocatalog') nocatalog: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const body = await this.tokens.validate(auth, requireSubject(subject), nocatalog === undefined);

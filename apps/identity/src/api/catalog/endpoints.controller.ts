@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { CatalogAdminService } from '../../services/catalog-admin.service';
 import { parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { endpointCreate, endpointUpdate } from './catalog.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/endpoints`. */
 @Controller('v3/endpoints')
@@ -22,9 +23,9 @@ export class EndpointsController {
   @Get()
   async list(
     @Auth() auth: AuthContext,
-    @Query('service_id') serviceId?: string,
-    @Query('interface') iface?: string,
-    @Query('region_id') regionId?: string,
+    @QueryParam('service_id') serviceId?: string,
+    @QueryParam('interface') iface?: string,
+    @QueryParam('region_id') regionId?: string,
   ): Promise<unknown> {
     const endpoints = await this.catalog.listEndpoints(auth, { service_id: serviceId, interface: iface, region_id: regionId });
     return this.views.list('endpoints', endpoints.map((e) => this.views.endpoint(e)), 'endpoints');

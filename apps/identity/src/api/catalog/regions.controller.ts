@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { CatalogAdminService } from '../../services/catalog-admin.service';
-import { parseBody } from '../validation';
+import { parseBody, refuseNul } from '../validation';
 import { IdentityViews } from '../views';
 import { regionCreate, regionUpdate } from './catalog.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/regions` (PUT /v3/regions/{id} creates a region with that id). */
 @Controller('v3/regions')
@@ -22,11 +23,12 @@ export class RegionsController {
   @Put(':id')
   @HttpCode(201)
   async createWithId(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    refuseNul(id, 'region_id');
     return { region: this.views.region(await this.catalog.createRegion(auth, { ...parseBody(regionCreate, body ?? { region: {} }).region, id })) };
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @Query('parent_region_id') parent?: string): Promise<unknown> {
+  async list(@Auth() auth: AuthContext, @QueryParam('parent_region_id') parent?: string): Promise<unknown> {
     const regions = await this.catalog.listRegions(auth, { parent_region_id: parent });
     return this.views.list('regions', regions.map((r) => this.views.region(r)), 'regions');
   }

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { CatalogAdminService } from '../../services/catalog-admin.service';
 import { parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { serviceCreate, serviceUpdate } from './catalog.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/services` (deleting a service deletes its endpoints). */
 @Controller('v3/services')
@@ -20,7 +21,7 @@ export class ServicesController {
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @Query('type') type?: string, @Query('name') name?: string): Promise<unknown> {
+  async list(@Auth() auth: AuthContext, @QueryParam('type') type?: string, @QueryParam('name') name?: string): Promise<unknown> {
     const services = await this.catalog.listServices(auth, { type, name });
     return this.views.list('services', services.map((s) => this.views.service(s)), 'services');
   }

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { DomainsService } from '../../services/domains.service';
 import { boolQuery, parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { domainCreate, domainUpdate } from './domains.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/domains`. */
 @Controller('v3/domains')
@@ -20,7 +21,7 @@ export class DomainsController {
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @Query('name') name?: string, @Query('enabled') enabled?: string): Promise<unknown> {
+  async list(@Auth() auth: AuthContext, @QueryParam('name') name?: string, @QueryParam('enabled') enabled?: string): Promise<unknown> {
     const domains = await this.domains.list(auth, { name, enabled: boolQuery(enabled) });
     return this.views.list('domains', domains.map((d) => this.views.domain(d)), 'domains');
   }

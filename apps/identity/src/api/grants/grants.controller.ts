@@ -4,8 +4,14 @@ import { ActorType, TargetType } from '../../db/entities';
 import { GrantRef, GrantsService } from '../../services/grants.service';
 import { IdentityViews } from '../views';
 
-const TARGETS: Record<string, TargetType> = { projects: 'project', domains: 'domain' };
-const ACTORS: Record<string, ActorType> = { users: 'user', groups: 'group' };
+const TARGETS = new Map<string, TargetType>([
+  ['projects', 'project'],
+  ['domains', 'domain'],
+]);
+const ACTORS = new Map<string, ActorType>([
+  ['users', 'user'],
+  ['groups', 'group'],
+]);
 
 /** `/v3/{projects|domains}/{t}/{users|groups}/{a}/roles[/{r}]`. */
 const SCOPED = ':targets(projects|domains)/:targetId/:actors(users|groups)/:actorId/roles';
@@ -15,9 +21,10 @@ const SYSTEM = 'system/:actors(users|groups)/:actorId/roles';
 type GrantParams = Record<'targets' | 'targetId' | 'actors' | 'actorId', string>;
 
 function ref(p: Partial<GrantParams>): GrantRef {
-  const actorType = ACTORS[p.actors!];
+  // the route's patterns allow only these names; the Maps keep a stray one from reaching Object.prototype
+  const actorType = ACTORS.get(p.actors!)!;
   return p.targets
-    ? { targetType: TARGETS[p.targets], targetId: p.targetId!, actorType, actorId: p.actorId! }
+    ? { targetType: TARGETS.get(p.targets)!, targetId: p.targetId!, actorType, actorId: p.actorId! }
     : { targetType: 'system', targetId: 'all', actorType, actorId: p.actorId! };
 }
 

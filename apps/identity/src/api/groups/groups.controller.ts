@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { GroupsService } from '../../services/groups.service';
 import { parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { groupCreate, groupUpdate } from './groups.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/groups` and their members. */
 @Controller('v3/groups')
@@ -20,7 +21,7 @@ export class GroupsController {
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @Query('name') name?: string, @Query('domain_id') domainId?: string): Promise<unknown> {
+  async list(@Auth() auth: AuthContext, @QueryParam('name') name?: string, @QueryParam('domain_id') domainId?: string): Promise<unknown> {
     const groups = await this.groups.list(auth, { name, domain_id: domainId });
     return this.views.list('groups', groups.map((g) => this.views.group(g)), 'groups');
   }

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { ProjectsService } from '../../services/projects.service';
 import { boolQuery, parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { projectCreate, projectUpdate } from './projects.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/projects` (a user's projects are under /v3/users/{id}/projects). */
 @Controller('v3/projects')
@@ -22,10 +23,10 @@ export class ProjectsController {
   @Get()
   async list(
     @Auth() auth: AuthContext,
-    @Query('name') name?: string,
-    @Query('domain_id') domainId?: string,
-    @Query('enabled') enabled?: string,
-    @Query('parent_id') parentId?: string,
+    @QueryParam('name') name?: string,
+    @QueryParam('domain_id') domainId?: string,
+    @QueryParam('enabled') enabled?: string,
+    @QueryParam('parent_id') parentId?: string,
   ): Promise<unknown> {
     const projects = await this.projects.list(auth, { name, domain_id: domainId, enabled: boolQuery(enabled), parent_id: parentId });
     return this.views.list('projects', projects.map((p) => this.views.project(p)), 'projects');

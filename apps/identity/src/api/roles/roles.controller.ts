@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { RolesService } from '../../services/roles.service';
 import { parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { roleCreate, roleUpdate } from './roles.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/roles`. */
 @Controller('v3/roles')
@@ -20,7 +21,7 @@ export class RolesController {
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @Query('name') name?: string): Promise<unknown> {
+  async list(@Auth() auth: AuthContext, @QueryParam('name') name?: string): Promise<unknown> {
     const roles = await this.roles.list(auth, { name });
     return this.views.list('roles', roles.map((r) => this.views.role(r)), 'roles');
   }

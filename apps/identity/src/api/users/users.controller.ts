@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { ProjectsService } from '../../services/projects.service';
 import { UsersService } from '../../services/users.service';
 import { boolQuery, parseBody } from '../validation';
 import { IdentityViews } from '../views';
 import { passwordChange, userCreate, userUpdate } from './users.schema';
+import { QueryParam } from '../query-param';
 
 /** `/v3/users`, a user's password, projects and groups. */
 @Controller('v3/users')
@@ -24,9 +25,9 @@ export class UsersController {
   @Get()
   async list(
     @Auth() auth: AuthContext,
-    @Query('name') name?: string,
-    @Query('domain_id') domainId?: string,
-    @Query('enabled') enabled?: string,
+    @QueryParam('name') name?: string,
+    @QueryParam('domain_id') domainId?: string,
+    @QueryParam('enabled') enabled?: string,
   ): Promise<unknown> {
     const users = await this.users.list(auth, { name, domain_id: domainId, enabled: boolQuery(enabled) });
     return this.views.list('users', users.map((u) => this.views.user(u)), 'users');
