@@ -65,11 +65,24 @@ export function validTempUrl(params: TempUrlParams, method: string, path: string
   return false;
 }
 
-/** Content-Disposition of a temp URL GET: attachment with the object's (or the given) file name, or inline. */
+/** Python's urllib quote(): UTF-8 bytes percent-encoded except letters, digits, `_.-~` and `safe`. */
+function pyQuote(s: string, safe = '/'): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9_.~-]/.test(c) || safe.includes(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * Content-Disposition of a temp URL GET: attachment with the object's (or the given) file name, or
+ * inline — Swift's disposition_format: the name percent-encoded in both forms, so a CR, LF or quote
+ * in `filename=` cannot break the header.
+ */
 export function tempUrlDisposition(params: TempUrlParams, object: string): string {
   const name = params.filename ?? object.split('/').pop() ?? object;
-  const quoted = name.replace(/["\\]/g, '\\$&');
-  const star = `filename*=UTF-8''${encodeURIComponent(name)}`;
-  if (params.inline) return params.filename !== undefined ? `inline; filename="${quoted}"; ${star}` : 'inline';
-  return `attachment; filename="${quoted}"; ${star}`;
+  const format = (type: string) => `${type}; filename="${pyQuote(name, ' /')}"; filename*=UTF-8''${pyQuote(name)}`;
+  if (params.inline) return params.filename !== undefined ? format('inline') : 'inline';
+  return format('attachment');
 }

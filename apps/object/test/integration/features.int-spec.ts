@@ -115,6 +115,11 @@ describe('object features', () => {
     expect(await r.text()).toBe('temporary');
     expect(r.headers.get('content-disposition')).toContain('attachment; filename="file.txt"');
     expect(r.headers.get('x-object-meta-private')).toBeNull();
+    // a file name with CR/LF (was a 500: the header value was refused by Node)
+    const named = await fetch(`${base}${path}?temp_url_sig=${sig}&temp_url_expires=${expires}&filename=a%0D%0AX-Injected:%201`);
+    expect(named.status).toBe(200);
+    expect(named.headers.get('x-injected')).toBeNull();
+    expect(named.headers.get('content-disposition')).toBe(`attachment; filename="a%0D%0AX-Injected%3A 1"; filename*=UTF-8''a%0D%0AX-Injected%3A%201`);
     const wrongMethod = await fetch(`${base}${path}?temp_url_sig=${sig}&temp_url_expires=${expires}`, { method: 'DELETE' });
     expect(wrongMethod.status).toBe(401);
     expect(await wrongMethod.text()).toContain('Temp URL invalid');

@@ -39,6 +39,8 @@ describe('temp URLs', () => {
   it('names the download', () => {
     expect(tempUrlDisposition(q('x', 1), 'dir/o.txt')).toBe(`attachment; filename="o.txt"; filename*=UTF-8''o.txt`);
     expect(tempUrlDisposition(q('x', 1, '&inline'), 'dir/o.txt')).toBe('inline');
-    expect(tempUrlDisposition(q('x', 1, '&filename=r%C3%A9sum%C3%A9.pdf&inline'), 'o')).toBe(`inline; filename="résumé.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`);
+    expect(tempUrlDisposition(q('x', 1, '&filename=r%C3%A9sum%C3%A9.pdf&inline'), 'o')).toBe(`inline; filename="r%C3%A9sum%C3%A9.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`);
+    // Swift's disposition_format: nothing in filename= can end the header or the quoted string
+    expect(tempUrlDisposition(q('x', 1, '&filename=a%0D%0Ab%22c%20d.txt'), 'o')).toBe(`attachment; filename="a%0D%0Ab%22c d.txt"; filename*=UTF-8''a%0D%0Ab%22c%20d.txt`);
   });
 });
