@@ -9,9 +9,9 @@ import type { RingDevice } from '../ring/ring-types';
 import { BlockHasher, blocksDigest, SMALL_BODY_BYTES } from '../storage/disk-file';
 import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
-import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
+import { allowsListings, allowsReferrer, cleanAcl, grantsUser, parseAcl } from './acl';
 import { LargeObjects } from './large-objects';
-import { renderListing } from './listing-format';
+import { listingHeaders, renderListing } from './listing-format';
 import { checkMethod, objectRoute } from './routes';
 import { parseTempUrl, TEMPURL_DIGESTS, TEMPURL_METHODS, tempUrlDisposition, TempUrlParams, validTempUrl } from './tempurl';
 import { Versioning, versioningHeaders, versionsOf } from './versioning';
@@ -173,6 +173,20 @@ function metaHeaders(req: IncomingMessage, kind: 'account' | 'container' | 'obje
   return out;
 }
 
+/** A container PUT/POST's ACL and versioning headers, ACLs cleaned as Swift does (400 for a bad one). */
+function containerAcls(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = versioningHeaders(req);
+  for (const h of ['x-container-read', 'x-container-write']) {
+    if (req.headers[h] === undefined) continue;
+    try {
+      out[h] = cleanAcl(h, String(req.headers[h]));
+    } catch (err) {
+      throw new SwiftError(400, (err as Error).message);
+    }
+  }
+  return out;
+}
+
 /**
  * The Swift v1 proxy: authenticates with identity tokens (libs/auth), finds replicas on the rings,
  * fans writes out to every replica and answers at quorum, reads from the first replica that has
@@ -294,6 +308,11 @@ export class ProxyServer {
     const write = !['GET', 'HEAD'].includes(req.method ?? 'GET');
     const tempUrl = object !== undefined && url.searchParams.has('temp_url_sig') ? await this.checkTempUrl(req, url.searchParams, account, container!, object) : undefined;
     const auth = tempUrl ? undefined : await this.authorize(req, account, container, object, write);
+    // Swift's bulk middleware is not part of this service (/info does not list it): without it Swift
+    // would take these for a plain account POST or container PUT and answer 2xx having done nothing asked
+    for (const op of ['bulk-delete', 'extract-archive']) {
+      if (url.searchParams.has(op)) throw new SwiftError(400, `${op} is not supported by this object service (/info lists what it implements)`);
+    }
     const r: Req = { req, res, txId: id, account, container, object, query: url.searchParams, auth, tempUrl };
     if (object !== undefined) return this.objectRequest(r);
     if (container !== undefined) return this.containerRequest(r);
@@ -422,7 +441,7 @@ export class ProxyServer {
         }
         if (got.status >= 300) throw new SwiftError(got.status === 404 ? 404 : 503);
         const headers = this.statHeaders(got, 'account');
-        if (r.req.method === 'HEAD') return this.plain(r.res, 204, '', headers);
+        if (r.req.method === 'HEAD') return this.plain(r.res, 204, '', { ...headers, ...listingHeaders(r.req, r.query) });
         return renderListing(r.req, r.res, 'account', r.account, JSON.parse(got.body.toString()), headers, r.query);
       }
       case 'POST': {
@@ -472,13 +491,13 @@ export class ProxyServer {
         const got = await this.readFirst(ring, names, 'GET', this.listingQuery(r.query, LIMITS.container_listing_limit));
         if (got.status >= 300) throw new SwiftError(got.status === 404 ? 404 : 503);
         const headers = this.statHeaders(got, 'container');
-        if (r.req.method === 'HEAD') return this.plain(r.res, 204, '', headers);
+        if (r.req.method === 'HEAD') return this.plain(r.res, 204, '', { ...headers, ...listingHeaders(r.req, r.query) });
         return renderListing(r.req, r.res, 'container', r.container!, JSON.parse(got.body.toString()), headers, r.query);
       }
       case 'PUT': {
+        const acl = containerAcls(r.req);
         await this.ensureAccount(r.account);
         const ts = nowTimestamp();
-        const acl = { ...Object.fromEntries(['x-container-read', 'x-container-write'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])])), ...versioningHeaders(r.req) };
         const { part, nodes } = ring.getNodes(r.account, r.container);
         const accounts = this.opts.accountRing.getNodes(r.account);
         const base = { 'x-timestamp': ts, ...metaHeaders(r.req, 'container'), ...acl };
@@ -504,7 +523,7 @@ export class ProxyServer {
         return this.plain(r.res, status, '');
       }
       case 'POST': {
-        const acl = { ...Object.fromEntries(['x-container-read', 'x-container-write'].filter((h) => r.req.headers[h] !== undefined).map((h) => [h, String(r.req.headers[h])])), ...versioningHeaders(r.req) };
+        const acl = containerAcls(r.req);
         const out = await this.fanout(ring, names, 'POST', { 'x-timestamp': nowTimestamp(), ...metaHeaders(r.req, 'container'), ...acl });
         return this.plain(r.res, bestStatus(out.statuses, ring.replicas), '');
       }
@@ -528,6 +547,7 @@ export class ProxyServer {
     const names = [r.account, r.container!, r.object!];
     switch (r.req.method) {
       case 'PUT':
+        if (r.req.headers['if-none-match'] !== undefined) await this.checkIfNoneMatch(r, names);
         if (r.req.headers['x-copy-from'] !== undefined) return this.copyObject(r, String(r.req.headers['x-copy-from']), names);
         if (r.query.get('multipart-manifest') === 'put') {
           const manifest = await this.largeObjects.buildSloManifest(r.req, r.account);
@@ -572,6 +592,15 @@ export class ProxyServer {
       default:
         throw new SwiftError(405);
     }
+  }
+
+  /** An object PUT's If-None-Match: only `*` (Swift: 400 otherwise), and 412 when the object exists. */
+  private async checkIfNoneMatch(r: Req, names: string[]): Promise<void> {
+    const tags = String(r.req.headers['if-none-match']).split(',').map((t) => t.trim());
+    if (!tags.includes('*')) throw new SwiftError(400, 'If-None-Match only supports *');
+    const got = await this.readFirst(this.opts.objectRing, names, 'HEAD');
+    if (got.status < 300) throw new SwiftError(412);
+    if (got.status !== 404) throw new SwiftError(503);
   }
 
   /** Deletes one object on all its replicas; returns the client-facing status. */
