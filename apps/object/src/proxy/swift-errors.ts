@@ -6,6 +6,7 @@ const TEXT: Record<number, [string, string]> = {
   403: ['Forbidden', 'Access was denied to this resource.'],
   404: ['Not Found', 'The resource could not be found.'],
   405: ['Method Not Allowed', 'The method is not allowed for this resource.'],
+  406: ['Not Acceptable', 'The resource is not available in a format acceptable to your browser.'],
   409: ['Conflict', 'There was a conflict when trying to complete your request.'],
   411: ['Length Required', 'Missing Content-Length or Transfer-Encoding: chunked.'],
   412: ['Precondition Failed', 'A precondition for this request was not met.'],
