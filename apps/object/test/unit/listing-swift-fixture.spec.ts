@@ -41,7 +41,6 @@ describe('listings compared with Swift 2.30.1 (recorded fixture)', () => {
   let container: ListingDb;
   let account: ListingDb;
   beforeAll(() => {
-    expect(fixture.normalised).toHaveLength(2);
     dir = mkdtempSync(join(tmpdir(), 'kumo-listing-fixture-'));
     container = new ListingDb(join(dir, 'c.db'), 'container');
     account = new ListingDb(join(dir, 'a.db'), 'account');
@@ -58,6 +57,11 @@ describe('listings compared with Swift 2.30.1 (recorded fixture)', () => {
     container.close();
     account.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('normalises only what the fixture names (last_modified, the account name in XML)', () => {
+    expect(fixture.normalised).toHaveLength(2);
+    expect(normalise('[{"last_modified": "2026-12-03T13:16:45.123450"}]')).toBe('[{"last_modified": "<time>"}]');
   });
 
   const request = (a: Answer) => {
