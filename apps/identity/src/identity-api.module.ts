@@ -13,6 +13,7 @@ import { DomainsService } from './services/domains.service';
 import { GrantsService } from './services/grants.service';
 import { GroupsService } from './services/groups.service';
 import { ProjectsService } from './services/projects.service';
+import { ImpliedRolesService } from './services/implied-roles.service';
 import { RolesService } from './services/roles.service';
 import { UsersService } from './services/users.service';
 
@@ -39,6 +40,7 @@ export class IdentityApiModule {
         UsersService,
         GroupsService,
         RolesService,
+        ImpliedRolesService,
         GrantsService,
         CatalogAdminService,
         ApplicationCredentialsService,

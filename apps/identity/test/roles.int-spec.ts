@@ -37,7 +37,7 @@ describe('/v3/roles', () => {
     const before = await count(t, 'roles');
     const dup = await t.inject('POST', '/v3/roles', { token: admin, body: { role: { name: 'member' } } });
     expect(dup.json).toEqual(keystoneError(409, 'Conflict', 'Conflict occurred attempting to store role - Duplicate entry found with name member.'));
-    for (const body of [{}, { role: {} }, { role: { name: 'r'.repeat(256) } }, { role: { name: 'x', domain_id: 'default' } }, { role: { name: 'x', options: 'no' } }]) {
+    for (const body of [{}, { role: {} }, { role: { name: 'r'.repeat(256) } }, { role: { name: 'x', domain_id: 5 } }, { role: { name: 'x', options: 'no' } }]) {
       const res = await t.inject('POST', '/v3/roles', { token: admin, body });
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
     }

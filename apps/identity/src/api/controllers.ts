@@ -10,6 +10,7 @@ import { GrantsController } from './grants/grants.controller';
 import { GroupsController } from './groups/groups.controller';
 import { ProjectsController } from './projects/projects.controller';
 import { RoleAssignmentsController } from './role-assignments/role-assignments.controller';
+import { RoleInferencesController } from './roles/role-inferences.controller';
 import { RolesController } from './roles/roles.controller';
 import { UsersController } from './users/users.controller';
 import { VersionsController } from './versions/versions.controller';
@@ -25,6 +26,7 @@ export const IDENTITY_CONTROLLERS: Type[] = [
   ApplicationCredentialsController,
   GroupsController,
   RolesController,
+  RoleInferencesController,
   GrantsController,
   RoleAssignmentsController,
   RegionsController,

@@ -73,6 +73,14 @@ export class IdentityViews {
     return out;
   }
 
+  /** `{"role_inference": {"prior_role", "implies"}}`: `implies` one role (`single`) or a list; `links.self` when a path is given. */
+  roleInference(r: { prior: RoleEntity; implies: RoleEntity[] }, selfPath?: string, single = false): { role_inference: Json; links?: Json } {
+    const ref = (x: RoleEntity): Json => ({ id: x.id, name: x.name, links: { self: this.url(`roles/${x.id}`) } });
+    const out: { role_inference: Json; links?: Json } = { role_inference: { prior_role: ref(r.prior), implies: single ? ref(r.implies[0]) : r.implies.map(ref) } };
+    if (selfPath) out.links = { self: this.url(selfPath) };
+    return out;
+  }
+
   region(r: RegionEntity): Json {
     return { id: r.id, description: r.description ?? '', parent_region_id: r.parentRegionId, links: { self: this.url(`regions/${r.id}`) } };
   }

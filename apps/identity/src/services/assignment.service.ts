@@ -3,9 +3,6 @@ import { RoleEntity, TargetType } from '../db/entities';
 import { AssignmentRepository } from '../db/repositories/assignment.repository';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 
-/** The default roles imply each other (Keystone bootstrap's implied roles): admin ⇒ member ⇒ reader. */
-export const IMPLIED_ROLES: Record<string, string[]> = { admin: ['member'], member: ['reader'] };
-
 /** Effective roles: the user's own grants plus those of the groups it belongs to. */
 @Injectable()
 export class AssignmentService {
@@ -24,26 +21,46 @@ export class AssignmentService {
     return [...new Set([...direct, ...viaGroups].map((a) => a.roleId))];
   }
 
-  /** The roles a token carries: the effective ones plus the roles they imply, sorted by name. */
+  /**
+   * The roles a token carries: the effective ones plus the roles they imply, without the
+   * domain-specific ones (they only imply others, as Keystone's _strip_domain_roles), by name.
+   */
   async tokenRoles(userId: string, targetType: TargetType, targetId: string): Promise<RoleEntity[]> {
     const ids = await this.effectiveRoleIds(userId, targetType, targetId);
-    return this.withImplied(await this.assignments.listRolesByIds(ids));
+    return this.forToken(await this.assignments.listRolesByIds(ids));
   }
 
+  /** What a token carries for these roles (their implied roles added, domain-specific ones dropped). */
+  async forToken(roles: RoleEntity[]): Promise<RoleEntity[]> {
+    return (await this.withImplied(roles)).filter((r) => r.domainId === null);
+  }
+
+  /** The roles plus every role they imply through the stored rules (a cycle is walked once), sorted by name. */
   async withImplied(roles: RoleEntity[]): Promise<RoleEntity[]> {
-    const names = new Set(roles.map((r) => r.name));
-    const queue = [...names];
+    const implies = await this.impliedRoleMap();
+    const ids = new Set(roles.map((r) => r.id));
+    const queue = [...ids];
     while (queue.length) {
-      for (const implied of IMPLIED_ROLES[queue.pop()!] ?? []) {
-        if (!names.has(implied)) {
-          names.add(implied);
+      for (const implied of implies.get(queue.pop()!) ?? []) {
+        if (!ids.has(implied)) {
+          ids.add(implied);
           queue.push(implied);
         }
       }
     }
-    const extra = [...names].filter((n) => !roles.some((r) => r.name === n));
-    const found = await Promise.all(extra.map((n) => this.assignments.findRoleByName(n)));
-    return [...roles, ...found.filter((r): r is RoleEntity => r !== null)].sort((a, b) => a.name.localeCompare(b.name));
+    const extra = await this.assignments.listRolesByIds([...ids].filter((id) => !roles.some((r) => r.id === id)));
+    return [...roles, ...extra].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** prior role id → the ids of the roles it implies. */
+  async impliedRoleMap(): Promise<Map<string, string[]>> {
+    const map = new Map<string, string[]>();
+    for (const rule of await this.assignments.listImpliedRules()) {
+      const list = map.get(rule.priorRoleId);
+      if (list) list.push(rule.impliedRoleId);
+      else map.set(rule.priorRoleId, [rule.impliedRoleId]);
+    }
+    return map;
   }
 
   /** Projects where the user has at least one effective role. */

@@ -64,6 +64,13 @@ export class BootstrapService {
       }
       roles[name] = role.id;
     }
+    // Keystone bootstrap's implied roles, stored as rules (docs/adr/0003-admin-role.md)
+    for (const [prior, implied] of [['admin', 'member'], ['member', 'reader']]) {
+      if (!(await this.assignments.impliedRuleExists(roles[prior], roles[implied]))) {
+        await this.assignments.insertImpliedRule(roles[prior], roles[implied]);
+        log(`created implied role: ${prior} implies ${implied}`);
+      }
+    }
     const adminProject = await this.ensureProject(opts.adminProject ?? 'admin', 'Bootstrap project for initializing the cloud.', log);
     const serviceProject = await this.ensureProject('service', 'Project of the Kumo service users.', log);
     const admin = await this.ensureUser(opts.adminUser ?? 'admin', opts.adminPassword, adminProject, log);

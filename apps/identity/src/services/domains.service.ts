@@ -73,6 +73,7 @@ export class DomainsService {
     const users = await this.repo.listUsers({ domainId: id });
     await this.repo.deleteDomainCascade(id);
     await this.revokeAll(id, users.map((u) => u.id));
+    this.changes.changed(); // its roles may have been implying roles in other tokens
   }
 
   /** Tokens scoped to the domain or its projects, and every token of its users (wherever scoped). */

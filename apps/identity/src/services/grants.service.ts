@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { BadRequest, NotFound } from '@kumo/common';
+import { BadRequest, Forbidden, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { ActorType, RoleAssignmentEntity, RoleEntity, TargetType } from '../db/entities';
 import { AssignmentRepository } from '../db/repositories/assignment.repository';
 import { ResourceRepository } from '../db/repositories/resource.repository';
-import { IMPLIED_ROLES } from './assignment.service';
+import { AssignmentService } from './assignment.service';
 import { ChangeFeed } from './events';
 import { Revocation, RevocationService } from './revocation.service';
 
@@ -74,6 +74,7 @@ export class GrantsService {
   constructor(
     private readonly assignments: AssignmentRepository,
     private readonly resources: ResourceRepository,
+    private readonly implied: AssignmentService,
     private readonly policy: PolicyEnforcer,
     private readonly revocations: RevocationService,
     private readonly changes: ChangeFeed,
@@ -83,6 +84,10 @@ export class GrantsService {
   async grant(auth: AuthContext, ref: GrantRef, roleId: string): Promise<void> {
     this.policy.enforce('identity:create_grant', auth);
     await this.checkParts(ref, roleId);
+    const role = await this.assignments.findRole(roleId);
+    if (role?.domainId && ref.targetType === 'project' && (await this.resources.findProject(ref.targetId))?.domainId !== role.domainId) {
+      throw new Forbidden(`Project ${ref.targetId} must be in the same domain as the role ${roleId} being assigned.`);
+    }
     await this.assignments.grant({ ...ref, roleId });
     this.changes.changed();
   }
@@ -165,28 +170,27 @@ export class GrantsService {
     });
   }
 
+  /** Each row plus the roles its role implies (naming the prior role); rows of domain-specific roles are dropped (Keystone). */
   private async addImplied(rows: ListedAssignment[]): Promise<ListedAssignment[]> {
-    const roles = await this.assignments.listRoles();
-    const byId = new Map(roles.map((r) => [r.id, r]));
-    const byName = new Map(roles.map((r) => [r.name, r]));
+    const implies = await this.implied.impliedRoleMap();
+    const domainRoles = new Set(await this.assignments.listDomainRoleIds());
     const out: ListedAssignment[] = [];
     for (const row of rows) {
       out.push(row);
       // breadth-first through the implications, each entry naming the role that implies it
-      const queue: RoleEntity[] = byId.has(row.roleId) ? [byId.get(row.roleId)!] : [];
+      const queue = [row.roleId];
       const done = new Set<string>([row.roleId]);
       while (queue.length) {
         const prior = queue.shift()!;
-        for (const impliedName of IMPLIED_ROLES[prior.name] ?? []) {
-          const implied = byName.get(impliedName);
-          if (!implied || done.has(implied.id)) continue;
-          done.add(implied.id);
-          out.push({ ...row, roleId: implied.id, priorRoleId: prior.id, grantedRoleId: row.roleId });
-          queue.push(implied);
+        for (const impliedId of implies.get(prior) ?? []) {
+          if (done.has(impliedId)) continue;
+          done.add(impliedId);
+          out.push({ ...row, roleId: impliedId, priorRoleId: prior, grantedRoleId: row.roleId });
+          queue.push(impliedId);
         }
       }
     }
-    return out;
+    return out.filter((a) => !domainRoles.has(a.roleId));
   }
 
   private async names(rows: ListedAssignment[]): Promise<AssignmentNames> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFound } from '@kumo/common';
+import { BadRequest, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { RoleEntity } from '../db/entities';
 import { AssignmentRepository } from '../db/repositories/assignment.repository';
@@ -11,11 +11,16 @@ import { Revocation, RevocationService } from './revocation.service';
 
 export interface RoleInput {
   name?: string;
+  /** A domain-specific role (null or absent: global). */
+  domain_id?: string | null;
   description?: string | null;
   options?: Record<string, unknown>;
 }
 
-/** Global roles. Deleting one removes its grants and revokes the tokens they empowered. */
+/**
+ * Global and domain-specific roles (a name is unique within its domain). Deleting one removes its
+ * grants and implied-role rules, and revokes the tokens they empowered.
+ */
 @Injectable()
 export class RolesService {
   constructor(
@@ -31,21 +36,25 @@ export class RolesService {
     return this.find(id);
   }
 
-  async list(auth: AuthContext, f: { name?: string }): Promise<RoleEntity[]> {
-    this.policy.enforce('identity:list_roles', auth);
-    return this.repo.listRoles(f.name !== undefined ? { name: f.name } : {});
+  /** Global roles, or with `domain_id` the roles of that domain (Keystone lists only one kind). */
+  async list(auth: AuthContext, f: { name?: string; domain_id?: string }): Promise<RoleEntity[]> {
+    this.policy.enforce(f.domain_id ? 'identity:list_domain_roles' : 'identity:list_roles', auth);
+    return this.repo.listRolesIn(f.domain_id || null, f.name !== undefined ? { name: f.name } : {});
   }
 
   async create(auth: AuthContext, input: RoleInput & { name: string }): Promise<RoleEntity> {
-    this.policy.enforce('identity:create_role', auth);
-    const role: RoleEntity = { id: newId(), name: input.name, domainId: null, description: input.description ?? null, options: input.options ?? {} };
+    this.policy.enforce(input.domain_id ? 'identity:create_domain_role' : 'identity:create_role', auth);
+    const domainId = input.domain_id ?? null;
+    if (domainId && !(await this.resources.findDomain(domainId))) throw new NotFound(`Could not find domain: ${domainId}.`);
+    const role: RoleEntity = { id: newId(), name: input.name, domainId, description: input.description ?? null, options: input.options ?? {} };
     await this.repo.insertRole(role);
     return role;
   }
 
   async update(auth: AuthContext, id: string, input: RoleInput): Promise<RoleEntity> {
     this.policy.enforce('identity:update_role', auth);
-    await this.find(id);
+    const role = await this.find(id);
+    if (input.domain_id !== undefined && input.domain_id !== role.domainId) throw new BadRequest('Update of `domain_id` is not allowed.');
     await this.repo.updateRole(id, {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),

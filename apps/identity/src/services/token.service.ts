@@ -153,7 +153,7 @@ export class TokenService {
       let roles = await this.assignments.tokenRoles(user.id, scope.type, scope.type === 'system' ? 'all' : scope.id);
       if (view.applicationCredential) {
         const delegated = new Set(view.applicationCredential.roleIds);
-        roles = await this.assignments.withImplied(roles.filter((r) => delegated.has(r.id)));
+        roles = await this.assignments.forToken(roles.filter((r) => delegated.has(r.id)));
       }
       if (roles.length === 0) {
         throw fail(`User ${user.id} has no access to ${scope.type} ${scope.type === 'system' ? 'all' : scope.id}.`);

@@ -4,7 +4,7 @@ import { DomainEntity } from './domain.entity';
 import { GroupEntity, GroupMembershipEntity } from './group.entity';
 import { ProjectEntity } from './project.entity';
 import { RevocationEventEntity } from './revocation-event.entity';
-import { RoleAssignmentEntity, RoleEntity } from './role.entity';
+import { ImpliedRoleEntity, RoleAssignmentEntity, RoleEntity } from './role.entity';
 import { UserEntity } from './user.entity';
 
 export * from './application-credential.entity';
@@ -24,6 +24,7 @@ export const IDENTITY_ENTITIES = [
   GroupMembershipEntity,
   RoleEntity,
   RoleAssignmentEntity,
+  ImpliedRoleEntity,
   RegionEntity,
   ServiceEntity,
   EndpointEntity,

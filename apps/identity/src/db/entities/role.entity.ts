@@ -7,13 +7,22 @@ export class RoleEntity {
   id!: string;
   @Column({ type: 'varchar', length: 255 })
   name!: string;
-  /** null for a global role (all roles are global for now). */
+  /** null for a global role; a domain-specific role only implies other roles (it is never put in a token itself). */
   @Column({ type: 'varchar', length: 64, nullable: true })
   domainId!: string | null;
   @Column({ type: 'text', nullable: true })
   description!: string | null;
   @Column({ type: 'json' })
   options!: JsonMap;
+}
+
+/** One implied-role rule: holding the prior role gives the implied one too. */
+@Entity('implied_role')
+export class ImpliedRoleEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  priorRoleId!: string;
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  impliedRoleId!: string;
 }
 
 export type ActorType = 'user' | 'group';

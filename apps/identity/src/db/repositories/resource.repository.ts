@@ -59,7 +59,7 @@ export class ResourceRepository {
       rethrowDuplicate(err, `Conflict occurred attempting to store domain - Duplicate entry found with name ${patch.name}.`);
     }
   }
-  /** Deletes a domain and everything in it, in one transaction. */
+  /** Deletes a domain and everything in it (projects, users, groups, roles, their grants), in one transaction. */
   async deleteDomainCascade(id: string): Promise<void> {
     await this.ds.transaction(async (m) => {
       const projectIds = (await m.find(ProjectEntity, { where: { domainId: id }, select: { id: true } })).map((p) => p.id);
@@ -72,6 +72,9 @@ export class ResourceRepository {
       await del("DELETE FROM role_assignment WHERE actor_type = 'user' AND actor_id IN (?)", userIds);
       await del("DELETE FROM role_assignment WHERE actor_type = 'group' AND actor_id IN (?)", groupIds);
       await m.query("DELETE FROM role_assignment WHERE target_type = 'domain' AND target_id = ?", [id]);
+      // its domain-specific roles, their grants anywhere (implied-role rules go by foreign key)
+      await m.query('DELETE FROM role_assignment WHERE role_id IN (SELECT id FROM role WHERE domain_id = ?)', [id]);
+      await m.query('DELETE FROM role WHERE domain_id = ?', [id]);
       await del('DELETE FROM group_membership WHERE user_id IN (?)', userIds);
       await del('DELETE FROM group_membership WHERE group_id IN (?)', groupIds);
       await del('DELETE FROM application_credential WHERE user_id IN (?)', userIds);
