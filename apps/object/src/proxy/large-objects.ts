@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SwiftError } from './swift-errors';
+import { parseRange, rangesForLength } from './byte-range';
+import { sendSwiftError, SwiftError } from './swift-errors';
 
 interface Segment {
   container: string;
   object: string;
+  /** the segment object's size */
   bytes: number;
   etag: string;
+  /** the part of the segment object used (an SLO segment's `range`), inclusive; absent: all of it */
+  range?: [number, number];
+}
+
+/** How many bytes of its object a segment contributes. */
+function segmentLength(s: Segment): number {
+  return s.range ? s.range[1] - s.range[0] + 1 : s.bytes;
 }
 
 interface Deps {
-  open(names: string[]): Promise<IncomingMessage | null>;
+  /** The object's bytes (200), or with `range` (`bytes=a-b`) just those (206); null when no replica has them. */
+  open(names: string[], range?: string): Promise<IncomingMessage | null>;
   list(account: string, container: string, query: string): Promise<Array<{ name: string; size: number; etag?: string; timestamp: string }> | null>;
 }
 
@@ -21,6 +31,8 @@ interface ManifestEntry {
   bytes: number;
   content_type: string;
   last_modified: string;
+  /** `first-last` (inclusive) of the segment object, when only part of it is used */
+  range?: string;
 }
 
 const MAX_SEGMENTS = 1000;
@@ -48,9 +60,15 @@ function splitPath(path: string): [string, string] {
   return [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
 }
 
-/** The large object's ETag: md5 of the concatenated segment etags, quoted (Swift's rule). */
+/** The large object's ETag: md5 of the concatenated segment etags (`etag:first-last;` for a ranged segment), quoted (Swift's rule). */
 function largeEtag(segments: Segment[]): string {
-  return `"${createHash('md5').update(segments.map((s) => s.etag).join('')).digest('hex')}"`;
+  return `"${createHash('md5').update(segments.map((s) => (s.range ? `${s.etag}:${s.range[0]}-${s.range[1]};` : s.etag)).join('')).digest('hex')}"`;
+}
+
+/** A stored entry's `range` (`a-b`), as a segment's. */
+function storedRange(range: string | undefined): [number, number] | undefined {
+  const m = range ? /^(\d+)-(\d+)$/.exec(range) : null;
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
 /**
@@ -84,16 +102,20 @@ export class LargeObjects {
     const entries = JSON.parse((await readBody(manifest, MAX_MANIFEST_SIZE)).toString('utf8')) as ManifestEntry[];
     const segments = entries.map((e) => {
       const [container, object] = splitPath(e.name);
-      return { container, object, bytes: e.bytes, etag: e.hash };
+      return { container, object, bytes: e.bytes, etag: e.hash, range: storedRange(e.range) };
     });
     return this.stream(req, res, manifest, segments, { 'x-static-large-object': 'True' });
   }
 
+  /**
+   * Serves the segments as one object: whole (200), or the one range a `Range` header asks for (206;
+   * 416 past the end). A segment that is missing or changed since the manifest was written cuts the
+   * body short, so a client never takes a wrong body for a whole one (Swift's SegmentedIterable).
+   */
   private async stream(req: IncomingMessage, res: ServerResponse, manifest: IncomingMessage, segments: Segment[], extra: Record<string, string>): Promise<void> {
-    const total = segments.reduce((n, s) => n + s.bytes, 0);
+    const total = segments.reduce((n, s) => n + segmentLength(s), 0);
     const headers: Record<string, string | number> = {
       'content-type': String(manifest.headers['content-type'] ?? 'application/octet-stream'),
-      'content-length': total,
       etag: largeEtag(segments),
       'last-modified': String(manifest.headers['last-modified'] ?? ''),
       'x-timestamp': String(manifest.headers['x-timestamp'] ?? ''),
@@ -101,13 +123,31 @@ export class LargeObjects {
       ...extra,
     };
     for (const [k, v] of Object.entries(manifest.headers)) if (k.startsWith('x-object-meta-')) headers[k] = String(v);
-    res.writeHead(200, headers);
+    const specs = parseRange(req.headers.range);
+    const ranges = specs ? rangesForLength(specs, total) : [];
+    if (specs && ranges.length === 0) return sendSwiftError(res, 416, undefined, { 'content-range': `bytes */${total}` });
+    // several ranges (multipart/byteranges) are not served: the whole object, as for an invalid header
+    const [first, last] = ranges.length === 1 ? ranges[0] : [0, total - 1];
+    if (ranges.length === 1) res.writeHead(206, { ...headers, 'content-length': last - first + 1, 'content-range': `bytes ${first}-${last}/${total}` });
+    else res.writeHead(200, { ...headers, 'content-length': total });
     if (req.method === 'HEAD') return void res.end();
+    let offset = 0;
     for (const seg of segments) {
-      const body = await this.deps.open([this.accountOf(req), seg.container, seg.object]);
-      if (!body) {
-        // a segment vanished: the client sees a short body, as with Swift
-        res.destroy(new Error(`segment ${seg.container}/${seg.object} is missing`));
+      const length = segmentLength(seg);
+      const from = Math.max(first, offset);
+      const to = Math.min(last, offset + length - 1);
+      offset += length;
+      if (from > to) continue;
+      // the part wanted, in the segment object's bytes
+      const base = seg.range ? seg.range[0] : 0;
+      const part: [number, number] = [base + from - (offset - length), base + to - (offset - length)];
+      const whole = part[0] === 0 && part[1] === seg.bytes - 1;
+      const body = await this.deps.open([this.accountOf(req), seg.container, seg.object], whole ? undefined : `bytes=${part[0]}-${part[1]}`);
+      const etag = String(body?.headers.etag ?? '').replace(/"/g, '');
+      if (!body || (seg.etag && etag && etag !== seg.etag) || Number(body.headers['content-length']) !== part[1] - part[0] + 1) {
+        // a segment vanished or changed: the client sees a short body, as with Swift
+        body?.destroy();
+        res.destroy(new Error(`segment ${seg.container}/${seg.object} is missing or changed`));
         return;
       }
       await new Promise<void>((resolve, reject) => {
@@ -143,8 +183,14 @@ export class LargeObjects {
     const entries: ManifestEntry[] = [];
     const segments: Segment[] = [];
     const errors: string[] = [];
-    for (const item of parsed as Array<{ path?: string; etag?: string | null; size_bytes?: number | null }>) {
+    for (const [index, item] of (parsed as Array<{ path?: string; etag?: string | null; size_bytes?: number | null; range?: unknown }>).entries()) {
       if (!item || typeof item.path !== 'string') throw new SwiftError(400, 'Each segment needs a path');
+      let specs: ReturnType<typeof parseRange> = null;
+      if (item.range !== undefined && item.range !== null && item.range !== '') {
+        specs = typeof item.range === 'string' ? parseRange(`bytes=${item.range}`) : null;
+        if (!specs) throw new SwiftError(400, `Index ${index}: invalid range`);
+        if (specs.length > 1) throw new SwiftError(400, `Index ${index}: multiple ranges (only one allowed)`);
+      }
       const [container, object] = splitPath(item.path);
       const seg = await this.deps.open([account, container, object]);
       if (!seg) {
@@ -156,8 +202,17 @@ export class LargeObjects {
       const bytes = Number(seg.headers['content-length'] ?? 0);
       if (item.etag && item.etag.replace(/"/g, '') !== etag) errors.push(`${item.path}: Etag Mismatch`);
       if (item.size_bytes !== undefined && item.size_bytes !== null && Number(item.size_bytes) !== bytes) errors.push(`${item.path}: Size Mismatch`);
-      entries.push({ name: `/${container}/${object}`, hash: etag, bytes, content_type: String(seg.headers['content-type'] ?? ''), last_modified: new Date(String(seg.headers['last-modified'] ?? Date.now())).toISOString().replace('Z', '000').slice(0, 26) });
-      segments.push({ container, object, bytes, etag });
+      let range: [number, number] | undefined;
+      if (specs) {
+        const ranges = rangesForLength(specs, bytes);
+        if (ranges.length === 0) errors.push(`${item.path}: Unsatisfiable Range`);
+        // (a range that is the whole object is dropped, as Swift does)
+        else if (ranges[0][0] !== 0 || ranges[0][1] !== bytes - 1) range = ranges[0];
+      }
+      const entry: ManifestEntry = { name: `/${container}/${object}`, hash: etag, bytes, content_type: String(seg.headers['content-type'] ?? ''), last_modified: new Date(String(seg.headers['last-modified'] ?? Date.now())).toISOString().replace('Z', '000').slice(0, 26) };
+      if (range) entry.range = `${range[0]}-${range[1]}`;
+      entries.push(entry);
+      segments.push({ container, object, bytes, etag, range });
     }
     if (errors.length) throw new SwiftError(400, `Errors: ${errors.join(', ')}`);
     return {

@@ -199,7 +199,7 @@ export class ProxyServer {
 
   constructor(private readonly opts: ProxyOptions) {
     this.largeObjects = new LargeObjects({
-      open: (names) => this.openObject(names),
+      open: async (names, range) => (range ? ((await this.openReplica(names, new Set(), range))?.res ?? null) : this.openObject(names)),
       list: (account, container, query) => this.listContainer(account, container, query),
     });
     this.versioning = new Versioning({

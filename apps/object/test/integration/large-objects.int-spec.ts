@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { TestCluster } from '../support/cluster';
+
+/** Static large objects: segment ranges in the manifest and Range requests on the whole, as Swift's slo serves them. */
+jest.setTimeout(30_000);
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+
+describe('static large objects', () => {
+  const cluster = new TestCluster();
+  // three 400-byte segments: 1000 bytes of the digits in turn, then two ranged ones
+  const seg = (c: string) => c.repeat(400);
+  const whole = seg('a') + seg('b') + seg('c').slice(0, 200);
+  beforeAll(async () => {
+    await cluster.start(3);
+    await cluster.fetch('/lo', { method: 'PUT' });
+    for (const c of ['a', 'b', 'c']) await cluster.fetch(`/lo/${c}`, { method: 'PUT', body: seg(c) });
+    const r = await cluster.fetch('/lo/big?multipart-manifest=put', { method: 'PUT', body: JSON.stringify([{ path: '/lo/a' }, { path: '/lo/b' }, { path: '/lo/c', range: '0-199' }]) });
+    if (r.status !== 201) throw new Error(`manifest PUT answered ${r.status}`);
+  });
+  afterAll(() => cluster.stop());
+
+  const get = (path: string, headers: Record<string, string> = {}) => cluster.fetch(path, { headers });
+
+  it('serves only the range of a segment that the manifest gives', async () => {
+    const r = await cluster.fetch('/lo/ranged?multipart-manifest=put', {
+      method: 'PUT',
+      body: JSON.stringify([{ path: '/lo/a', range: '10-19' }, { path: '/lo/b', range: '-5' }, { path: '/lo/c', range: '398-' }, { path: '/lo/a', range: '0-399' }]),
+    });
+    expect(r.status).toBe(201);
+    // Swift's etag: md5 of `etag:range;` for ranged segments, the plain etag for a whole one (a range of the whole is dropped)
+    const etag = md5(`${md5(seg('a'))}:10-19;${md5(seg('b'))}:395-399;${md5(seg('c'))}:398-399;${md5(seg('a'))}`);
+    expect(r.headers.get('etag')).toBe(`"${etag}"`);
+    const got = await get('/lo/ranged');
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-length')).toBe(String(10 + 5 + 2 + 400));
+    expect(got.headers.get('etag')).toBe(`"${etag}"`);
+    expect(await got.text()).toBe('a'.repeat(10) + 'b'.repeat(5) + 'cc' + seg('a'));
+    const stored = (await (await get('/lo/ranged?multipart-manifest=get')).json()) as Array<{ range?: string }>;
+    expect(stored.map((e) => e.range)).toEqual(['10-19', '395-399', '398-399', undefined]);
+  });
+
+  it.each([
+    ['an unsatisfiable range', '400-', 'Unsatisfiable Range'],
+    ['an invalid range', 'x-y', 'invalid range'],
+    ['several ranges', '0-1,3-4', 'multiple ranges'],
+  ])('refuses a manifest segment with %s', async (_what, range, text) => {
+    const r = await cluster.fetch('/lo/bad?multipart-manifest=put', { method: 'PUT', body: JSON.stringify([{ path: '/lo/a', range }]) });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain(text);
+    expect((await cluster.fetch('/lo/bad', { method: 'HEAD' })).status).toBe(404);
+  });
+
+  it.each([
+    ['bytes=995-1002', 995, 999],
+    ['bytes=0-0', 0, 0],
+    ['bytes=399-400', 399, 400],
+    ['bytes=350-850', 350, 850],
+    ['bytes=-10', 990, 999],
+    ['bytes=900-', 900, 999],
+    ['bytes=0-5000', 0, 999],
+  ])('answers Range %s with 206 and those bytes', async (range, first, last) => {
+    const r = await get('/lo/big', { range });
+    expect(r.status).toBe(206);
+    expect(r.headers.get('content-range')).toBe(`bytes ${first}-${last}/1000`);
+    expect(r.headers.get('content-length')).toBe(String(last - first + 1));
+    expect(await r.text()).toBe(whole.slice(first, last + 1));
+  });
+
+  it('answers a Range past the end with 416, and ignores an invalid one', async () => {
+    let r = await get('/lo/big', { range: 'bytes=5000-' });
+    expect(r.status).toBe(416);
+    expect(r.headers.get('content-range')).toBe('bytes */1000');
+    r = await get('/lo/big', { range: 'bytes=1000-1000' });
+    expect(r.status).toBe(416);
+    r = await get('/lo/big', { range: 'bytes=5-2' });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe(whole);
+    r = await cluster.fetch('/lo/big', { method: 'HEAD', headers: { range: 'bytes=10-19' } });
+    expect(r.status).toBe(206);
+    expect(r.headers.get('content-length')).toBe('10');
+  });
+});
