@@ -21,6 +21,12 @@ export const imageSection = z
     image_size_cap: z.number().int().min(1).default(1024 ** 4),
     /** Threads hashing a big upload (MD5 and SHA-512): 1, 2 (one per digest) or auto (2 where there are more than 2 cores). */
     hash_threads: z.union([z.literal(1), z.literal(2), z.literal('auto')]).default('auto'),
+    /** Glance's quotas per image (a negative value means no limit); going over answers 413. */
+    image_property_quota: z.number().int().default(128),
+    image_tag_quota: z.number().int().default(128),
+    image_member_quota: z.number().int().default(128),
+    /** Operations in one PATCH (beyond Glance, which has none): more answers 413 before any is applied. */
+    image_patch_max_operations: z.number().int().min(1).default(1000),
     disk_formats: z.array(z.string()).default(DISK_FORMATS),
     container_formats: z.array(z.string()).default(CONTAINER_FORMATS),
     /** Token validation (and the object store's credentials): identity's service user. */

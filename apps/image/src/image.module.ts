@@ -6,6 +6,7 @@ import { DiscoveryController } from './api/discovery.controller';
 import { ImagesController } from './api/images.controller';
 import { MembersController } from './api/members.controller';
 import { IMAGE_CONFIG, ImageConfig } from './config';
+import { ImageMembersService } from './services/image-members.service';
 import { IMAGE_DATA_SOURCE, IMAGE_STORE, ImagesService } from './services/images.service';
 import type { ImageStore } from './stores/image-store';
 
@@ -28,6 +29,7 @@ export class ImageModule {
         { provide: IMAGE_DATA_SOURCE, useValue: opts.dataSource },
         { provide: IMAGE_STORE, useValue: opts.store },
         ImagesService,
+        ImageMembersService,
       ],
       controllers: [HealthController, DiscoveryController, ImagesController, MembersController],
     };

@@ -1,40 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, UnsupportedMediaType } from '@kumo/common';
+import { UnsupportedMediaType } from '@kumo/common';
 import { Auth, AuthContext } from '@kumo/auth';
-import { ImagesService, ListQuery } from '../services/images.service';
-
-const KNOWN_FILTERS = new Set(['limit', 'marker', 'name', 'status', 'visibility', 'owner', 'tag', 'disk_format', 'container_format', 'size_min', 'size_max', 'member_status', 'os_hidden', 'sort_key', 'sort_dir', 'sort']);
-
-function intParam(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new BadRequest(`${name} must be a non-negative integer`);
-  return Number(v);
-}
-
-/** Glance's `sort_key`/`sort_dir` (repeatable) or `sort=key:dir,key`. */
-function sortParam(q: Record<string, string | string[]>): ListQuery['sort'] {
-  const all = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  const dir = (d: string | undefined): 'asc' | 'desc' => {
-    if (d === undefined) return 'desc';
-    if (d !== 'asc' && d !== 'desc') throw new BadRequest(`Invalid sort direction: ${d}`);
-    return d;
-  };
-  if (q.sort !== undefined) {
-    if (q.sort_key !== undefined) throw new BadRequest('The sort and sort_key parameters cannot be used together');
-    return all(q.sort)
-      .join(',')
-      .split(',')
-      .filter(Boolean)
-      .map((part) => {
-        const [key, d] = part.split(':');
-        return { key: key.trim(), dir: dir(d?.trim()) };
-      });
-  }
-  const keys = all(q.sort_key);
-  const dirs = all(q.sort_dir);
-  return keys.map((key, i) => ({ key, dir: dir(dirs[i] ?? dirs[0]) }));
-}
+import { PATCH_MEDIA_TYPES } from '../services/image-patch';
+import { ImagesService } from '../services/images.service';
+import { parseListQuery } from './list-query';
+import { uploadContentType } from './upload-content-type';
 
 /** `/v2/images`: the images, their data, actions and tags. */
 @Controller('v2/images')
@@ -48,28 +19,8 @@ export class ImagesController {
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @Query() q: Record<string, string | string[]>, @Req() req: FastifyRequest): Promise<unknown> {
-    const one = (k: string): string | undefined => (Array.isArray(q[k]) ? (q[k] as string[])[0] : (q[k] as string | undefined));
-    const properties: Record<string, string> = {};
-    for (const k of Object.keys(q)) if (!KNOWN_FILTERS.has(k)) properties[k] = one(k)!;
-    const osHidden = one('os_hidden');
-    const result = await this.images.list(auth, {
-      limit: intParam('limit', one('limit')),
-      marker: one('marker'),
-      name: one('name'),
-      status: one('status'),
-      visibility: one('visibility'),
-      owner: one('owner'),
-      tags: q.tag === undefined ? [] : Array.isArray(q.tag) ? q.tag : [q.tag],
-      diskFormat: one('disk_format'),
-      containerFormat: one('container_format'),
-      sizeMin: intParam('size_min', one('size_min')),
-      sizeMax: intParam('size_max', one('size_max')),
-      memberStatus: one('member_status'),
-      osHidden: osHidden === undefined ? undefined : ['true', '1', 'yes'].includes(osHidden.toLowerCase()),
-      sort: sortParam(q),
-      properties,
-    });
+  async list(@Auth() auth: AuthContext, @Query() q: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest): Promise<unknown> {
+    const result = await this.images.list(auth, parseListQuery(q));
     const body: Record<string, unknown> = { images: result.images, first: '/v2/images', schema: '/v2/schemas/images' };
     if (result.next) {
       const params = new URLSearchParams(req.url.split('?')[1] ?? '');
@@ -86,11 +37,10 @@ export class ImagesController {
 
   @Patch(':id')
   update(@Auth() auth: AuthContext, @Param('id') id: string, @Req() req: FastifyRequest, @Body() body: unknown): Promise<unknown> {
-    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim();
-    if (!/^application\/openstack-images-v2\.[01]-json-patch$/.test(type)) {
-      throw new UnsupportedMediaType(`Unsupported Content-Type ${type || '(none)'}: use application/openstack-images-v2.1-json-patch`);
-    }
-    return this.images.patch(auth, id, body);
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const draft = PATCH_MEDIA_TYPES.get(type);
+    if (draft === undefined) throw new UnsupportedMediaType(`Unsupported Content-Type ${type || '(none)'}: use ${[...PATCH_MEDIA_TYPES.keys()].join(' or ')}`, { acceptPatch: [...PATCH_MEDIA_TYPES.keys()].join(', ') });
+    return this.images.patch(auth, id, draft, body);
   }
 
   @Delete(':id')
@@ -103,7 +53,7 @@ export class ImagesController {
   @Put(':id/file')
   async upload(@Auth() auth: AuthContext, @Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const length = req.headers['content-length'];
-    await this.images.upload(auth, id, req.headers['content-type'], req.raw, length === undefined ? undefined : Number(length));
+    await this.images.upload(auth, id, uploadContentType(req), req.raw, length === undefined ? undefined : Number(length));
     await reply.status(204).send();
   }
 

@@ -1,36 +1,36 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
-import { ImagesService } from '../services/images.service';
+import { ImageMembersService } from '../services/image-members.service';
 
 /** `/v2/images/{id}/members`: sharing an image with other projects. */
 @Controller('v2/images/:id/members')
 export class MembersController {
-  constructor(private readonly images: ImagesService) {}
+  constructor(private readonly members: ImageMembersService) {}
 
   @Post()
   @HttpCode(200)
   add(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return this.images.addMember(auth, id, body);
+    return this.members.add(auth, id, body);
   }
 
   @Get()
   async list(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { members: await this.images.listMembers(auth, id), schema: '/v2/schemas/members' };
+    return { members: await this.members.list(auth, id), schema: '/v2/schemas/members' };
   }
 
   @Get(':member')
   get(@Auth() auth: AuthContext, @Param('id') id: string, @Param('member') member: string): Promise<unknown> {
-    return this.images.getMember(auth, id, member);
+    return this.members.get(auth, id, member);
   }
 
   @Put(':member')
   update(@Auth() auth: AuthContext, @Param('id') id: string, @Param('member') member: string, @Body() body: unknown): Promise<unknown> {
-    return this.images.updateMember(auth, id, member, body);
+    return this.members.update(auth, id, member, body);
   }
 
   @Delete(':member')
   @HttpCode(204)
   async delete(@Auth() auth: AuthContext, @Param('id') id: string, @Param('member') member: string): Promise<void> {
-    await this.images.deleteMember(auth, id, member);
+    await this.members.delete(auth, id, member);
   }
 }

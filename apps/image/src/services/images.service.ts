@@ -8,56 +8,16 @@ import { DataSource, In, Repository } from 'typeorm';
 import { IMAGE_CONFIG, ImageConfig } from '../config';
 import { ImageEntity, ImageMemberEntity, ImageTagEntity } from '../db/entities';
 import { DataMissing, HashingStream, ImageStore, virtualSize } from '../stores/image-store';
+import { checkTag, enforceQuota, ImageDraft } from './image-draft';
+import { applyListFilters, applyMarkerAndSort, ListQuery } from './image-list';
+import { applyPatch, parsePatch } from './image-patch';
+import { isAdmin, mayChangeActivation, mayModify } from './image-policy';
 
 export const IMAGE_STORE = Symbol('IMAGE_STORE');
 export const IMAGE_DATA_SOURCE = Symbol('IMAGE_DATA_SOURCE');
 
-/** Attributes a client can never set (Glance answers 403 "Attribute 'x' is read-only."). */
-export const READ_ONLY = ['id', 'status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size', 'created_at', 'updated_at', 'self', 'file', 'schema', 'direct_url', 'locations', 'deleted', 'deleted_at'];
-/** Attributes with their own column and rules. */
-const CORE = ['name', 'visibility', 'protected', 'os_hidden', 'min_disk', 'min_ram', 'disk_format', 'container_format', 'owner', 'tags'];
-const VISIBILITIES = ['public', 'private', 'shared', 'community'];
-const MAX_TAGS = 128;
-
 export interface ImageView extends Record<string, unknown> {
   id: string;
-}
-
-export interface ListQuery {
-  limit?: number;
-  marker?: string;
-  name?: string;
-  status?: string;
-  visibility?: string;
-  owner?: string;
-  tags: string[];
-  diskFormat?: string;
-  containerFormat?: string;
-  sizeMin?: number;
-  sizeMax?: number;
-  memberStatus?: string;
-  osHidden?: boolean;
-  sort: Array<{ key: string; dir: 'asc' | 'desc' }>;
-  properties: Record<string, string>;
-}
-
-const SORT_KEYS: Record<string, keyof ImageEntity> = {
-  name: 'name',
-  status: 'status',
-  container_format: 'containerFormat',
-  disk_format: 'diskFormat',
-  size: 'size',
-  id: 'id',
-  created_at: 'createdAt',
-  updated_at: 'updatedAt',
-  visibility: 'visibility',
-  owner: 'owner',
-  min_disk: 'minDisk',
-  min_ram: 'minRam',
-};
-
-function isAdmin(auth: AuthContext): boolean {
-  return auth.roles.includes('admin');
 }
 
 /**
@@ -139,104 +99,13 @@ export class ImagesService implements OnModuleInit {
     return img;
   }
 
-  private mayModify(img: ImageEntity, auth: AuthContext): void {
-    if (isAdmin(auth)) return;
-    if (img.owner !== auth.projectId || !auth.roles.includes('member')) throw new Forbidden('You are not permitted to modify this image.');
-  }
-
   // ---- create / update -------------------------------------------------------------------
-
-  private checkVisibility(value: unknown, auth: AuthContext): string {
-    if (typeof value !== 'string' || !VISIBILITIES.includes(value)) throw new BadRequest(`Invalid visibility value: ${String(value)}`);
-    if (value === 'public' && !isAdmin(auth)) throw new Forbidden('You are not authorized to complete publicize_image action.');
-    return value;
-  }
-
-  private checkFormat(kind: 'disk_format' | 'container_format', value: unknown): string | null {
-    if (value === null) return null;
-    const allowed = kind === 'disk_format' ? this.config.image.disk_formats : this.config.image.container_formats;
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-      throw new BadRequest(`Invalid value '${String(value)}' for ${kind}: it must be one of ${allowed.join(', ')}`);
-    }
-    return value;
-  }
-
-  private int(name: string, value: unknown): number {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) throw new BadRequest(`${name} must be a non-negative integer, not ${JSON.stringify(value)}`);
-    return value;
-  }
-
-  private checkTags(value: unknown): string[] {
-    if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.length === 0 || t.length > 255)) throw new BadRequest('tags must be a list of strings of 1 to 255 characters');
-    const tags = [...new Set(value as string[])];
-    if (tags.length > MAX_TAGS) throw new PayloadTooLarge(`An image can have at most ${MAX_TAGS} tags`);
-    return tags;
-  }
-
-  /** Applies one attribute to an image (create and PATCH share the rules); returns new tags when they change. */
-  private apply(img: ImageEntity, key: string, value: unknown, auth: AuthContext, removing = false): string[] | undefined {
-    if (READ_ONLY.includes(key)) throw new Forbidden(`Attribute '${key}' is read-only.`);
-    if (key.length === 0 || key.length > 255) throw new BadRequest(`Invalid property name '${key}'`);
-    switch (key) {
-      case 'name':
-        if (removing) throw new Forbidden(`Attribute '${key}' is reserved.`);
-        if (value !== null && (typeof value !== 'string' || value.length > 255)) throw new BadRequest('name must be a string of at most 255 characters');
-        img.name = value as string | null;
-        return undefined;
-      case 'visibility':
-        if (removing) throw new Forbidden(`Attribute '${key}' is reserved.`);
-        img.visibility = this.checkVisibility(value, auth);
-        return undefined;
-      case 'protected':
-      case 'os_hidden':
-        if (removing) throw new Forbidden(`Attribute '${key}' is reserved.`);
-        if (typeof value !== 'boolean') throw new BadRequest(`${key} must be true or false`);
-        if (key === 'protected') img.protected = value;
-        else img.osHidden = value;
-        return undefined;
-      case 'min_disk':
-      case 'min_ram':
-        if (removing) throw new Forbidden(`Attribute '${key}' is reserved.`);
-        if (key === 'min_disk') img.minDisk = this.int(key, value);
-        else img.minRam = this.int(key, value);
-        return undefined;
-      case 'disk_format':
-      case 'container_format':
-        if (removing) throw new Forbidden(`Attribute '${key}' is reserved.`);
-        if (img.status !== 'queued') throw new Forbidden(`Attribute ${key} can be only replaced for a queued image.`);
-        if (key === 'disk_format') img.diskFormat = this.checkFormat(key, value);
-        else img.containerFormat = this.checkFormat(key, value);
-        return undefined;
-      case 'owner':
-        if (removing) throw new Forbidden(`Attribute '${key}' is reserved.`);
-        if (!isAdmin(auth) && value !== auth.projectId) throw new Forbidden("Attribute 'owner' can only be set to another project by an admin.");
-        if (value !== null && typeof value !== 'string') throw new BadRequest('owner must be a project id');
-        img.owner = value as string | null;
-        return undefined;
-      case 'tags':
-        return removing ? [] : this.checkTags(value);
-      default: {
-        const props = { ...img.properties };
-        if (removing) {
-          if (!(key in props)) throw new Conflict(`Property ${key} does not exist.`);
-          delete props[key];
-        } else {
-          if (typeof value !== 'string') throw new BadRequest(`Property ${key} must be a string, not ${JSON.stringify(value)}`);
-          if (value.length > 65535) throw new BadRequest(`Property ${key} is longer than 65535 characters`);
-          props[key] = value;
-        }
-        img.properties = props;
-        return undefined;
-      }
-    }
-  }
 
   async create(auth: AuthContext, body: unknown): Promise<ImageView> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('The request body must be a JSON object of image attributes');
     const attrs = body as Record<string, unknown>;
-    const id = attrs.id === undefined ? randomUUID() : attrs.id;
+    const id = Object.hasOwn(attrs, 'id') ? attrs.id : randomUUID();
     if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new BadRequest(`id must be a UUID, not ${JSON.stringify(id)}`);
-    if (await this.images.exist({ where: { id } })) throw new Conflict(`An image with identifier ${id} already exists`);
     const img = this.images.create({
       id,
       name: null,
@@ -258,57 +127,44 @@ export class ImagesService implements OnModuleInit {
       location: null,
       deletedAt: null,
     });
-    let tags: string[] = [];
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k === 'id') continue;
-      const t = this.apply(img, k, v, auth);
-      if (t) tags = t;
-    }
+    const draft = new ImageDraft(img, [], auth, this.config.image);
+    for (const [k, v] of Object.entries(attrs)) if (k !== 'id') draft.set(k, v);
+    const tags = draft.finish();
+    if (await this.images.exist({ where: { id } })) throw new Conflict(`An image with identifier ${id} already exists`);
     await this.ds.transaction(async (m) => {
-      await m.save(img);
+      await m.insert(ImageEntity, img);
       if (tags.length) await m.insert(ImageTagEntity, tags.map((value) => ({ imageId: id, value })));
     });
-    return this.view((await this.images.findOneByOrFail({ id }))!, tags.sort());
+    return this.view(await this.images.findOneByOrFail({ id }), tags);
   }
 
-  /** RFC 6902 as Glance takes it: add (replaces an existing member), replace, remove on `/attribute` or `/tags`. */
-  async patch(auth: AuthContext, id: string, ops: unknown): Promise<ImageView> {
+  /**
+   * JSON patch in Glance's two media types (draft 4 = v2.0, draft 10 = v2.1 / RFC 6902). The whole patch
+   * is parsed and validated first, applied in memory in one pass (O(n)), checked against the quotas once,
+   * then written in one transaction: the image row, and the tags with one delete and one batched insert.
+   * A refused patch changes nothing.
+   */
+  async patch(auth: AuthContext, id: string, draftVersion: 4 | 10, body: unknown): Promise<ImageView> {
+    const changes = parsePatch(body, draftVersion, this.config.image.image_patch_max_operations);
     const img = await this.find(auth, id);
-    this.mayModify(img, auth);
-    if (!Array.isArray(ops)) throw new BadRequest('The request body must be a JSON patch: a list of operations');
-    let tags: string[] | undefined;
-    for (const raw of ops) {
-      const op = raw as { op?: unknown; path?: unknown; value?: unknown };
-      if (typeof op !== 'object' || op === null || typeof op.op !== 'string' || typeof op.path !== 'string') throw new BadRequest('Each patch operation needs "op" and "path"');
-      if (!['add', 'replace', 'remove'].includes(op.op)) throw new BadRequest(`Unsupported patch operation '${op.op}': use add, replace or remove`);
-      const m = /^\/([^/]+)(?:\/(-|\d+))?$/.exec(op.path);
-      if (!m) throw new BadRequest(`Invalid JSON pointer for this resource: '${op.path}'`);
-      const key = m[1].replace(/~1/g, '/').replace(/~0/g, '~');
-      if (op.op !== 'remove' && !('value' in op)) throw new BadRequest(`Operation '${op.op}' on ${op.path} needs a value`);
-      if (m[2] !== undefined) {
-        // /tags/- or /tags/N: one tag
-        if (key !== 'tags') throw new BadRequest(`Invalid JSON pointer for this resource: '${op.path}'`);
-        const current = tags ?? (await this.tags.find({ where: { imageId: id } })).map((t) => t.value);
-        tags = op.op === 'remove' ? current.filter((_, i) => String(i) !== m[2]) : this.checkTags([...current, op.value]);
-        continue;
-      }
-      if (op.op === 'replace' && !CORE.includes(key) && !READ_ONLY.includes(key) && !(key in img.properties)) throw new Conflict(`Property ${key} does not exist.`);
-      const t = this.apply(img, key, op.value, auth, op.op === 'remove');
-      if (t) tags = t;
-    }
+    mayModify(img, auth);
+    const current = (await this.tags.find({ where: { imageId: id } })).map((t) => t.value);
+    const draft = new ImageDraft(img, current, auth, this.config.image);
+    applyPatch(draft, changes, draftVersion);
+    const tags = draft.finish();
     await this.ds.transaction(async (m) => {
       await m.save(img);
-      if (tags) {
+      if (draft.tagsChanged) {
         await m.delete(ImageTagEntity, { imageId: id });
         if (tags.length) await m.insert(ImageTagEntity, tags.map((value) => ({ imageId: id, value })));
       }
     });
-    return this.view(await this.images.findOneByOrFail({ id }));
+    return this.view(await this.images.findOneByOrFail({ id }), tags);
   }
 
   async delete(auth: AuthContext, id: string): Promise<void> {
     const img = await this.find(auth, id);
-    this.mayModify(img, auth);
+    mayModify(img, auth);
     if (img.protected) throw new Forbidden(`Image ${id} is protected and cannot be deleted.`);
     const location = img.location;
     await this.images.update({ id }, { status: 'deleted', deletedAt: new Date(), location: null });
@@ -319,64 +175,25 @@ export class ImagesService implements OnModuleInit {
 
   async list(auth: AuthContext, q: ListQuery): Promise<{ images: ImageView[]; next?: string }> {
     const limit = Math.min(q.limit ?? 25, 1000);
-    const qb = this.images.createQueryBuilder('i').where("i.status <> 'deleted'");
-    if (!isAdmin(auth) || q.visibility) {
-      const project = auth.projectId ?? '';
-      const memberOf = `EXISTS (SELECT 1 FROM image_member m WHERE m.image_id = i.id AND m.member_id = :project${q.memberStatus === 'all' ? '' : ' AND m.status = :memberStatus'})`;
-      const params = { project, memberStatus: q.memberStatus ?? 'accepted' };
-      switch (q.visibility) {
-        case undefined:
-        case 'all':
-          if (!isAdmin(auth)) qb.andWhere(`(i.owner = :project OR i.visibility = 'public' OR (i.visibility = 'shared' AND ${memberOf}))`, params);
-          break;
-        case 'public':
-        case 'community':
-        case 'private':
-          qb.andWhere('i.visibility = :vis', { vis: q.visibility });
-          if (q.visibility === 'private' && !isAdmin(auth)) qb.andWhere('i.owner = :project', params);
-          break;
-        case 'shared':
-          qb.andWhere("i.visibility = 'shared'");
-          if (!isAdmin(auth)) qb.andWhere(`(i.owner = :project OR ${memberOf})`, params);
-          break;
-        default:
-          throw new BadRequest(`Invalid visibility value: ${q.visibility}`);
-      }
-    }
-    if (q.osHidden !== true) qb.andWhere('i.os_hidden = 0');
-    if (q.name !== undefined) qb.andWhere('i.name = :name', { name: q.name });
-    if (q.status !== undefined) qb.andWhere('i.status = :status', { status: q.status });
-    if (q.owner !== undefined) qb.andWhere('i.owner = :owner', { owner: q.owner });
-    if (q.diskFormat !== undefined) qb.andWhere('i.disk_format = :df', { df: q.diskFormat });
-    if (q.containerFormat !== undefined) qb.andWhere('i.container_format = :cf', { cf: q.containerFormat });
-    if (q.sizeMin !== undefined) qb.andWhere('i.size >= :smin', { smin: q.sizeMin });
-    if (q.sizeMax !== undefined) qb.andWhere('i.size <= :smax', { smax: q.sizeMax });
-    q.tags.forEach((tag, n) => qb.andWhere(`EXISTS (SELECT 1 FROM image_tag t${n} WHERE t${n}.image_id = i.id AND t${n}.value = :tag${n})`, { [`tag${n}`]: tag }));
-    Object.entries(q.properties).forEach(([k, v], n) => qb.andWhere(`JSON_UNQUOTE(JSON_EXTRACT(i.properties, :pk${n})) = :pv${n}`, { [`pk${n}`]: `$."${k.replace(/"/g, '')}"`, [`pv${n}`]: v }));
-    const sort = q.sort.length ? q.sort : [{ key: 'created_at', dir: 'desc' as const }];
+    const sort = q.sort.length ? [...q.sort] : [{ key: 'created_at', dir: 'desc' as const }];
     if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[sort.length - 1].dir });
-    // the API's sort keys are the snake_case column names (checked against SORT_KEYS before any SQL)
-    for (const s of sort) {
-      if (!SORT_KEYS[s.key]) throw new BadRequest(`Invalid sort key: ${s.key}. It must be one of ${Object.keys(SORT_KEYS).join(', ')}`);
+    let marker: ImageEntity | undefined;
+    if (q.marker !== undefined) {
+      const found = await this.images.findOne({ where: { id: q.marker } });
+      if (!found || !(await this.visible(found, auth))) throw new BadRequest(`Invalid marker. Image ${q.marker} could not be found.`);
+      marker = found;
     }
-    if (q.marker) {
-      const marker = await this.images.findOne({ where: { id: q.marker } });
-      if (!marker || !(await this.visible(marker, auth))) throw new BadRequest(`Invalid marker. Image ${q.marker} could not be found.`);
-      // rows strictly after the marker in the sort order (lexicographic over the sort keys)
-      const ors: string[] = [];
-      const params: Record<string, unknown> = {};
-      sort.forEach((s, n) => {
-        const eqs = sort.slice(0, n).map((p, j) => `i.${p.key} <=> :m${j}`);
-        ors.push(`(${[...eqs, `i.${s.key} ${s.dir === 'asc' ? '>' : '<'} :m${n}`].join(' AND ')})`);
-        params[`m${n}`] = marker[SORT_KEYS[s.key]];
-      });
-      qb.andWhere(`(${ors.join(' OR ')})`, params);
-    }
-    sort.forEach((s, n) => (n === 0 ? qb.orderBy(`i.${s.key}`, s.dir === 'asc' ? 'ASC' : 'DESC') : qb.addOrderBy(`i.${s.key}`, s.dir === 'asc' ? 'ASC' : 'DESC')));
+    // Glance: limit=0 is an empty page without a next link
+    if (limit === 0) return { images: [] };
+    const qb = this.images.createQueryBuilder('i');
+    applyListFilters(qb, auth, q);
+    applyMarkerAndSort(qb, sort, marker);
     const rows = await qb.take(limit + 1).getMany();
     const page = rows.slice(0, limit);
     const tagRows = page.length ? await this.tags.find({ where: { imageId: In(page.map((r) => r.id)) } }) : [];
-    const images = await Promise.all(page.map((img) => this.view(img, tagRows.filter((t) => t.imageId === img.id).map((t) => t.value).sort())));
+    const byImage = new Map<string, string[]>();
+    for (const t of tagRows) byImage.set(t.imageId, [...(byImage.get(t.imageId) ?? []), t.value]);
+    const images = await Promise.all(page.map((img) => this.view(img, (byImage.get(img.id) ?? []).sort())));
     return { images, next: rows.length > limit ? page[page.length - 1].id : undefined };
   }
 
@@ -388,9 +205,11 @@ export class ImagesService implements OnModuleInit {
    * puts it back to queued with nothing kept.
    */
   async upload(auth: AuthContext, id: string, contentType: string | undefined, body: Readable, declaredSize?: number): Promise<void> {
+    // Glance's deserializer refuses the media type before the image is looked up
+    const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/octet-stream') throw new UnsupportedMediaType(`Invalid content type ${type || '(none)'}`);
     const img = await this.find(auth, id);
-    this.mayModify(img, auth);
-    if (!contentType || contentType.split(';')[0].trim() !== 'application/octet-stream') throw new UnsupportedMediaType('Image data must be sent as application/octet-stream');
+    mayModify(img, auth);
     if (!img.diskFormat || !img.containerFormat) throw new BadRequest('Properties disk_format and container_format must be set prior to saving data.');
     if (declaredSize !== undefined && declaredSize > this.config.image.image_size_cap) {
       throw new PayloadTooLarge(`Image size ${declaredSize} exceeds the storage quota of ${this.config.image.image_size_cap} bytes`);
@@ -457,85 +276,31 @@ export class ImagesService implements OnModuleInit {
 
   async setActive(auth: AuthContext, id: string, active: boolean): Promise<void> {
     const img = await this.find(auth, id);
-    if (!isAdmin(auth)) throw new Forbidden(`You are not authorized to complete ${active ? 'reactivate' : 'deactivate'} action.`);
+    mayChangeActivation(img, auth, active ? 'reactivate' : 'deactivate');
     const from = active ? 'deactivated' : 'active';
     if (img.status === (active ? 'active' : 'deactivated')) return;
-    if (img.status !== from) throw new Forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} an image in status '${img.status}'`);
+    if (img.status !== from) throw new Forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${img.status}'`);
     await this.images.update({ id, status: from }, { status: active ? 'active' : 'deactivated' });
   }
 
   async addTag(auth: AuthContext, id: string, tag: string): Promise<void> {
     const img = await this.find(auth, id);
-    this.mayModify(img, auth);
-    this.checkTags([tag]);
+    mayModify(img, auth);
+    checkTag(tag);
     if (await this.tags.exist({ where: { imageId: id, value: tag } })) return;
-    if ((await this.tags.count({ where: { imageId: id } })) >= MAX_TAGS) throw new PayloadTooLarge(`An image can have at most ${MAX_TAGS} tags`);
+    enforceQuota('tags', (await this.tags.count({ where: { imageId: id } })) + 1, this.config.image.image_tag_quota);
     await this.tags.insert({ imageId: id, value: tag });
     await this.images.update({ id }, { updatedAt: new Date() });
   }
 
   async removeTag(auth: AuthContext, id: string, tag: string): Promise<void> {
     const img = await this.find(auth, id);
-    this.mayModify(img, auth);
+    mayModify(img, auth);
     const r = await this.tags.delete({ imageId: id, value: tag });
     if (!r.affected) throw new NotFound(`Tag ${tag} not found`);
   }
-
-  // ---- members ---------------------------------------------------------------------------
-
-  memberView(m: ImageMemberEntity): Record<string, unknown> {
-    return { image_id: m.imageId, member_id: m.memberId, status: m.status, created_at: iso(m.createdAt), updated_at: iso(m.updatedAt), schema: '/v2/schemas/member' };
-  }
-
-  private async shared(auth: AuthContext, id: string): Promise<ImageEntity> {
-    const img = await this.find(auth, id);
-    if (img.visibility !== 'shared') throw new Forbidden(`Only shared images have members.`);
-    return img;
-  }
-
-  async addMember(auth: AuthContext, id: string, body: unknown): Promise<Record<string, unknown>> {
-    const img = await this.shared(auth, id);
-    if (!isAdmin(auth) && img.owner !== auth.projectId) throw new Forbidden('Only the owner of an image can add members.');
-    const member = (body as { member?: unknown } | null)?.member;
-    if (typeof member !== 'string' || member.length === 0 || member.length > 255) throw new BadRequest('The request body must be {"member": "<project id>"}');
-    if (await this.members.exist({ where: { imageId: id, memberId: member } })) throw new Conflict(`Member ${member} already has access to image ${id}`);
-    await this.members.insert({ imageId: id, memberId: member, status: 'pending' });
-    return this.memberView(await this.members.findOneByOrFail({ imageId: id, memberId: member }));
-  }
-
-  async listMembers(auth: AuthContext, id: string): Promise<Array<Record<string, unknown>>> {
-    const img = await this.shared(auth, id);
-    const all = await this.members.find({ where: { imageId: id }, order: { createdAt: 'ASC' } });
-    const mine = isAdmin(auth) || img.owner === auth.projectId ? all : all.filter((m) => m.memberId === auth.projectId);
-    return mine.map((m) => this.memberView(m));
-  }
-
-  async getMember(auth: AuthContext, id: string, member: string): Promise<Record<string, unknown>> {
-    const img = await this.shared(auth, id);
-    if (!isAdmin(auth) && img.owner !== auth.projectId && member !== auth.projectId) throw new NotFound(`Member ${member} not found`);
-    const m = await this.members.findOne({ where: { imageId: id, memberId: member } });
-    if (!m) throw new NotFound(`Member ${member} not found`);
-    return this.memberView(m);
-  }
-
-  async updateMember(auth: AuthContext, id: string, member: string, body: unknown): Promise<Record<string, unknown>> {
-    await this.shared(auth, id);
-    const status = (body as { status?: unknown } | null)?.status;
-    if (typeof status !== 'string' || !['pending', 'accepted', 'rejected'].includes(status)) throw new BadRequest('status must be one of pending, accepted, rejected');
-    if (member !== auth.projectId && !isAdmin(auth)) throw new Forbidden('Only the member itself can accept or reject an image.');
-    const r = await this.members.update({ imageId: id, memberId: member }, { status });
-    if (!r.affected) throw new NotFound(`Member ${member} not found`);
-    return this.memberView(await this.members.findOneByOrFail({ imageId: id, memberId: member }));
-  }
-
-  async deleteMember(auth: AuthContext, id: string, member: string): Promise<void> {
-    const img = await this.shared(auth, id);
-    if (!isAdmin(auth) && img.owner !== auth.projectId) throw new Forbidden('Only the owner of an image can remove members.');
-    const r = await this.members.delete({ imageId: id, memberId: member });
-    if (!r.affected) throw new NotFound(`Member ${member} not found`);
-  }
 }
 
-function iso(d: Date): string {
+export function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

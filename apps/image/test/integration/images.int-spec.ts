@@ -244,6 +244,6 @@ describe('image API', () => {
     expect((await fetch(`${t.url}/v2/images`)).status).toBe(401);
     const r = await t.as('demo', '/v2/images/00000000-0000-0000-0000-000000000000', { headers: { accept: 'application/json' } });
     expect(r.status).toBe(404);
-    expect(await r.json()).toMatchObject({ code: '404 Not Found', title: 'Not Found' });
+    expect(await r.json()).toEqual({ error: { message: 'No image found with ID 00000000-0000-0000-0000-000000000000', code: '404 Not Found', title: 'Not Found' } });
   });
 });
