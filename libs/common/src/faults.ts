@@ -128,8 +128,8 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Renders a fault in the given service's style. `accept` is the request's Accept header (Glance). */
-export function renderFault(style: FaultStyle, fault: Fault, accept?: string): RenderedFault {
+/** Renders a fault in the given service's style. `_accept` (the request's Accept header) is no longer used: Glance's style is JSON always. */
+export function renderFault(style: FaultStyle, fault: Fault, _accept?: string): RenderedFault {
   const { status, message } = fault;
   const title = statusTitle(status);
   const headers: Record<string, string> = {};
@@ -161,15 +161,9 @@ export function renderFault(style: FaultStyle, fault: Fault, accept?: string): R
         },
       });
     case 'glance':
-      if (accept && accept.includes('application/json')) {
-        return json({ message, code: `${status} ${title}`, title });
-      }
-      return {
-        status,
-        contentType: 'text/html; charset=UTF-8',
-        body: `<html>\n <head>\n  <title>${status} ${title}</title>\n </head>\n <body>\n  <h1>${status} ${title}</h1>\n  ${escapeHtml(message)}<br /><br />\n\n\n\n </body>\n</html>`,
-        headers,
-      };
+      // Glance's own JSON fault wrapped in one key, whatever the Accept header: glanceclient reads
+      // `value.message` of every top-level value, openstacksdk reads either (docs/image.md)
+      return json({ error: { message, code: `${status} ${title}`, title } });
     case 'swift':
       return {
         status,

@@ -80,7 +80,9 @@ export function clientErrorHandler(opts: EdgeOptions) {
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('')}\r\n`;
       opts.logger.info({ requestId, code: err.code, status }, 'request refused by the HTTP parser');
-      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      // a HEAD answer has no body (the parser keeps the bytes it refused; best effort)
+      const isHead = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+      socket.write(isHead ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]));
     }
     socket.destroy();
   };

@@ -29,8 +29,9 @@ describe('faults', () => {
     expect(renderFault('swift', toFault(new NotFound('The resource could not be found.'))).body).toBe(
       '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>',
     );
-    expect(renderFault('glance', toFault(new NotFound('No image <x>'))).body).toContain('No image &#60;x&#62;');
-    expect(renderFault('glance', toFault(new NotFound('n')), 'application/json').contentType).toBe('application/json');
+    const glance = renderFault('glance', toFault(new NotFound('No image <x>')));
+    expect(glance.contentType).toBe('application/json');
+    expect(JSON.parse(glance.body)).toEqual({ error: { message: 'No image <x>', code: '404 Not Found', title: 'Not Found' } });
   });
 
   it('hides internal errors behind a generic message', () => {

@@ -170,11 +170,11 @@ describe('framework-level errors on the wire (glance and swift styles)', () => {
       const res = await raw(port, 'THIS IS NOT HTTP\r\n\r\n');
       expect(res.status).toBe(400);
       expect(res.headers['x-openstack-request-id']).toMatch(/^req-/);
-      expect(res.body).toContain('400 Bad Request');
-      const url = await raw(port, 'GET /% HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n');
+      expect(JSON.parse(res.body)).toEqual({ error: { message: expect.any(String), code: '400 Bad Request', title: 'Bad Request' } });
+      const url = await raw(port, 'GET /% HTTP/1.1\r\nHost: x\r\n\r\n');
       expect(url.status).toBe(400);
       expect(url.headers['x-openstack-request-id']).toMatch(/^req-/);
-      expect(JSON.parse(url.body)).toMatchObject({ code: '400 Bad Request', title: 'Bad Request' });
+      expect(JSON.parse(url.body)).toEqual({ error: { message: expect.any(String), code: '400 Bad Request', title: 'Bad Request' } });
     } finally {
       await app.close();
     }
@@ -198,6 +198,20 @@ describe('httpRoutes', () => {
     const { app } = await startOn('keystone');
     try {
       expect(httpRoutes(app)).toEqual(expect.arrayContaining([{ method: 'GET', url: '/things/:id' }, { method: 'POST', url: '/echo' }]));
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('parser errors on HEAD', () => {
+  it('answers a HEAD with headers over the limit without a body', async () => {
+    const { app, port } = await startOn('keystone');
+    try {
+      const res = await raw(port, `HEAD /things/a HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+      expect(res.status).toBe(431);
+      expect(res.headers['x-openstack-request-id']).toMatch(/^req-/);
+      expect(res.body).toBe('');
     } finally {
       await app.close();
     }
