@@ -57,7 +57,30 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function splitPath(path: string): [string, string] {
   const m = /^\/?([^/]+)\/(.+)$/.exec(path);
   if (!m) throw new SwiftError(400, `Invalid segment path ${path}: use /container/object`);
-  return [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+  try {
+    return [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+  } catch {
+    throw new SwiftError(400, `Invalid segment path ${path}: not valid percent-encoded UTF-8`);
+  }
+}
+
+/**
+ * Refuses an X-Object-Manifest that is not `<container>/<prefix>` (Swift's dlo: 400), or whose
+ * percent-encoding is not UTF-8 (a GET of it could not be served).
+ */
+export function checkObjectManifest(value: string): void {
+  const i = value.indexOf('/');
+  const container = i < 0 ? '' : value.slice(0, i);
+  const prefix = i < 0 ? '' : value.slice(i + 1);
+  let decodes = true;
+  try {
+    decodeURIComponent(value);
+  } catch {
+    decodes = false;
+  }
+  if (!container || !prefix || value.includes('?') || value.includes('&') || prefix.startsWith('/') || !decodes) {
+    throw new SwiftError(400, 'X-Object-Manifest must be in the format container/prefix');
+  }
 }
 
 /** The large object's ETag: md5 of the concatenated segment etags (`etag:first-last;` for a ranged segment), quoted (Swift's rule). */
@@ -81,7 +104,12 @@ export class LargeObjects {
   async serveDlo(req: IncomingMessage, res: ServerResponse, manifest: IncomingMessage, account: string): Promise<void> {
     manifest.resume();
     const [container, prefix] = (() => {
-      const v = decodeURIComponent(String(manifest.headers['x-object-manifest']));
+      let v = String(manifest.headers['x-object-manifest']);
+      try {
+        v = decodeURIComponent(v);
+      } catch {
+        // (stored before PUTs were checked) taken as it is
+      }
       const i = v.indexOf('/');
       return i < 0 ? [v, ''] : [v.slice(0, i), v.slice(i + 1)];
     })();
@@ -200,7 +228,7 @@ export class LargeObjects {
       seg.resume();
       const etag = String(seg.headers.etag ?? '');
       const bytes = Number(seg.headers['content-length'] ?? 0);
-      if (item.etag && item.etag.replace(/"/g, '') !== etag) errors.push(`${item.path}: Etag Mismatch`);
+      if (item.etag && String(item.etag).replace(/"/g, '') !== etag) errors.push(`${item.path}: Etag Mismatch`);
       if (item.size_bytes !== undefined && item.size_bytes !== null && Number(item.size_bytes) !== bytes) errors.push(`${item.path}: Size Mismatch`);
       let range: [number, number] | undefined;
       if (specs) {

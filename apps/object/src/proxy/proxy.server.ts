@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ClientRequest, createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Logger } from '@kumo/common';
 import { reclaimBodyBuffers, runWithContext, Unauthorized } from '@kumo/common';
@@ -10,7 +11,8 @@ import { BlockHasher, blocksDigest, SMALL_BODY_BYTES } from '../storage/disk-fil
 import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
 import { allowsListings, allowsReferrer, cleanAcl, grantsUser, parseAcl } from './acl';
-import { LargeObjects } from './large-objects';
+import { answerClientError, MAX_REQUEST_LINE, txId } from './client-errors';
+import { checkObjectManifest, LargeObjects } from './large-objects';
 import { listingHeaders, renderListing } from './listing-format';
 import { checkMethod, objectRoute } from './routes';
 import { parseTempUrl, TEMPURL_DIGESTS, TEMPURL_METHODS, tempUrlDisposition, TempUrlParams, validTempUrl } from './tempurl';
@@ -114,10 +116,6 @@ interface Req {
   auth: AuthContext | undefined;
   /** set when a temp URL signature authorized the request */
   tempUrl?: TempUrlParams;
-}
-
-function txId(): string {
-  return `tx${randomBytes(11).toString('hex').slice(0, 21)}-${Math.floor(Date.now() / 1000).toString(16).padStart(10, '0')}`;
 }
 
 function validName(kind: string, name: string, max: number): void {
@@ -240,6 +238,7 @@ export class ProxyServer {
 
   async listen(port: number, host: string): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('clientError', (err: Error & { code?: string }, socket: Socket) => answerClientError(err, socket, this.opts.logger));
     this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
   }
@@ -273,6 +272,7 @@ export class ProxyServer {
   private async route(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     // the path as sent (WHATWG URL parsing would resolve `..` segments into another object's name)
     const raw = req.url ?? '/';
+    if (raw.length > MAX_REQUEST_LINE) throw new SwiftError(414, `The request URL is longer than ${MAX_REQUEST_LINE} bytes.`);
     const q = raw.indexOf('?');
     const url = { pathname: q < 0 ? raw : raw.slice(0, q), searchParams: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)) };
     if (url.pathname === '/info' || url.pathname === '/healthcheck') {
@@ -545,6 +545,7 @@ export class ProxyServer {
 
   private async objectRequest(r: Req): Promise<void> {
     const names = [r.account, r.container!, r.object!];
+    if ((r.req.method === 'PUT' || r.req.method === 'POST') && r.req.headers['x-object-manifest'] !== undefined) checkObjectManifest(String(r.req.headers['x-object-manifest']));
     switch (r.req.method) {
       case 'PUT':
         if (r.req.headers['if-none-match'] !== undefined) await this.checkIfNoneMatch(r, names);
