@@ -169,18 +169,29 @@ describe('DiskFile', () => {
   });
 
   it('answers concurrent requests for a partition with the whole hashes, never half-computed ones', async () => {
-    for (let i = 0; i < 20; i++) await put(new DiskFile(root, 'd1', 7, `${String(i).padStart(3, '0')}def0123456789abcdef0123456789`), `o${i}`, '0000000001.00000');
+    // one object per suffix ('000'..'019': a hash's last three hex digits), so a wrong suffix marked shows
+    const objectIn = (suffix: string) => new DiskFile(root, 'd1', 7, `abcdef0123456789abcdef0123456${suffix}`);
+    for (let i = 0; i < 20; i++) await put(objectIn(String(i).padStart(3, '0')), `o${i}`, '0000000001.00000');
     const cache = new SuffixHashCache(root);
     const [a, b, c] = await Promise.all([cache.get('d1', 7), cache.get('d1', 7), cache.get('d1', 7)]);
-    expect(Object.keys(a).length).toBeGreaterThan(0);
+    expect(Object.keys(a)).toHaveLength(20);
     expect(b).toEqual(a);
     expect(c).toEqual(a);
-    // a suffix marked dirty while another call recomputes is seen by the calls after it
-    cache.invalidate('d1', 7, '789');
-    await put(file(), 'new', '0000000002.00000');
-    cache.invalidate('d1', 7, '789');
+    // a suffix marked dirty while another call recomputes is seen by the calls after it: a new object
+    // in a new suffix and a changed one in an existing suffix, each marked while a recomputation runs
+    cache.invalidate('d1', 7, '000');
+    const running = cache.get('d1', 7);
+    await put(objectIn('fff'), 'new', '0000000002.00000');
+    cache.invalidate('d1', 7, 'fff');
+    await objectIn('005').updateMetadata('0000000003.00000', { 'x-object-meta-k': 'changed' });
+    cache.invalidate('d1', 7, '005');
+    await running;
     const [d, e] = await Promise.all([cache.get('d1', 7), cache.get('d1', 7)]);
-    expect(d['789']).toBeDefined();
+    expect(a.fff).toBeUndefined();
+    expect(d.fff).toBeDefined();
+    expect(d['005']).not.toBe(a['005']);
+    // and exactly what a computation from scratch gives
+    expect(d).toEqual(suffixHashes(await partitionListing(root, 'd1', 7)));
     expect(e).toEqual(d);
   });
 
