@@ -5,19 +5,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@kumo/common';
 import type { DataSource } from 'typeorm';
 import type { ImageConfig } from './config';
-import { ImageFaultFilter } from './api/image-fault.filter';
 import { leaveUploadBodiesUnparsed } from './api/upload-content-type';
 import { ImageModule } from './image.module';
 import type { ImageStore } from './stores/image-store';
 
 /**
- * The image service's HTTP app: Kumo's edge (request ids), one JSON fault body for every error, a JSON-patch
+ * The image service's HTTP app: Kumo's edge (request ids; the 'glance' fault style, one JSON body for every
+ * error, before routing too: `{"error": {message, code, title}}`), a JSON-patch
  * body parser (both media types), and image data left unparsed so PUT /file streams it into the store.
  */
 export async function createImageApp(opts: { config: ImageConfig; dataSource: DataSource; store: ImageStore; validator: TokenValidator; logger: Logger }): Promise<NestFastifyApplication> {
   const app = await createHttpApp(ImageModule.register(opts), { service: 'image', faultStyle: 'glance', logger: opts.logger });
-  // registered after the shared one, so it is the filter Nest picks (pre-routing errors included)
-  app.useGlobalFilters(new ImageFaultFilter(opts.logger));
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   leaveUploadBodiesUnparsed(fastify);
   fastify.addContentTypeParser(/^application\/openstack-images-v2\.[01]-json-patch/, { parseAs: 'string' }, (_req, body, done) => {

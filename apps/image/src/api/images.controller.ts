@@ -36,10 +36,14 @@ export class ImagesController {
   }
 
   @Patch(':id')
-  update(@Auth() auth: AuthContext, @Param('id') id: string, @Req() req: FastifyRequest, @Body() body: unknown): Promise<unknown> {
+  update(@Auth() auth: AuthContext, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown): Promise<unknown> {
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const draft = PATCH_MEDIA_TYPES.get(type);
-    if (draft === undefined) throw new UnsupportedMediaType(`Unsupported Content-Type ${type || '(none)'}: use ${[...PATCH_MEDIA_TYPES.keys()].join(' or ')}`, { acceptPatch: [...PATCH_MEDIA_TYPES.keys()].join(', ') });
+    if (draft === undefined) {
+      // Glance names the media types it takes in Accept-Patch (the fault keeps headers already set)
+      void reply.header('accept-patch', [...PATCH_MEDIA_TYPES.keys()].join(', '));
+      throw new UnsupportedMediaType(`Unsupported Content-Type ${type || '(none)'}: use ${[...PATCH_MEDIA_TYPES.keys()].join(' or ')}`);
+    }
     return this.images.patch(auth, id, draft, body);
   }
 

@@ -149,6 +149,8 @@ describe('image API: filters, error bodies and bad input', () => {
       ['/v2/images', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) }, 413],
       ['/v2/images', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ checksum: 'x' }) }, 403],
       ['/v2/images', { method: 'DELETE' }, 404],
+      ['/v2/images/%zz', {}, 400],
+      ['/v2/images?limit=-5', {}, 400],
     ];
     for (const accept of ['application/json', '*/*', '', 'text/html']) {
       for (const [path, init, status] of cases) {

@@ -39,6 +39,9 @@ describe('image PATCH and quotas', () => {
     expect(await dup.text()).toContain('Property y already present.');
     expect((await patch(id, [{ add: '/z', replace: '/z', value: '2' }], V20)).status).toBe(400);
     expect((await patch(id, [{ op: 'add', path: '/z', value: '2' }], V20)).status).toBe(400);
+    const other = await patch(id, [{ op: 'add', path: '/z', value: '2' }], JSON_BODY);
+    expect(other.status).toBe(415);
+    expect(other.headers.get('accept-patch')).toBe('application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch');
     // the same add in v2.1 replaces (RFC 6902)
     expect(await (await patch(id, [{ op: 'add', path: '/y', value: '2' }])).json()).toMatchObject({ y: '2' });
     expect((await show(id)).z).toBeUndefined();

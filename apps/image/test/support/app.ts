@@ -22,7 +22,7 @@ export const CALLERS: Record<string, { project: string; roles: string[] }> = {
 
 export const testValidator: TokenValidator = {
   validate(token: string): Promise<AuthContext> {
-    const c = CALLERS[token];
+    const c = Object.hasOwn(CALLERS, token) ? CALLERS[token] : undefined;
     if (!c) return Promise.reject(new Unauthorized('The request you have made requires authentication.'));
     return Promise.resolve({
       token,
