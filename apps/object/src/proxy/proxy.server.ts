@@ -12,6 +12,7 @@ import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
 import { allowsListings, allowsReferrer, cleanAcl, grantsUser, parseAcl } from './acl';
 import { answerClientError, MAX_REQUEST_LINE, txId } from './client-errors';
+import { parseRange, rangesForLength } from './byte-range';
 import { checkObjectManifest, LargeObjects } from './large-objects';
 import { listingHeaders, renderListing } from './listing-format';
 import { checkMethod, objectRoute } from './routes';
@@ -125,21 +126,32 @@ function validName(kind: string, name: string, max: number): void {
   if (name.includes('\uFFFD')) throw new SwiftError(412, 'Invalid UTF8 or contains NULL');
 }
 
+/** The latest X-Delete-At Swift stores (normalize_delete_at_timestamp: ten digits, 2286-11-20). */
+const MAX_DELETE_AT = 9_999_999_999;
+
 /**
- * X-Delete-At / X-Delete-After of an object PUT or POST as the X-Delete-At to store (Swift's rules:
- * integers, not in the past), or undefined when neither is given.
+ * X-Delete-At / X-Delete-After of an object PUT or POST as the X-Delete-At to store, or undefined when
+ * neither is given — Swift's check_delete_headers: integers (Python's int(): a sign allowed), the
+ * result clamped to ten digits, never in the past.
  */
 export function deleteAtHeader(req: IncomingMessage, now = Date.now() / 1000): string | undefined {
   const after = req.headers['x-delete-after'];
   const at = req.headers['x-delete-at'];
+  const integer = (v: string) => (/^\s*[+-]?\d+\s*$/.test(v) ? Number(v.trim()) : undefined);
+  const normalize = (t: number) => String(Math.min(Math.max(0, Math.floor(t)), MAX_DELETE_AT)).padStart(10, '0');
   if (after !== undefined) {
-    if (!/^\d+$/.test(String(after))) throw new SwiftError(400, 'Non-integer X-Delete-After');
-    return String(Math.floor(now) + Number(after));
+    const n = integer(String(after));
+    if (n === undefined) throw new SwiftError(400, 'Non-integer X-Delete-After');
+    const value = normalize(now + n);
+    if (Number(value) <= now) throw new SwiftError(400, 'X-Delete-After in past');
+    return value;
   }
   if (at === undefined) return undefined;
-  if (!/^\d+$/.test(String(at))) throw new SwiftError(400, 'Non-integer X-Delete-At');
-  if (Number(at) <= now) throw new SwiftError(400, 'X-Delete-At in past');
-  return String(Number(at));
+  const n = integer(String(at));
+  if (n === undefined) throw new SwiftError(400, 'Non-integer X-Delete-At');
+  const value = normalize(n);
+  if (Number(value) <= now) throw new SwiftError(400, 'X-Delete-At in past');
+  return value;
 }
 
 /**
@@ -156,6 +168,7 @@ function metaHeaders(req: IncomingMessage, kind: 'account' | 'container' | 'obje
     const remove = k.startsWith(`x-remove-${kind}-meta-`);
     if (meta || remove) {
       const name = meta ? k.slice(`x-${kind}-meta-`.length) : k.slice(`x-remove-${kind}-meta-`.length);
+      if (name === '') throw new SwiftError(400, 'Metadata name cannot be empty');
       if (name.length > LIMITS.max_meta_name_length) throw new SwiftError(400, `Metadata name too long: ${name}`);
       if (value.length > LIMITS.max_meta_value_length) throw new SwiftError(400, `Metadata value longer than ${LIMITS.max_meta_value_length}: ${name}`);
       count++;
@@ -462,7 +475,7 @@ export class ProxyServer {
 
   private listingQuery(q: URLSearchParams, max: number): string {
     const out = new URLSearchParams();
-    for (const k of ['prefix', 'delimiter', 'marker', 'end_marker', 'reverse']) {
+    for (const k of ['prefix', 'delimiter', 'marker', 'end_marker', 'reverse', 'path']) {
       const v = q.get(k);
       if (v !== null) out.set(k, v);
     }
@@ -1013,14 +1026,16 @@ export class ProxyServer {
       r.res.writeHead(304, { ...headers, 'content-length': 0 });
       return void r.res.end();
     }
-    const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
-    if (m && (m[1] !== '' || m[2] !== '')) {
-      const start = m[1] === '' ? Math.max(0, size - Number(m[2])) : Number(m[1]);
-      const end = m[1] === '' || m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-      if (start >= size || start > end) {
-        back.destroy();
-        return sendSwiftError(r.res, 416, undefined, { 'content-range': `bytes */${size}` });
-      }
+    // Swift's swob: an invalid Range is ignored (200), none satisfiable is a 416; several ranges
+    // (multipart/byteranges) are not served here: the whole object
+    const specs = parseRange(range);
+    const ranges = specs ? rangesForLength(specs, size) : [];
+    if (specs && ranges.length === 0) {
+      back.destroy();
+      return sendSwiftError(r.res, 416, undefined, { 'content-range': `bytes */${size}` });
+    }
+    if (ranges.length === 1) {
+      const [start, end] = ranges[0];
       r.res.writeHead(206, { ...headers, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}` });
       if (r.req.method === 'HEAD') return void (back.destroy(), r.res.end());
       // skip to start, stop after end (the node streams the whole object)
