@@ -30,6 +30,30 @@ function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
   });
 }
 
+/**
+ * Closes, on the broker's side, the connections whose client named itself `name` (only this test's:
+ * the broker is shared with the running stack). Returns how many it closed.
+ */
+function dropConnections(name: string): number {
+  const out = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'pid', 'client_properties'], {
+    encoding: 'utf8',
+  });
+  const pids = out
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name","${name}"}`))
+    .map((line) => line.split('\t')[0]);
+  for (const pid of pids)
+    execFileSync('rabbitmqctl', ['-q', 'close_connection', pid, 'kumo test: connection dropped'], {
+      stdio: 'ignore',
+    });
+  return pids.length;
+}
+
+/** The states in order, repeats folded (`[true, false, false, true]` → `[true, false, true]`). */
+function transitions(states: boolean[]): boolean[] {
+  return states.filter((s, i) => i === 0 || s !== states[i - 1]);
+}
+
 describe('MessagingClient against RabbitMQ', () => {
   const prefix = `test-${randomBytes(4).toString('hex')}`;
   const connectionName = `kumo test ${prefix}`;
@@ -71,7 +95,12 @@ describe('MessagingClient against RabbitMQ', () => {
     // remove the durable queues and exchanges this file declared
     const conn = await amqplib.connect(URL);
     const ch = await conn.createChannel();
-    for (const q of [`${prefix}.testsvc`, `${prefix}.testsvc.host-a`, `${prefix}.testsvc.host-b`, `${prefix}.events.durable-test`]) {
+    for (const q of [
+      `${prefix}.testsvc`,
+      `${prefix}.testsvc.host-a`,
+      `${prefix}.testsvc.host-b`,
+      `${prefix}.events.durable-test`,
+    ]) {
       await ch.deleteQueue(q);
     }
     await ch.deleteExchange(`${prefix}.rpc`);
@@ -88,25 +117,33 @@ describe('MessagingClient against RabbitMQ', () => {
   });
 
   it('times out when no reply comes', async () => {
-    await expect(rpc().call(undefined, 'slow', { ms: 2_000 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(RpcTimeout);
+    await expect(rpc().call(undefined, 'slow', { ms: 2_000 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(
+      RpcTimeout,
+    );
   });
 
   it('raises a remote NotFound as NotFound, with its message', async () => {
-    const err = await rpc().call(undefined, 'find', { id: 'x1' }).catch((e: unknown) => e);
+    const err = await rpc()
+      .call(undefined, 'find', { id: 'x1' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFound);
     expect((err as NotFound).status).toBe(404);
     expect((err as NotFound).message).toBe('Could not find thing x1.');
   });
 
   it('turns an unknown remote error into RemoteError without its internals', async () => {
-    const err = await rpc().call(undefined, 'explode', {}).catch((e: unknown) => e);
+    const err = await rpc()
+      .call(undefined, 'explode', {})
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as RemoteError).remoteName).toBe('TypeError');
     expect((err as RemoteError).message).not.toContain('secret');
   });
 
   it('rejects arguments that fail the method schema with BadRequest', async () => {
-    await expect(rpc().call(undefined, 'add', { a: 1, b: 'two' } as never)).rejects.toBeInstanceOf(BadRequest);
+    await expect(rpc().call(undefined, 'add', { a: 1, b: 'two' } as never)).rejects.toBeInstanceOf(
+      BadRequest,
+    );
   });
 
   it('delivers a host-targeted cast to that host only, and a fanout cast to every host', async () => {
@@ -115,14 +152,23 @@ describe('MessagingClient against RabbitMQ', () => {
     await rpc().cast(undefined, 'record', { value: 'everyone' }, { fanout: true });
     await waitFor(() => recorded.length >= 3);
     expect(recorded.filter((r) => r.value === 'only-b')).toEqual([{ server: 'host-b', value: 'only-b' }]);
-    expect(recorded.filter((r) => r.value === 'everyone').map((r) => r.server).sort()).toEqual(['host-a', 'host-b']);
+    expect(
+      recorded
+        .filter((r) => r.value === 'everyone')
+        .map((r) => r.server)
+        .sort(),
+    ).toEqual(['host-a', 'host-b']);
   });
 
   it('publishes notifications to subscribers, and a durable queue keeps them', async () => {
     const got: Array<[string, Record<string, unknown>]> = [];
-    const sub = await serverA.subscribe('thing.*', (type, payload) => {
-      got.push([type, payload]);
-    }, { queue: 'durable-test' });
+    const sub = await serverA.subscribe(
+      'thing.*',
+      (type, payload) => {
+        got.push([type, payload]);
+      },
+      { queue: 'durable-test' },
+    );
     await client.notify(undefined, 'thing.created', { id: 'a' });
     await client.notify(undefined, 'other.created', { id: 'b' });
     await waitFor(() => got.length >= 1);
@@ -132,14 +178,54 @@ describe('MessagingClient against RabbitMQ', () => {
 
   it('delivers a cast published while the broker connection was dropped', async () => {
     recorded.length = 0;
-    execFileSync('rabbitmqctl', ['-q', 'close_all_connections', 'kumo test: connection dropped'], { stdio: 'ignore' });
-    // published right away, while every connection of this test is being re-established
-    const sent = rpc().cast(undefined, 'record', { value: 'after-drop' }, { server: 'host-a' });
-    await sent;
-    await waitFor(() => recorded.some((r) => r.value === 'after-drop'), 30_000);
-    // at-least-once: a publish caught by the drop may be sent twice
-    expect(recorded.filter((r) => r.value === 'after-drop').length).toBeGreaterThanOrEqual(1);
+    const states: boolean[] = [];
+    const off = client.onConnectionChange((connected) => states.push(connected));
+    expect(dropConnections(connectionName)).toBe(3);
+    await waitFor(() => states.includes(false));
+    // the client reconnects after 1 s: this cast is published while it has no connection
+    expect(client.connected).toBe(false);
+    await rpc().cast(undefined, 'record', { value: 'after-drop' }, { server: 'host-a' });
+    expect(states).toEqual([false, true]);
+    await waitFor(() => recorded.length > 0, 30_000);
+    // queued while down and sent once after the reconnect: a second copy would be here by now
+    await new Promise((r) => setTimeout(r, 300));
+    expect(recorded).toEqual([{ server: 'host-a', value: 'after-drop' }]);
+    off();
     // and calls work again
     await expect(rpc().call(undefined, 'add', { a: 1, b: 1 })).resolves.toEqual({ sum: 2 });
+  }, 60_000);
+
+  it('tells a subscriber when its consumer stops and runs again, and it receives again after the reconnect', async () => {
+    const name = `${connectionName} subscriber`;
+    const sub = new MessagingClient({ url: URL, exchangePrefix: prefix, connectionName: name });
+    const states: boolean[] = [];
+    const got: string[] = [];
+    const subscription = await sub.subscribe('probe.*', (type) => void got.push(type), {
+      wait: false,
+      onActive: (a) => states.push(a),
+    });
+    await waitFor(() => states.includes(true));
+    expect(dropConnections(name)).toBe(1);
+    await waitFor(() => transitions(states).length >= 3);
+    expect(transitions(states)).toEqual([true, false, true]);
+    await client.notify(undefined, 'probe.after', {});
+    await waitFor(() => got.length > 0);
+    expect(got).toEqual(['probe.after']);
+    await subscription.close();
+    await sub.close();
+  }, 60_000);
+
+  it('subscribes without waiting while the broker is unreachable, and says the consumer is not running', async () => {
+    const down = new MessagingClient({ url: 'amqp://guest:guest@127.0.0.1:1', exchangePrefix: prefix });
+    const states: boolean[] = [];
+    const subscription = await down.subscribe('probe.*', () => undefined, {
+      wait: false,
+      onActive: (a) => states.push(a),
+    });
+    await waitFor(() => states.length > 0, 5_000);
+    expect(transitions(states)).toEqual([false]);
+    expect(down.connected).toBe(false);
+    await subscription.close();
+    await down.close();
   });
 });
