@@ -129,11 +129,18 @@ describe('image PATCH and quotas', () => {
       { op: 'add', path: '/__proto__', value: 'a' },
       { op: 'add', path: '/constructor', value: 'b' },
       { op: 'add', path: '/toString', value: 'c' },
+      { op: 'add', path: '/q"u\\o$.*', value: 'd' },
     ]);
     expect(r.status).toBe(200);
     const shown = await show(id);
     expect(Object.getOwnPropertyDescriptor(shown, '__proto__')?.value).toBe('a');
     expect(shown).toMatchObject({ constructor: 'b', toString: 'c' });
+    // and filter lists like any other property
+    for (const q of ['__proto__=a', 'constructor=b', 'toString=c', `${encodeURIComponent('q"u\\o$.*')}=d`]) {
+      const listed = (await (await t.as('demo', `/v2/images?${q}`)).json()) as { images: Array<{ id: string }> };
+      expect(listed.images.map((i) => i.id)).toEqual([id]);
+    }
+    expect(((await (await t.as('demo', '/v2/images?hasOwnProperty=x')).json()) as { images: unknown[] }).images).toEqual([]);
     // they did not exist before, so replace/remove of an absent one is 409 as for any other name
     const fresh = await create();
     expect((await patch(fresh, [{ op: 'remove', path: '/constructor' }])).status).toBe(409);
