@@ -90,7 +90,15 @@ describe('object features', () => {
     };
     expect(await bad({ 'x-delete-at': '1' })).toEqual([400, expect.stringContaining('X-Delete-At in past')]);
     expect(await bad({ 'x-delete-at': 'soon' })).toEqual([400, expect.stringContaining('Non-integer X-Delete-At')]);
-    expect(await bad({ 'x-delete-after': '-5' })).toEqual([400, expect.stringContaining('Non-integer X-Delete-After')]);
+    // as Swift's check_delete_headers: a sign is an integer's, the result never in the past, clamped to ten digits
+    expect(await bad({ 'x-delete-after': '-5' })).toEqual([400, expect.stringContaining('X-Delete-After in past')]);
+    expect(await bad({ 'x-delete-after': '0' })).toEqual([400, expect.stringContaining('X-Delete-After in past')]);
+    expect(await bad({ 'x-delete-after': '1.5' })).toEqual([400, expect.stringContaining('Non-integer X-Delete-After')]);
+    expect(await bad({ 'x-object-meta-': 'x' })).toEqual([400, expect.stringContaining('Metadata name cannot be empty')]);
+    for (const h of [{ 'x-delete-after': '99999999999999999999999' }, { 'x-delete-at': '99999999999999999999999' }]) {
+      expect((await cluster.fetch('/exp2/far', { method: 'PUT', body: 'x', headers: h })).status).toBe(201);
+      expect((await cluster.fetch('/exp2/far', { method: 'HEAD' })).headers.get('x-delete-at')).toBe('9999999999');
+    }
   });
 
   it('keeps an SLO manifest a manifest across a metadata POST', async () => {

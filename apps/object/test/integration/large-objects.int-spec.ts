@@ -67,6 +67,23 @@ describe('static large objects', () => {
     expect(await r.text()).toBe(whole.slice(first, last + 1));
   });
 
+  it.each([
+    ['bytes=2-4', 206, 'cde'],
+    ['bytes = 2-4', 206, 'cde'],
+    ['bytes=-3', 206, 'hij'],
+    ['bytes=7-', 206, 'hij'],
+    ['bytes=3-1', 200, 'abcdefghij'],
+    ['bytes=x', 200, 'abcdefghij'],
+    ['bytes=20-', 416, undefined],
+    ['bytes=-0', 416, undefined],
+  ])('answers Range %s on a plain object as Swift (%d)', async (range, status, body) => {
+    await cluster.fetch('/lo/plain', { method: 'PUT', body: 'abcdefghij' });
+    const r = await get('/lo/plain', { range });
+    expect(r.status).toBe(status);
+    const text = await r.text();
+    expect(status === 416 ? r.headers.get('content-range') : text).toBe(body ?? 'bytes */10');
+  });
+
   it('answers a Range past the end with 416, and ignores an invalid one', async () => {
     let r = await get('/lo/big', { range: 'bytes=5000-' });
     expect(r.status).toBe(416);
