@@ -59,6 +59,9 @@ const LISTINGS = [
   ['container, prefix that matches nothing', `${C}?prefix=nothing`],
   ['container, a delimiter other than /', `${C}?prefix=dir/&delimiter=x`],
   ['container, limit=0', `${C}?limit=0`],
+  ['container, path (direct children only)', `${C}?path=dir`],
+  ['container, path= (the top level)', `${C}?path=`],
+  ['container, path with a trailing slash, reverse', `${C}?path=page/&reverse=on`],
   ['account, prefix', '?prefix=klist.'],
   ['account, prefix and delimiter', '?prefix=klist.&delimiter=_'],
   ['account, prefix and delimiter, marker = a subdir', '?prefix=klist.&delimiter=_&marker=klist.b_'],
@@ -85,10 +88,20 @@ const NEGOTIATION = [
   ['account, Accept: application/json', 'GET', '?prefix=klist.&delimiter=_', 'application/json'],
   ['account HEAD, format=xml', 'HEAD', '?format=xml', undefined],
 ];
+/** [what it shows, method, path sent as it is (no encoding)] — parameters that are not UTF-8. */
+const RAW = [
+  ['container, marker not valid UTF-8', 'GET', `${C}?marker=%FF&format=json`],
+  ['container, prefix not valid UTF-8', 'GET', `${C}?prefix=dir%C3`],
+  ['account, end_marker not valid UTF-8', 'GET', '?end_marker=%E9&prefix=klist.'],
+  ['container, a valid UTF-8 prefix, percent-encoded', 'GET', `${C}?prefix=%C3%A9&format=json`],
+];
 
 /** Differences written down in docs/object.md ("Listings compared with Swift"): reported, not failed. */
 export const KNOWN = {
   'container, Accept: malformed': "Swift's 400 body is the bare text 'Invalid Accept header' (under text/html); Kumo wraps it in its usual <html><h1>Bad Request</h1><p>...</p></html>",
+  'container, marker not valid UTF-8': "Swift's 400 body is the bare text '\"marker\" parameter not valid UTF-8' (text/plain); Kumo wraps it in its usual HTML",
+  'container, prefix not valid UTF-8': "Swift's 400 body is the bare text '\"prefix\" parameter not valid UTF-8' (text/plain); Kumo wraps it in its usual HTML",
+  'account, end_marker not valid UTF-8': "Swift's 400 body is the bare text '\"end_marker\" parameter not valid UTF-8' (text/plain); Kumo wraps it in its usual HTML",
 };
 
 /** Headers that are compared; the others (dates, ids, timestamps, account-wide counts) are not. */
@@ -112,6 +125,7 @@ export function cases() {
   for (const [what, path] of LISTINGS)
     for (const f of FORMATS) out.push({ what: `${what} (${f})`, method: 'GET', path: `${path}${path.endsWith('?') ? '' : '&'}format=${f}` });
   for (const [what, method, path, accept] of NEGOTIATION) out.push({ what, method, path, accept });
+  for (const [what, method, path] of RAW) out.push({ what, method, path, raw: true });
   return out;
 }
 
@@ -132,7 +146,7 @@ export async function ask(target) {
   const answers = [];
   for (const c of cases()) {
     const p = c.path.split('?')[0];
-    const r = await fetch(`${target.storageUrl}${encodePath(c.path)}`, {
+    const r = await fetch(`${target.storageUrl}${c.raw ? c.path : encodePath(c.path)}`, {
       method: c.method,
       headers: { 'x-auth-token': target.token, ...(c.accept ? { accept: c.accept } : {}) },
     });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwiftError } from './swift-errors';
 
@@ -46,6 +47,42 @@ function leaf(tag: string, text: string): string {
   return text === '' ? `<${tag} />` : `<${tag}>${xmlText(text)}</${tag}>`;
 }
 
+/** A query string's percent-encoded text as bytes (`+` is a space), without judging their encoding. */
+function queryBytes(s: string): Buffer {
+  const parts: Buffer[] = [];
+  const text = s.replace(/\+/g, ' ');
+  let i = 0;
+  while (i < text.length) {
+    const hex = text[i] === '%' ? /^[0-9a-fA-F]{2}/.exec(text.slice(i + 1, i + 3)) : null;
+    if (hex) {
+      parts.push(Buffer.from([parseInt(hex[0], 16)]));
+      i += 3;
+    } else {
+      const cp = text.codePointAt(i)!;
+      parts.push(Buffer.from(String.fromCodePoint(cp), 'utf8'));
+      i += cp > 0xffff ? 2 : 1;
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Swift's get_param: a listing parameter whose bytes are not UTF-8 is a 400 (`"marker" parameter
+ * not valid UTF-8`); URLSearchParams would quietly read them as U+FFFD and list something else.
+ */
+export function checkUtf8Params(url: string | undefined, names: readonly string[]): void {
+  const q = url?.indexOf('?') ?? -1;
+  if (q < 0) return;
+  for (const pair of url!.slice(q + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    const key = queryBytes(eq < 0 ? pair : pair.slice(0, eq)).toString('utf8');
+    if (names.includes(key) && !isUtf8(queryBytes(eq < 0 ? '' : pair.slice(eq + 1)))) throw new SwiftError(400, `"${key}" parameter not valid UTF-8`);
+  }
+}
+
+/** The parameters Swift's account and container servers read with get_param (besides format). */
+const LISTING_PARAMS = ['marker', 'end_marker', 'prefix', 'delimiter', 'path', 'reverse', 'limit'];
+
 /** The listing's content type, as Swift's listing_formats picks it: `format=` wins, then Accept. */
 export type ListingType = 'text/plain' | 'application/json' | 'application/xml' | 'text/xml';
 const FORMATS: Record<string, ListingType> = { plain: 'text/plain', json: 'application/json', xml: 'application/xml' };
@@ -59,6 +96,7 @@ const ACCEPT_RANGE = new RegExp(`^\\s*(${TOKEN})/(${TOKEN})((?:\\s*;\\s*(?:${TOK
  * 406 when nothing offered matches.
  */
 export function listingType(req: IncomingMessage, query: URLSearchParams): ListingType {
+  checkUtf8Params(req.url, ['format']);
   const f = query.get('format');
   if (f) return FORMATS[f.toLowerCase()] ?? 'text/plain';
   const header = req.headers.accept;
@@ -145,6 +183,7 @@ export function renderListing(
   query: URLSearchParams,
 ): void {
   const type = listingType(req, query);
+  checkUtf8Params(req.url, LISTING_PARAMS);
   const body = listingBody(kind, name, rows, type === 'text/plain' ? 'plain' : type === 'application/json' ? 'json' : 'xml');
   // an empty body (a plain listing of nothing) is a 204
   const status = body === '' ? 204 : 200;

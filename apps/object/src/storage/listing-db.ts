@@ -22,6 +22,8 @@ export interface ListingQuery {
   endMarker?: string;
   limit: number;
   reverse?: boolean;
+  /** Swift's old pseudo-directory query: prefix `path/`, delimiter `/`, direct children only (no subdirs) */
+  path?: string;
 }
 
 export interface DbInfo {
@@ -216,8 +218,15 @@ export class ListingDb {
     let marker = (reverse ? q.endMarker : q.marker) || undefined;
     let endMarker = (reverse ? q.marker : q.endMarker) || undefined;
     const origMarker = marker;
-    const prefix = q.prefix ?? '';
-    const delimiter = q.delimiter || undefined;
+    let prefix = q.prefix ?? '';
+    let delimiter = q.delimiter || undefined;
+    let path = q.path;
+    if (path !== undefined) {
+      // path= overrides prefix and delimiter (Python's path.rstrip('/') + '/')
+      if (path) path = prefix = `${path.replace(/\/+$/, '')}/`;
+      else prefix = '';
+      delimiter = '/';
+    }
     const endPrefix = prefix ? afterPrefix(prefix) : undefined;
     let forceGte = false;
     while (out.length < q.limit) {
@@ -266,7 +275,17 @@ export class ListingDb {
         if (reverse) endMarker = name;
         else marker = name;
         const end = name.indexOf(delimiter, prefix.length);
-        if (end >= 0) {
+        if (path !== undefined) {
+          // the path itself is not listed; deeper names are skipped, not rolled up (and, as in
+          // Swift, the scan goes on strictly after the name up to the delimiter, incremented)
+          if (name === path) continue;
+          if (end >= 0 && name.length > end + delimiter.length) {
+            if (reverse) endMarker = name.slice(0, end + delimiter.length);
+            else marker = name.slice(0, end) + bumpLast(delimiter);
+            rolledUp = true;
+            break;
+          }
+        } else if (end >= 0) {
           const subdir = name.slice(0, end + delimiter.length);
           if (reverse) endMarker = subdir;
           else {
@@ -314,5 +333,7 @@ export function listingQueryOf(q: URLSearchParams, maxLimit = 10000): ListingQue
     endMarker: q.get('end_marker') || undefined,
     limit,
     reverse: ['true', '1', 'yes', 'on', 't', 'y'].includes((q.get('reverse') ?? '').toLowerCase()),
+    // present but empty counts: path= lists the top level
+    ...(q.has('path') ? { path: q.get('path')! } : {}),
   };
 }

@@ -97,6 +97,16 @@ describe('listing with delimiters, markers and paging (Swift list_objects_iter)'
       expect(list({ prefix: 'dir/', endMarker: 'e' })).toEqual(['dir/sub/x', 'dir/sub/y', 'dir/x', 'dir/y']);
     });
 
+    it('lists direct children only with path= (no subdirs; the path itself left out)', () => {
+      expect(list({ path: 'dir' })).toEqual(['dir/x', 'dir/y']);
+      expect(list({ path: 'dir/', prefix: 'ignored', delimiter: 'x' })).toEqual(['dir/x', 'dir/y']);
+      expect(list({ path: 'dir/sub' })).toEqual(['dir/sub/x', 'dir/sub/y']);
+      // as in Swift: after skipping dir/..., the scan goes on strictly after "dir0", which is lost
+      expect(list({ path: '' })).toEqual(['a', 'é']);
+      expect(list({ path: 'dir', reverse: true })).toEqual(['dir/y', 'dir/x']);
+      expect(list({ path: '', reverse: true })).toEqual(['é', 'dir0', 'a']);
+    });
+
     it('counts a limit in entries, a subdir as one', () => {
       expect(list({ delimiter: '/', limit: 2 })).toEqual(['a', '[dir/]']);
       expect(list({ delimiter: '/', limit: 3, marker: 'a' })).toEqual(['[dir/]', 'dir0', '[e/]']);
@@ -114,5 +124,7 @@ describe('listing with delimiters, markers and paging (Swift list_objects_iter)'
     expect(q('reverse=on&marker=m&end_marker=e&prefix=p&delimiter=/')).toEqual({ limit: 10000, reverse: true, marker: 'm', endMarker: 'e', prefix: 'p', delimiter: '/' });
     expect(q('reverse=no&marker=').marker).toBeUndefined();
     expect(q('reverse=no').reverse).toBe(false);
+    expect(q('path=').path).toBe('');
+    expect(q('prefix=p').path).toBeUndefined();
   });
 });
