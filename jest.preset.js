@@ -11,6 +11,6 @@ module.exports = (dir) => ({
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleNameMapper: { '^@kumo/([a-z-]+)$': path.join(__dirname, 'libs/$1/src') },
-  testMatch: ['<rootDir>/{src,test}/**/*.{spec,int-spec,sys-spec,compat-spec}.ts'],
+  testMatch: ['<rootDir>/{src,test}/**/*.{spec,int-spec,sys-spec,compat-spec,fuzz-spec}.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 });

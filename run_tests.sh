@@ -4,6 +4,7 @@
 # MariaDB and RabbitMQ when they are not running, creates the database user kumo (the integration
 # tests' KUMO_TEST_DATABASE_URL unless set), builds, then runs every tier:
 #   lint (one test) · unit (*.spec.ts) · integration (*.int-spec.ts, real MariaDB + RabbitMQ)
+#   · fuzz (*.fuzz-spec.ts: every route of every service fed malformed input, libs/testing)
 #   · ./stack.sh (one test) · system (*.sys-spec.ts) and compat (*.compat-spec.ts, the real
 #   openstack/swift clients) against that stack · the unstack test (test/stack/unstack-check.sh)
 # and ends with the line `N passed, N failed` (exit 0 only when nothing failed). Every step runs
@@ -18,7 +19,7 @@ export KUMO_ROOT
 . "$KUMO_ROOT/deploy/allinone/lib.sh"
 case "${1:-}" in
   "") ;;
-  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown argument '$1' (./run_tests.sh takes none; one tier: npx jest --testPathPattern '\\.int-spec\\.ts\$')" ;;
 esac
 RESULTS="$STACK_DIR/test-results"
@@ -108,6 +109,7 @@ quiet "node modules and build" install_and_build
 loud "lint and type-check (pnpm lint)" bash -c 'cd "$KUMO_ROOT" && pnpm -s lint'
 tier unit '\.spec\.ts$'
 tier integration '\.int-spec\.ts$' --runInBand
+tier fuzz '\.fuzz-spec\.ts$' --runInBand
 loud "stack.sh" "$KUMO_ROOT/stack.sh"
 tier system '\.sys-spec\.ts$' --runInBand
 tier compat '\.compat-spec\.ts$' --runInBand
