@@ -11,7 +11,7 @@ import { KeyRepository } from './services/key-repository';
 
 import { IDENTITY_DATABASE } from './database';
 
-/** `kumo-manage` for identity: db sync, bootstrap, token key rotation. */
+/** `kumo-manage` for identity: db sync, bootstrap, the catalog, token key rotation. */
 async function main(argv: string[]): Promise<void> {
   const program = new Command('kumo-manage').description('Kumo identity management').showHelpAfterError();
   const db = program.command('db').description('database schema');
@@ -28,25 +28,44 @@ async function main(argv: string[]): Promise<void> {
     });
   program
     .command('bootstrap')
-    .description('create the Default domain, admin project/user, roles, service project and the catalog (idempotent)')
+    .description("create the Default domain, admin project/user, roles, service project and identity's catalog entry (idempotent)")
     .requiredOption('--admin-password <password>', 'password of the admin user')
     .option('--admin-username <name>', 'name of the admin user', 'admin')
     .option('--project-name <name>', 'name of the admin project', 'admin')
     .action(async (opts: { adminPassword: string; adminUsername: string; projectName: string }) => {
-      const config = loadIdentityConfig();
-      const ds = createDataSource({ url: config.database.url, database: IDENTITY_DATABASE, entities: IDENTITY_ENTITIES });
-      await ds.initialize();
-      const app = await createStandaloneIdentity(config, ds);
-      try {
-        await app.get(BootstrapService).run(
-          { adminPassword: opts.adminPassword, adminUser: opts.adminUsername, adminProject: opts.projectName },
-          (line) => console.log(line),
-        );
+      await withBootstrap(async (b) => {
+        await b.run({ adminPassword: opts.adminPassword, adminUser: opts.adminUsername, adminProject: opts.projectName }, (line) => console.log(line));
         console.log('bootstrap complete');
-      } finally {
-        await app.close();
-        await ds.destroy();
-      }
+      });
+    });
+  const catalog = program.command('catalog').description('the service catalog: what is deployed, and only that');
+  catalog
+    .command('register')
+    .description('register a deployed service and its public, internal and admin endpoints (idempotent: brings them to these URLs)')
+    .requiredOption('--type <type>', 'service type, e.g. image, object-store, compute')
+    .option('--name <name>', "service name (default: Kumo's for the type, e.g. glance)")
+    .option('--url <url>', "public URL, also internal and admin unless given (default: Kumo's port and path on identity's catalog_*_host)")
+    .option('--internal-url <url>', 'internal URL')
+    .option('--admin-url <url>', 'admin URL')
+    .action(async (opts: { type: string; name?: string; url?: string; internalUrl?: string; adminUrl?: string }) => {
+      await withBootstrap((b) => b.register(opts, (line) => console.log(line)));
+    });
+  catalog
+    .command('remove')
+    .description('remove every service of a type with its endpoints (idempotent)')
+    .requiredOption('--type <type>', 'service type, e.g. compute')
+    .action(async (opts: { type: string }) => {
+      await withBootstrap(async (b) => {
+        if (!(await b.remove(opts.type, (line) => console.log(line)))) console.log(`the catalog has no ${opts.type} service`);
+      });
+    });
+  catalog
+    .command('prune')
+    .description("remove Kumo's service types that are not deployed (never identity, never types Kumo does not know)")
+    .requiredOption('--keep <types>', 'comma-separated types that are deployed, e.g. object-store,image')
+    .action(async (opts: { keep: string }) => {
+      const keep = opts.keep.split(',').map((t) => t.trim()).filter(Boolean);
+      await withBootstrap((b) => b.prune(keep, (line) => console.log(line)).then(() => undefined));
     });
   const token = program.command('token').description('token signing keys');
   token
@@ -58,6 +77,20 @@ async function main(argv: string[]): Promise<void> {
       console.log(`created signing key ${n} in ${config.identity.key_repository}`);
     });
   await program.parseAsync(argv);
+}
+
+/** Runs `fn` with identity's bootstrap service on the configured database. */
+async function withBootstrap(fn: (b: BootstrapService) => Promise<void>): Promise<void> {
+  const config = loadIdentityConfig();
+  const ds = createDataSource({ url: config.database.url, database: IDENTITY_DATABASE, entities: IDENTITY_ENTITIES });
+  await ds.initialize();
+  const app = await createStandaloneIdentity(config, ds);
+  try {
+    await fn(app.get(BootstrapService));
+  } finally {
+    await app.close();
+    await ds.destroy();
+  }
 }
 
 main(process.argv).catch((err: unknown) => {

@@ -17,6 +17,7 @@ export interface CatalogEntry {
 }
 
 const PROJECT_TEMPLATE = /%\((project_id|tenant_id)\)s/g;
+const CATALOG_REFRESH_MS = 5_000;
 const HAS_PROJECT_TEMPLATE = /%\((project_id|tenant_id)\)s/;
 
 /**
@@ -26,6 +27,8 @@ const HAS_PROJECT_TEMPLATE = /%\((project_id|tenant_id)\)s/;
 @Injectable()
 export class CatalogService {
   private cached?: Promise<CatalogEntry[]>;
+  /** Rebuilt at least this often: `kumo-manage catalog` and other identity processes write it too. */
+  private cachedAt = 0;
 
   constructor(
     private readonly repo: CatalogRepository,
@@ -47,7 +50,8 @@ export class CatalogService {
   }
 
   private template(): Promise<CatalogEntry[]> {
-    if (!this.cached) {
+    if (!this.cached || Date.now() - this.cachedAt > CATALOG_REFRESH_MS) {
+      this.cachedAt = Date.now();
       this.cached = this.build().catch((err) => {
         this.cached = undefined;
         throw err;
