@@ -253,10 +253,9 @@ export class ListingDb {
       }
       forceGte = false;
       const want = q.limit - out.length;
-      const rows = this.st(
-        `SELECT name, timestamp, size, content_type, etag, count FROM rows WHERE ${conds.join(' AND ')} ORDER BY name ${reverse ? 'DESC' : 'ASC'} LIMIT ?`,
-      ).all(...params, want) as Array<{ name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number }>;
-      const row = (r: (typeof rows)[number], name: string): ListingRow => ({
+      type Db = { name: Buffer; timestamp: string; size: number; content_type: string | null; etag: string | null; count: number };
+      const stmt = this.st(`SELECT name, timestamp, size, content_type, etag, count FROM rows WHERE ${conds.join(' AND ')} ORDER BY name ${reverse ? 'DESC' : 'ASC'} LIMIT ?`);
+      const row = (r: Db, name: string): ListingRow => ({
         name,
         timestamp: r.timestamp,
         size: r.size,
@@ -266,11 +265,14 @@ export class ListingDb {
         deleted: false,
       });
       if (!delimiter) {
-        for (const r of rows) out.push(row(r, r.name.toString('utf8')));
+        for (const r of stmt.all(...params, want) as Db[]) out.push(row(r, r.name.toString('utf8')));
         return out;
       }
       let rolledUp = false;
-      for (const r of rows) {
+      let seen = 0;
+      // a cursor, as Swift's: a roll-up ends this query after one row, not after `want` rows read
+      for (const r of stmt.iterate(...params, want) as IterableIterator<Db>) {
+        seen++;
         const name = r.name.toString('utf8');
         if (reverse) endMarker = name;
         else marker = name;
@@ -300,7 +302,7 @@ export class ListingDb {
         out.push(row(r, name));
       }
       // a short page without a roll-up is the end (Swift asks once more and gets nothing)
-      if (!rolledUp && rows.length < want) break;
+      if (!rolledUp && seen < want) break;
     }
     return out;
   }
