@@ -95,7 +95,7 @@ describe('object features', () => {
     expect(await bad({ 'x-delete-after': '0' })).toEqual([400, expect.stringContaining('X-Delete-After in past')]);
     expect(await bad({ 'x-delete-after': '1.5' })).toEqual([400, expect.stringContaining('Non-integer X-Delete-After')]);
     expect(await bad({ 'x-object-meta-': 'x' })).toEqual([400, expect.stringContaining('Metadata name cannot be empty')]);
-    for (const h of [{ 'x-delete-after': '99999999999999999999999' }, { 'x-delete-at': '99999999999999999999999' }]) {
+    for (const h of [{ 'x-delete-after': '99999999999999999999999' }, { 'x-delete-at': '99999999999999999999999' }] as Array<Record<string, string>>) {
       expect((await cluster.fetch('/exp2/far', { method: 'PUT', body: 'x', headers: h })).status).toBe(201);
       expect((await cluster.fetch('/exp2/far', { method: 'HEAD' })).headers.get('x-delete-at')).toBe('9999999999');
     }
