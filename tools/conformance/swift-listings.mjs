@@ -174,7 +174,10 @@ export async function setup(target) {
 
 export async function teardown(target) {
   for (const name of OBJECTS) await req(target, 'DELETE', `${C}/${name}`);
-  for (const name of [CONTAINER, ...CONTAINERS]) await req(target, 'DELETE', `/${name}`);
+  for (const name of [CONTAINER, ...CONTAINERS]) {
+    // a container's object count follows its objects' deletes asynchronously: 409 until it does
+    for (let i = 0; i < 20 && (await req(target, 'DELETE', `/${name}`)).status === 409; i++) await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export async function swiftTarget() {
