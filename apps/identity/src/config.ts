@@ -27,6 +27,21 @@ export const identitySection = z
     region: z.string().default('RegionOne'),
     /** Publish revocations on the bus (libs/auth caches in other services evict on them). */
     publish_revocations: z.boolean().default(true),
+    /**
+     * Keystone's `[security_compliance] lockout_failure_attempts`: after this many failed password
+     * checks in a row a user is locked for `lockout_duration` seconds. Absent (the default): no lockout.
+     */
+    lockout_failure_attempts: z.number().int().min(1).optional(),
+    /** Keystone's `[security_compliance] lockout_duration` (seconds; Keystone's default 1800). */
+    lockout_duration: z.number().int().min(1).default(1800),
+    /**
+     * Beyond Keystone: failed `POST /v3/auth/tokens` allowed per source address within
+     * `auth_failure_window` seconds; more are answered 429 with Retry-After. 0 turns the limit off.
+     */
+    auth_failure_limit: z.number().int().min(0).default(20),
+    auth_failure_window: z.number().int().min(1).max(86_400).default(60),
+    /** Source addresses the limit remembers (least recently failing forgotten first). */
+    auth_failure_sources: z.number().int().min(1).max(10_000_000).default(10_000),
   })
   .strict();
 

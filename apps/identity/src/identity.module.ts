@@ -7,9 +7,11 @@ import { CatalogRepository } from './db/repositories/catalog.repository';
 import { CredentialRepository } from './db/repositories/credential.repository';
 import { DATA_SOURCE, ResourceRepository } from './db/repositories/resource.repository';
 import { AssignmentService } from './services/assignment.service';
+import { AuthRateLimiter } from './services/auth-rate-limiter';
 import { AuthService } from './services/auth.service';
 import { BootstrapService } from './services/bootstrap.service';
 import { CatalogService } from './services/catalog.service';
+import { LockoutService } from './services/lockout.service';
 import { ChangeFeed, EventPublisher } from './services/events';
 import { Clock, PasswordHasher } from './services/primitives';
 import { RevocationService } from './services/revocation.service';
@@ -40,7 +42,9 @@ export function coreProviders(opts: IdentityModuleOptions): Provider[] {
     RevocationService,
     CatalogService,
     TokenService,
+    LockoutService,
     AuthService,
+    AuthRateLimiter,
     BootstrapService,
   ];
 }

@@ -5,6 +5,7 @@ import { ApplicationCredentialEntity, DomainEntity, UserEntity } from '../db/ent
 import { CredentialRepository } from '../db/repositories/credential.repository';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { AssignmentService } from './assignment.service';
+import { LockoutService } from './lockout.service';
 import { Clock, PasswordHasher } from './primitives';
 import { ScopeType, TokenPayload } from './token-codec';
 import { TokenNotFound, TokenService, TokenView } from './token.service';
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly clock: Clock,
+    private readonly lockout: LockoutService,
   ) {}
 
   async authenticate(identity: Identity, scope: Scope): Promise<TokenView> {
@@ -89,8 +91,12 @@ export class AuthService {
 
   private async password(p: NonNullable<Identity['password']>): Promise<Authenticated> {
     const user = await this.findUser(p.user);
+    // Keystone's order: a locked account is refused before its password is checked
+    if (user) await this.lockout.assertNotLocked(user);
     const ok = await this.hasher.verify(p.user.password, user?.passwordHash);
+    if (user && !ok) await this.lockout.recordFailure(user);
     if (!user || !ok || !user.enabled) throw new Unauthorized(AUTH_FAILED);
+    await this.lockout.recordSuccess(user);
     const domain = await this.resources.findDomain(user.domainId);
     if (!domain?.enabled) throw new Unauthorized(AUTH_FAILED);
     return { userId: user.id };

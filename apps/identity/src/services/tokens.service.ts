@@ -5,6 +5,8 @@ import { IdentityViews } from '../api/views';
 import { DomainEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { AssignmentService } from './assignment.service';
+import { Unauthorized } from '@kumo/common';
+import { AuthRateLimiter } from './auth-rate-limiter';
 import { AuthService } from './auth.service';
 import { CatalogService } from './catalog.service';
 import { RevocationService } from './revocation.service';
@@ -23,11 +25,25 @@ export class TokensService {
     private readonly assignments: AssignmentService,
     private readonly policy: PolicyEnforcer,
     private readonly views: IdentityViews,
+    private readonly limiter: AuthRateLimiter,
   ) {}
 
-  async issue(req: AuthRequest, withCatalog: boolean): Promise<{ token: string; body: unknown }> {
-    const view = await this.auth.authenticate(req.auth.identity, req.auth.scope);
-    return { token: view.token, body: await this.render(view, withCatalog) };
+  /**
+   * POST /v3/auth/tokens from `source` (the client's address). Requests with a guessable secret
+   * (a password or an application credential secret) are held to the per-source failure limit;
+   * a token alone (signed, not guessable) is not.
+   */
+  async issue(req: AuthRequest, withCatalog: boolean, source: string): Promise<{ token: string; body: unknown }> {
+    const methods = req.auth.identity.methods;
+    const limited = methods.includes('password') || methods.includes('application_credential');
+    if (limited) this.limiter.check(source);
+    try {
+      const view = await this.auth.authenticate(req.auth.identity, req.auth.scope);
+      return { token: view.token, body: await this.render(view, withCatalog) };
+    } catch (err) {
+      if (limited && err instanceof Unauthorized) this.limiter.recordFailure(source);
+      throw err;
+    }
   }
 
   /** GET /v3/auth/tokens: an admin or service may validate any token, a user their own. */

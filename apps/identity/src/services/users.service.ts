@@ -5,6 +5,7 @@ import { GroupEntity, UserEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
 import { ChangeFeed } from './events';
+import { LockoutService } from './lockout.service';
 import { newId, PasswordHasher } from './primitives';
 import { RevocationService } from './revocation.service';
 
@@ -46,6 +47,7 @@ export class UsersService {
     private readonly policy: PolicyEnforcer,
     private readonly revocations: RevocationService,
     private readonly changes: ChangeFeed,
+    private readonly lockout: LockoutService,
   ) {}
 
   async get(auth: AuthContext, id: string): Promise<UserEntity> {
@@ -97,6 +99,11 @@ export class UsersService {
     if (input.email !== undefined) patch.email = input.email;
     if (input.options !== undefined) patch.options = mergeOptions(user.options, input.options);
     if (input.password !== undefined) patch.passwordHash = input.password ? await this.hasher.hash(input.password) : null;
+    // an admin enabling the user or setting a password lifts a lockout (Keystone: "until explicitly enabled")
+    if ((input.password !== undefined || input.enabled === true) && user.failedAuthCount) {
+      patch.failedAuthCount = 0;
+      patch.failedAuthAt = null;
+    }
     const extra = extraOf(input);
     if (Object.keys(extra).length) patch.extra = { ...user.extra, ...extra };
     if (Object.keys(patch).length) await this.repo.updateUser(id, patch);
@@ -109,10 +116,12 @@ export class UsersService {
   async changePassword(auth: AuthContext, id: string, original: string, password: string): Promise<void> {
     this.policy.enforce('identity:change_password', auth, { user_id: id });
     const user = await this.find(id);
+    await this.lockout.assertNotLocked(user);
     if (!(await this.hasher.verify(original, user.passwordHash))) {
+      await this.lockout.recordFailure(user);
       throw new Unauthorized('The request you have made requires authentication.');
     }
-    await this.repo.updateUser(id, { passwordHash: await this.hasher.hash(password) });
+    await this.repo.updateUser(id, { passwordHash: await this.hasher.hash(password), failedAuthCount: 0, failedAuthAt: null });
     await this.revocations.revoke({ userId: id });
   }
 

@@ -26,6 +26,8 @@ export interface InjectOptions {
   token?: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The client's address (default 127.0.0.1): the source the failed-authentication limit counts by. */
+  remoteAddress?: string;
 }
 
 export interface InjectResult {
@@ -96,7 +98,7 @@ export async function startIdentity(env: Record<string, string> = {}, opts: { cl
       headers['content-type'] ??= 'application/json';
       payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     }
-    const res = await app.inject({ method: method as 'GET', url, headers, payload });
+    const res = await app.inject({ method: method as 'GET', url, headers, payload, ...(opts.remoteAddress ? { remoteAddress: opts.remoteAddress } : {}) });
     let json: unknown;
     try {
       json = res.body ? JSON.parse(res.body) : undefined;

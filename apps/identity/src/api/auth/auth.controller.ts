@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest, Public } from '@kumo/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { authRequest } from '@kumo/contracts';
@@ -17,10 +17,11 @@ export class AuthController {
   async issue(
     @Body() body: unknown,
     @QueryParam('nocatalog') nocatalog: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const req = authRequest.parse(body ?? {});
-    const { token, body: out } = await this.tokens.issue(req, nocatalog === undefined);
+    const { token, body: out } = await this.tokens.issue(req, nocatalog === undefined, request.ip);
     void reply.header('x-subject-token', token);
     return out;
   }

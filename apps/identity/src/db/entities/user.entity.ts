@@ -14,6 +14,11 @@ export class UserEntity {
   /** bcrypt hash; null when the user has no password (cannot authenticate with one). Never leaves the service. */
   @Column({ type: 'varchar', length: 255, nullable: true, select: true })
   passwordHash!: string | null;
+  /** Failed password checks in a row (Keystone's lockout); null or 0 when none. */
+  @Column({ type: 'int', nullable: true })
+  failedAuthCount!: number | null;
+  @Column({ type: 'datetime', precision: 6, nullable: true })
+  failedAuthAt!: Date | null;
   @Column({ type: 'varchar', length: 64, nullable: true })
   defaultProjectId!: string | null;
   @Column({ type: 'text', nullable: true })

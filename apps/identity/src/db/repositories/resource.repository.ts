@@ -136,7 +136,7 @@ export class ResourceRepository {
   listUsersByIds(ids: string[]): Promise<UserEntity[]> {
     return ids.length ? this.users.find({ where: { id: In(ids) } }) : Promise.resolve([]);
   }
-  async insertUser(u: Omit<UserEntity, 'createdAt'>): Promise<void> {
+  async insertUser(u: Omit<UserEntity, 'createdAt' | 'failedAuthCount' | 'failedAuthAt'>): Promise<void> {
     try {
       await this.users.insert(u);
     } catch (err) {
@@ -149,6 +149,13 @@ export class ResourceRepository {
     } catch (err) {
       rethrowDuplicate(err, `Conflict occurred attempting to store user - Duplicate entry found with name ${patch.name}.`);
     }
+  }
+  /** One more failed password check (atomic, so concurrent failures all count). */
+  async recordFailedAuth(id: string, at: Date): Promise<void> {
+    await this.ds.query('UPDATE `user` SET failed_auth_count = COALESCE(failed_auth_count, 0) + 1, failed_auth_at = ? WHERE id = ?', [at, id]);
+  }
+  async resetFailedAuth(id: string): Promise<void> {
+    await this.users.update({ id }, { failedAuthCount: 0, failedAuthAt: null });
   }
   async deleteUser(id: string): Promise<void> {
     await this.ds.transaction(async (m) => {
