@@ -99,7 +99,8 @@ describe('/v3/projects', () => {
       { project: { name: 'ok', tags: ['a', 'a'] } },
       { project: { name: 'ok', tags: ['t'.repeat(81)] } },
       { project: { name: 'ok', description: 7 } },
-      { project: { name: 'ok', is_domain: true } },
+      { project: { name: 'ok', is_domain: true, parent_id: 'default' } },
+      { project: { name: 'ok', is_domain: 'yes' } },
       { project: { name: 'ok' }, other: 1 },
       [{ project: { name: 'ok' } }],
       '{"project": {',
@@ -114,6 +115,48 @@ describe('/v3/projects', () => {
     expect(dupRename.status).toBe(409);
     expect(await count(t, 'projects')).toBe(before);
     await expect(t.inject('GET', `/v3/projects/${demoId}`, { token: admin })).resolves.toMatchObject({ json: { project: { name: 'demo' } } });
+  });
+
+  it('creates a project acting as a domain with is_domain (Keystone), lists those only with ?is_domain=true', async () => {
+    const res = await t.inject('POST', '/v3/projects', { token: admin, body: { project: { name: 'org', is_domain: true, description: 'a domain' } } });
+    expect(res.status).toBe(201);
+    const p = res.json.project;
+    expect(p).toEqual({
+      id: expect.stringMatching(HEX32),
+      name: 'org',
+      domain_id: null,
+      parent_id: null,
+      description: 'a domain',
+      enabled: true,
+      is_domain: true,
+      tags: [],
+      options: {},
+      links: { self: `${URL_BASE}/projects/${p.id}` },
+    });
+    // it is a domain: projects can be created in it, and the domains API shows it
+    await expect(t.inject('GET', `/v3/domains/${p.id}`, { token: admin })).resolves.toMatchObject({ status: 200, json: { domain: { id: p.id, name: 'org' } } });
+    const inside = await t.inject('POST', '/v3/projects', { token: admin, body: { project: { name: 'team', domain_id: p.id } } });
+    expect(inside.json.project).toMatchObject({ domain_id: p.id, parent_id: p.id, is_domain: false });
+    await expect(t.inject('GET', `/v3/projects/${p.id}`, { token: admin })).resolves.toMatchObject({ status: 200, json: { project: p } });
+
+    const plain = (await t.inject('GET', '/v3/projects', { token: admin })).json.projects as Array<{ id: string; is_domain: boolean }>;
+    expect(plain.map((x) => x.id)).not.toContain(p.id);
+    expect(plain.every((x) => x.is_domain === false)).toBe(true);
+    expect((await t.inject('GET', '/v3/projects?is_domain=false', { token: admin })).json.projects).toEqual(plain);
+    const domains = (await t.inject('GET', '/v3/projects?is_domain=true', { token: admin })).json.projects as Array<{ id: string; is_domain: boolean }>;
+    expect(domains.map((x) => x.id).sort()).toEqual(['default', p.id].sort());
+    expect(domains.every((x) => x.is_domain)).toBe(true);
+    expect((await t.inject('GET', '/v3/projects?is_domain=true&name=org', { token: admin })).json.projects.map((x: { id: string }) => x.id)).toEqual([p.id]);
+
+    const dup = await t.inject('POST', '/v3/projects', { token: admin, body: { project: { name: 'org', is_domain: true } } });
+    expect(dup.status).toBe(409);
+    const patched = await t.inject('PATCH', `/v3/projects/${p.id}`, { token: admin, body: { project: { description: 'renamed', enabled: false } } });
+    expect(patched.json.project).toMatchObject({ id: p.id, description: 'renamed', enabled: false, is_domain: true });
+    const flip = await t.inject('PATCH', `/v3/projects/${p.id}`, { token: admin, body: { project: { is_domain: false } } });
+    expect(flip.json).toEqual(keystoneError(400, 'Bad Request', 'Update of `is_domain` is not allowed.'));
+    expect((await t.inject('DELETE', `/v3/projects/${inside.json.project.id}`, { token: admin })).status).toBe(204);
+    expect((await t.inject('DELETE', `/v3/projects/${p.id}`, { token: admin })).status).toBe(204);
+    expect((await t.inject('GET', `/v3/domains/${p.id}`, { token: admin })).status).toBe(404);
   });
 
   it('builds a hierarchy inside one domain and protects it', async () => {

@@ -11,6 +11,7 @@ import {
   ServiceEntity,
   UserEntity,
 } from '../db/entities';
+import { isDomainProject, ProjectOrDomain } from '../services/projects.service';
 import { keystoneTime } from '../services/token-codec';
 
 type Json = Record<string, unknown>;
@@ -48,6 +49,23 @@ export class IdentityViews {
       enabled: p.enabled,
       parent_id: p.parentId ?? p.domainId,
       is_domain: false,
+      tags: p.tags,
+      options: {},
+      links: { self: this.url(`projects/${p.id}`) },
+    };
+  }
+
+  /** A project, or a domain as Keystone shows a project acting as a domain (no domain, no parent). */
+  projectOrDomain(p: ProjectOrDomain): Json {
+    if (!isDomainProject(p)) return this.project(p);
+    return {
+      id: p.id,
+      name: p.name,
+      domain_id: null,
+      description: p.description ?? '',
+      enabled: p.enabled,
+      parent_id: null,
+      is_domain: true,
       tags: p.tags,
       options: {},
       links: { self: this.url(`projects/${p.id}`) },

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { BadRequest, Forbidden, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
-import { ProjectEntity } from '../db/entities';
+import { DomainEntity, ProjectEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { AssignmentService } from './assignment.service';
 import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
+import { DomainsService } from './domains.service';
 import { ChangeFeed } from './events';
 import { newId } from './primitives';
 import { RevocationService } from './revocation.service';
@@ -26,6 +27,15 @@ export interface ProjectFilter {
   domain_id?: string;
   enabled?: boolean;
   parent_id?: string;
+  /** true: only projects acting as domains (our domains); false or absent: only the others (Keystone). */
+  is_domain?: boolean;
+}
+
+/** A project, or a domain seen through the projects API (Keystone's project acting as a domain). */
+export type ProjectOrDomain = ProjectEntity | DomainEntity;
+
+export function isDomainProject(p: ProjectOrDomain): p is DomainEntity {
+  return !('domainId' in p);
 }
 
 /** Keys of a project body that are not extra attributes. */
@@ -35,7 +45,12 @@ function extraOf(input: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(input).filter(([k]) => !MODELLED.has(k)));
 }
 
-/** Projects (a hierarchy inside a domain). Disabling or deleting one revokes the tokens scoped to it. */
+/**
+ * Projects (a hierarchy inside a domain). Disabling or deleting one revokes the tokens scoped to it.
+ * Keystone keeps domains as projects with `is_domain: true`; ours live apart, and this API shows
+ * them as such projects: created with `is_domain`, listed with `?is_domain=true`, shown, updated
+ * and deleted by id (through DomainsService).
+ */
 @Injectable()
 export class ProjectsService {
   constructor(
@@ -44,16 +59,22 @@ export class ProjectsService {
     private readonly policy: PolicyEnforcer,
     private readonly revocations: RevocationService,
     private readonly changes: ChangeFeed,
+    private readonly domains: DomainsService,
   ) {}
 
   /** Policy first, then existence: a caller who may not see a project learns nothing about it. */
-  async get(auth: AuthContext, id: string): Promise<ProjectEntity> {
+  async get(auth: AuthContext, id: string): Promise<ProjectOrDomain> {
     this.policy.enforce('identity:get_project', auth, { project_id: id });
-    return this.find(id);
+    return (await this.repo.findProject(id)) ?? (await this.repo.findDomain(id)) ?? this.find(id);
   }
 
-  async list(auth: AuthContext, f: ProjectFilter): Promise<ProjectEntity[]> {
+  async list(auth: AuthContext, f: ProjectFilter): Promise<ProjectOrDomain[]> {
     this.policy.enforce('identity:list_projects', auth);
+    if (f.is_domain) {
+      // a project acting as a domain has no domain and no parent
+      if (f.domain_id !== undefined || f.parent_id !== undefined) return [];
+      return this.repo.listDomains({ ...(f.name !== undefined ? { name: f.name } : {}), ...(f.enabled !== undefined ? { enabled: f.enabled } : {}) });
+    }
     const where: { name?: string; domainId?: string; enabled?: boolean } = {};
     if (f.name !== undefined) where.name = f.name;
     if (f.domain_id !== undefined) where.domainId = f.domain_id;
@@ -70,9 +91,12 @@ export class ProjectsService {
     return this.repo.listProjectsByIds(await this.assignments.projectIdsOfUser(userId));
   }
 
-  async create(auth: AuthContext, input: ProjectInput & { name: string }): Promise<ProjectEntity> {
+  async create(auth: AuthContext, input: ProjectInput & { name: string }): Promise<ProjectOrDomain> {
     this.policy.enforce('identity:create_project', auth);
-    if (input.is_domain) throw new BadRequest('Projects acting as domains are not supported.');
+    if (input.is_domain) {
+      if (input.parent_id || input.domain_id) throw new BadRequest('only root projects are allowed to act as domains.');
+      return this.domains.create(auth, { name: input.name, description: input.description, enabled: input.enabled, tags: input.tags });
+    }
     let domainId = input.domain_id ?? undefined;
     let parentId: string | null = null;
     const enabled = input.enabled ?? true;
@@ -110,8 +134,13 @@ export class ProjectsService {
     return this.find(id);
   }
 
-  async update(auth: AuthContext, id: string, input: ProjectInput): Promise<ProjectEntity> {
+  async update(auth: AuthContext, id: string, input: ProjectInput): Promise<ProjectOrDomain> {
     this.policy.enforce('identity:update_project', auth, { project_id: id });
+    if (!(await this.repo.findProject(id)) && (await this.repo.findDomain(id))) {
+      if (input.is_domain === false) throw new BadRequest('Update of `is_domain` is not allowed.');
+      if (input.parent_id || input.domain_id) throw new BadRequest('only root projects are allowed to act as domains.');
+      return this.domains.update(auth, id, { name: input.name, description: input.description, enabled: input.enabled, tags: input.tags });
+    }
     const project = await this.find(id);
     if (input.domain_id !== undefined && input.domain_id !== project.domainId) throw new BadRequest('Cannot change Domain ID');
     if (input.parent_id !== undefined && (input.parent_id ?? project.domainId) !== (project.parentId ?? project.domainId)) {
@@ -142,6 +171,7 @@ export class ProjectsService {
   /** Only a leaf can be deleted; its grants and application credentials go with it. */
   async delete(auth: AuthContext, id: string): Promise<void> {
     this.policy.enforce('identity:delete_project', auth, { project_id: id });
+    if (!(await this.repo.findProject(id)) && (await this.repo.findDomain(id))) return this.domains.delete(auth, id);
     await this.find(id);
     if ((await this.repo.countChildren(id)) > 0) {
       throw new Forbidden(`Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a subtree.`);

@@ -17,7 +17,7 @@ export class ProjectsController {
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { project: this.views.project(await this.projects.create(auth, parseBody(projectCreate, body).project)) };
+    return { project: this.views.projectOrDomain(await this.projects.create(auth, parseBody(projectCreate, body).project)) };
   }
 
   @Get()
@@ -27,19 +27,21 @@ export class ProjectsController {
     @QueryParam('domain_id') domainId?: string,
     @QueryParam('enabled') enabled?: string,
     @QueryParam('parent_id') parentId?: string,
+    @QueryParam('is_domain') isDomain?: string,
   ): Promise<unknown> {
-    const projects = await this.projects.list(auth, { name, domain_id: domainId, enabled: boolQuery(enabled), parent_id: parentId });
-    return this.views.list('projects', projects.map((p) => this.views.project(p)), 'projects');
+    const filter = { name, domain_id: domainId, enabled: boolQuery(enabled), parent_id: parentId, is_domain: boolQuery(isDomain, 'is_domain') };
+    const projects = await this.projects.list(auth, filter);
+    return this.views.list('projects', projects.map((p) => this.views.projectOrDomain(p)), 'projects');
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { project: this.views.project(await this.projects.get(auth, id)) };
+    return { project: this.views.projectOrDomain(await this.projects.get(auth, id)) };
   }
 
   @Patch(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { project: this.views.project(await this.projects.update(auth, id, parseBody(projectUpdate, body).project)) };
+    return { project: this.views.projectOrDomain(await this.projects.update(auth, id, parseBody(projectUpdate, body).project)) };
   }
 
   @Delete(':id')
