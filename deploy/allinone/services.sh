@@ -2,8 +2,8 @@
 # deploy/allinone/services.sh — what the all-in-one stack runs. Sourced by lib.sh (so by stack.sh,
 # unstack.sh, run_tests.sh and the system tests); it only defines variables and functions.
 # A new service is one line in KUMO_SERVICES, plus, when it needs them, a kumo.yaml section
-# (config_<section> + KUMO_CONFIG_SECTIONS), secrets (KUMO_SECRETS), packages (KUMO_APT_PACKAGES)
-# and steps before the start (KUMO_PREPARE_STEPS: databases, bootstrap) or after every service
+# (config_<section> + KUMO_CONFIG_SECTIONS), its API's catalog entry (KUMO_CATALOG), secrets
+# (KUMO_SECRETS), packages (KUMO_APT_PACKAGES) and steps before the start (KUMO_PREPARE_STEPS: databases, bootstrap) or after every service
 # answers (KUMO_READY_STEPS: flavors, images, networks). See deploy/allinone/README.md.
 
 # One line per process, in start order:
@@ -30,6 +30,7 @@ KUMO_CONFIG_SECTIONS=(identity object image)
 KUMO_PREPARE_STEPS=(
   "identity database|identity_db_sync"
   "identity bootstrap|identity_bootstrap"
+  "service catalog|catalog_sync"
   "object storage rings|object_rings"
   "image database|image_db_sync"
 )
@@ -38,6 +39,13 @@ KUMO_READY_STEPS=(
   "openrc files|write_openrc"
   "demo project and user|ensure_demo"
 )
+
+# The service catalog names what this stack deploys, and only that: one line per API service,
+#   type | name | service (its KUMO_SERVICES name) | URL (public, internal and admin)
+# registered by catalog_sync before the services start (the image service looks up object-store
+# at its start). Identity registers itself at bootstrap. Kumo's other types (compute, network,
+# volumev3, block-storage: an older bootstrap registered them) are removed until their line exists.
+KUMO_CATALOG=()
 
 # --- identity ------------------------------------------------------------------------------------
 config_identity() {
@@ -53,6 +61,18 @@ YAML
 
 identity_db_sync() { node "$KUMO_ROOT/apps/identity/dist/manage.js" db sync identity; }
 identity_bootstrap() { node "$KUMO_ROOT/apps/identity/dist/manage.js" bootstrap --admin-password "$ADMIN_PASSWORD"; }
+
+# Registers every KUMO_CATALOG entry (idempotent) and removes Kumo's types that have none.
+catalog_sync() {
+  local entry type name svc url keep=() manage="$KUMO_ROOT/apps/identity/dist/manage.js"
+  for entry in "${KUMO_CATALOG[@]}"; do
+    IFS='|' read -r type name svc url <<< "$entry"
+    svc_line "$svc" >/dev/null || { echo "KUMO_CATALOG's $type entry names service $svc, which KUMO_SERVICES does not start"; return 1; }
+    node "$manage" catalog register --type "$type" --name "$name" --url "$url" || return 1
+    keep+=("$type")
+  done
+  node "$manage" catalog prune --keep "$(IFS=,; echo "${keep[*]}")"
+}
 
 write_openrc() {
   local who project password f
@@ -131,6 +151,8 @@ object:
 YAML
 }
 
+KUMO_CATALOG+=("object-store|swift|object-proxy|http://127.0.0.1:8080/v1/AUTH_%(project_id)s")
+
 # Three storage nodes on loopback, one device each, in three zones; three replicas of everything.
 object_rings() {
   local dir="$STACK_DIR/object/rings" ring n offset cli="$KUMO_ROOT/apps/object/dist/ring/ring.cli.js"
@@ -168,6 +190,7 @@ YAML
 }
 
 image_db_sync() { node "$KUMO_ROOT/apps/image/dist/manage.js" db sync image; }
+KUMO_CATALOG+=("image|glance|image|http://127.0.0.1:9292")
 
 # --- guest image ---------------------------------------------------------------------------------
 # kumo-tiny (tools/guest-image): built once from Debian packages, rebuilt only when its inputs

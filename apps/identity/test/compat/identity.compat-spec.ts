@@ -21,14 +21,14 @@ describe('identity with the real openstack client', () => {
     for (const [kind, id] of created.reverse()) await openstack([kind, 'delete', id], admin);
   });
 
-  it('issues a token and lists the whole catalog', async () => {
+  it('issues a token and lists the whole catalog (what the stack deploys)', async () => {
     const token = await openstackJson(['token', 'issue'], admin);
     expect(token.id).toEqual(expect.any(String));
     expect(token.project_id).toMatch(/^[0-9a-f]{32}$/);
     expect(token.user_id).toMatch(/^[0-9a-f]{32}$/);
     const catalog = await openstackJson<Array<{ Type: string; Endpoints: unknown }>>(['catalog', 'list'], admin);
     expect(catalog.map((c) => c.Type).sort()).toEqual(
-      ['block-storage', 'compute', 'identity', 'image', 'network', 'object-store', 'volumev3'].sort(),
+      ['identity', 'image', 'object-store'].sort(),
     );
     const objectStore = JSON.stringify(catalog.find((c) => c.Type === 'object-store')!.Endpoints);
     expect(objectStore).toContain(`/v1/AUTH_${token.project_id}`);
