@@ -40,7 +40,10 @@ function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs
 /**
  * Listings with the real swift client and its library against the running stack: it pages with
  * marker = the last name or subdir of a page until a page is empty, so a listing that returns the
- * marker's subdir again never ends (issue 10). Each listing is given a timeout.
+ * marker's subdir again never ends (issue 10). Each listing is given a timeout. Pages smaller
+ * than the proxy's 10,000 come from swiftclient's own paging with a `limit` (the same marker rule
+ * as `swift list`, which has no --limit), not from a test-only page size in the shared stack's
+ * config (it would change /info and every other test's listings) nor from 10,000 uploads.
  */
 describe('listings with the real swift client (paging, delimiters, markers)', () => {
   const env = openrc();
