@@ -22,8 +22,21 @@ export interface FuzzResponse {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
-/** Sends one request (Node's client: header values it refuses are turned into a client error). */
-export function send(base: URL, req: FuzzRequest, timeoutMs = 10_000): Promise<FuzzResponse> {
+/**
+ * Sends one request (Node's client: header values it refuses are turned into a client error). A
+ * kept-alive connection that the server closed just as it was reused is retried once on a new one
+ * (Node's documented race, `request.reusedSocket`); the service's own resets still fail.
+ */
+export async function send(base: URL, req: FuzzRequest, timeoutMs = 10_000): Promise<FuzzResponse> {
+  try {
+    return await sendOnce(base, req, timeoutMs, agent);
+  } catch (err) {
+    if (!(err as { reusedSocket?: boolean }).reusedSocket) throw err;
+    return sendOnce(base, req, timeoutMs, false);
+  }
+}
+
+function sendOnce(base: URL, req: FuzzRequest, timeoutMs: number, via: Agent | false): Promise<FuzzResponse> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
     let r: ReturnType<typeof httpRequest>;
@@ -35,7 +48,7 @@ export function send(base: URL, req: FuzzRequest, timeoutMs = 10_000): Promise<F
           method: req.method,
           path: req.path,
           headers: req.body ? { ...req.headers, 'content-length': String(req.body.length) } : req.headers,
-          agent,
+          agent: via,
           timeout: timeoutMs,
         },
         (res) => {
@@ -49,7 +62,7 @@ export function send(base: URL, req: FuzzRequest, timeoutMs = 10_000): Promise<F
       return reject(new Error(`the client refused to send it: ${(err as Error).message}`));
     }
     r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    r.on('error', reject);
+    r.on('error', (err) => reject(Object.assign(err, { reusedSocket: r.reusedSocket && (err as { code?: string }).code === 'ECONNRESET' })));
     r.end(req.body);
   });
 }
