@@ -1,28 +1,19 @@
 import { join } from 'node:path';
-import { loadConfig, Unauthorized } from '@kumo/common';
-import { CachingTokenValidator, evictOnRevocation, KeystoneTokenValidator } from '@kumo/auth';
-import { MessagingClient } from '@kumo/messaging';
+import { createLogger, loadConfig, Unauthorized } from '@kumo/common';
+import { startServiceAuth } from '@kumo/auth';
 import { identityConfigSections } from '../../src/config';
 import { openrc, STACK_DIR } from '../compat/cli';
 
 jest.setTimeout(60_000);
 
 /**
- * Against the running stack: another service's guard (libs/auth's caching Keystone validator,
- * subscribed to the bus as every Kumo service is) stops accepting a token once it is revoked.
+ * Against the running stack: another service's guard (libs/auth's startServiceAuth, the start-up
+ * path of every Kumo service) stops accepting a token once it is revoked.
  */
 describe('revocation reaches other services', () => {
   const config = loadConfig(identityConfigSections, { file: join(STACK_DIR, 'kumo.yaml'), env: {} });
   const admin = openrc('admin');
   const base = admin.OS_AUTH_URL.replace(/\/v3\/?$/, '');
-  let bus: MessagingClient;
-
-  beforeAll(() => {
-    bus = new MessagingClient({ url: config.messaging.url, exchangePrefix: config.messaging.exchange_prefix, connectionName: 'kumo sys-test' });
-  });
-  afterAll(async () => {
-    await bus.close();
-  });
 
   async function issue(): Promise<string> {
     const res = await fetch(`${base}/v3/auth/tokens?nocatalog`, {
@@ -40,17 +31,14 @@ describe('revocation reaches other services', () => {
   }
 
   it('evicts a revoked token from a caching guard through the bus', async () => {
-    const guard = new CachingTokenValidator(
-      new KeystoneTokenValidator({
-        auth_url: base,
-        username: config.identity.service_user,
-        password: config.identity.service_password!,
-        project_name: 'service',
-        user_domain_id: 'default',
-        project_domain_id: 'default',
-      }),
-    );
-    await evictOnRevocation(guard, (event, handler) => bus.subscribe(event, (_type, payload) => handler(payload)));
+    const auth = startServiceAuth({
+      service: 'sys-test',
+      credentials: { auth_url: base, username: config.identity.service_user, password: config.identity.service_password! },
+      messaging: config.messaging,
+      logger: createLogger('sys-test', 'silent'),
+    });
+    await auth.revocationFeedReady();
+    const guard = auth.validator;
     const victim = await issue();
     const other = await issue();
     await expect(guard.validate(victim)).resolves.toMatchObject({ userName: 'admin', roles: expect.arrayContaining(['admin']) });
@@ -65,5 +53,6 @@ describe('revocation reaches other services', () => {
     expect(guard.size).toBe(1);
     await expect(guard.validate(victim)).rejects.toBeInstanceOf(Unauthorized);
     await expect(guard.validate(other)).resolves.toMatchObject({ userName: 'admin' });
+    await auth.close();
   });
 });
