@@ -108,6 +108,49 @@ describe('identity with the real openstack client', () => {
     await expect(openstack(['domain', 'delete', name], admin)).resolves.toMatchObject({ code: 0 });
   });
 
+  it('creates a project in another domain (project create --domain) and lists domains as projects', async () => {
+    const domain = uniqueName('ct-pdom');
+    const d = await openstackJson(['domain', 'create', domain], admin);
+    const name = uniqueName('ct-dproj');
+    const p = await openstackJson(['project', 'create', '--domain', domain, name], admin);
+    expect(p).toMatchObject({ name, domain_id: d.id, parent_id: d.id, is_domain: false });
+    const inDomain = await openstackJson<Array<{ Name: string }>>(['project', 'list', '--domain', domain], admin);
+    expect(inDomain.map((x) => x.Name)).toEqual([name]);
+    await expect(openstackJson(['project', 'show', '--domain', domain, name], admin)).resolves.toMatchObject({ id: p.id });
+    await expect(openstack(['project', 'delete', '--domain', domain, name], admin)).resolves.toMatchObject({ code: 0 });
+    await expect(openstack(['domain', 'set', '--disable', domain], admin)).resolves.toMatchObject({ code: 0 });
+    await expect(openstack(['domain', 'delete', domain], admin)).resolves.toMatchObject({ code: 0 });
+  });
+
+  it('manages implied roles (implied role create, list, delete)', async () => {
+    const prior = uniqueName('ct-prior');
+    const implied = uniqueName('ct-implied');
+    const r1 = await openstackJson(['role', 'create', prior], admin);
+    created.push(['role', r1.id as string]);
+    const r2 = await openstackJson(['role', 'create', implied], admin);
+    created.push(['role', r2.id as string]);
+    await expect(openstackJson(['implied', 'role', 'create', prior, '--implied-role', implied], admin)).resolves.toEqual({ implies: r2.id, prior_role: r1.id });
+    const rules = await openstackJson<Array<Record<string, string>>>(['implied', 'role', 'list'], admin);
+    expect(rules).toContainEqual({ 'Prior Role ID': r1.id, 'Prior Role Name': prior, 'Implied Role ID': r2.id, 'Implied Role Name': implied });
+    expect(rules).toContainEqual(expect.objectContaining({ 'Prior Role Name': 'admin', 'Implied Role Name': 'member' }));
+    const dup = await openstack(['implied', 'role', 'create', prior, '--implied-role', implied], admin);
+    expect(dup.stderr).toContain('(HTTP 409)');
+    await expect(openstack(['implied', 'role', 'delete', prior, '--implied-role', implied], admin)).resolves.toMatchObject({ code: 0 });
+    const after = await openstackJson<Array<Record<string, string>>>(['implied', 'role', 'list'], admin);
+    expect(after.filter((r) => r['Prior Role ID'] === r1.id)).toEqual([]);
+  });
+
+  it('creates the region an endpoint names when it does not exist (endpoint create --region)', async () => {
+    const region = uniqueName('ct-region');
+    const svc = await openstackJson(['service', 'create', '--name', uniqueName('ct-svc'), uniqueName('ct-type')], admin);
+    created.push(['service', svc.id as string]);
+    const ep = await openstackJson(['endpoint', 'create', '--region', region, svc.id as string, 'public', 'http://127.0.0.1:9/'], admin);
+    expect(ep).toMatchObject({ region, region_id: region });
+    await expect(openstackJson(['region', 'show', region], admin)).resolves.toMatchObject({ region });
+    await expect(openstack(['endpoint', 'delete', ep.id as string], admin)).resolves.toMatchObject({ code: 0 });
+    await expect(openstack(['region', 'delete', region], admin)).resolves.toMatchObject({ code: 0 });
+  });
+
   it('authenticates with an application credential', async () => {
     const name = uniqueName('ct-appcred');
     const cred = await openstackJson(['application', 'credential', 'create', name], admin);
