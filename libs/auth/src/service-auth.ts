@@ -73,10 +73,11 @@ export function startServiceAuth(opts: ServiceAuthOptions): ServiceAuth {
       logger: log,
       connectionName: `kumo ${opts.service} ${process.pid}`,
     });
-  let state: 'starting' | 'live' | 'down' = 'starting';
+  let state: 'starting' | 'live' | 'down' | 'closed' = 'starting';
   let ready!: () => void;
   const readyPromise = new Promise<void>((r) => (ready = r));
   const onActive = (active: boolean) => {
+    if (state === 'closed') return;
     if (active && state !== 'live') {
       const dropped = validator.setRevocationFeed(true);
       log.info(
@@ -106,6 +107,7 @@ export function startServiceAuth(opts: ServiceAuthOptions): ServiceAuth {
     validator,
     revocationFeedReady: () => readyPromise,
     close: async () => {
+      state = 'closed';
       await (await subscription).close().catch(() => undefined);
       if (!opts.bus) await bus.close();
     },
