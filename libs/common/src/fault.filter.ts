@@ -22,8 +22,14 @@ export class FaultFilter implements ExceptionFilter {
   }
 }
 
+/** Keystone refuses a body that is not JSON with a 400 ValidationError (keystone/server/flask/request_processing/json_body.py). */
+const KEYSTONE_NOT_JSON =
+  'Expecting to find application/json in Content-Type header. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+
 export function sendFault(style: FaultStyle, logger: Logger, err: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const fault = toFault(err);
+  let fault = toFault(err);
+  // (Nest hands Fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE over as a plain 415 HttpException)
+  if (style === 'keystone' && fault.status === 415) fault = { ...fault, status: 400, message: KEYSTONE_NOT_JSON };
   if (fault.internal) {
     logger.error({ err, method: request.method, url: request.url }, 'unexpected error');
   } else if (fault.status >= 500) {

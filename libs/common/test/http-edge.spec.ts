@@ -129,9 +129,11 @@ describe('framework-level errors on the wire (keystone style)', () => {
     expectKeystoneFault(await raw(port, req), 400);
   });
 
-  it('answers an unsupported Content-Type with a 415 fault and a request id', async () => {
+  it('answers a body that is not JSON with a 400 fault, as Keystone does, and a request id', async () => {
     const req = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi';
-    expectKeystoneFault(await raw(port, req), 415);
+    const res = await raw(port, req);
+    expectKeystoneFault(res, 400);
+    expect(JSON.parse(res.body).error.message).toMatch(/^Expecting to find application\/json in Content-Type header/);
   });
 
   it('answers an unparsable Content-Type with a 4xx fault and a request id', async () => {
@@ -163,7 +165,19 @@ describe('framework-level errors on the wire (keystone style)', () => {
   });
 });
 
-describe('framework-level errors on the wire (glance and swift styles)', () => {
+describe('framework-level errors on the wire (glance, swift and nova styles)', () => {
+  it('answers a body that is not JSON with a 415 in the Nova style', async () => {
+    const { app, port } = await startOn('nova');
+    try {
+      const res = await raw(port, 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi');
+      expect(res.status).toBe(415);
+      expect(res.headers['x-openstack-request-id']).toMatch(/^req-/);
+      expect(JSON.parse(res.body)).toEqual({ badMediaType: { code: 415, message: expect.any(String) } });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('renders a parser error in the Glance style', async () => {
     const { app, port } = await startOn('glance');
     try {
