@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseRange, rangesForLength } from './byte-range';
+import { parseRange, pipePart, rangesForLength, sendByteranges } from './byte-range';
 import { sendSwiftError, SwiftError } from './swift-errors';
 
 interface Segment {
@@ -154,11 +154,20 @@ export class LargeObjects {
     const specs = parseRange(req.headers.range);
     const ranges = specs ? rangesForLength(specs, total) : [];
     if (specs && ranges.length === 0) return sendSwiftError(res, 416, undefined, { 'content-range': `bytes */${total}` });
-    // several ranges (multipart/byteranges) are not served: the whole object, as for an invalid header
+    if (ranges.length > 1) return sendByteranges(req, res, headers, ranges, total, (first, last) => this.writeRange(req, res, segments, first, last));
     const [first, last] = ranges.length === 1 ? ranges[0] : [0, total - 1];
     if (ranges.length === 1) res.writeHead(206, { ...headers, 'content-length': last - first + 1, 'content-range': `bytes ${first}-${last}/${total}` });
     else res.writeHead(200, { ...headers, 'content-length': total });
     if (req.method === 'HEAD') return void res.end();
+    if (await this.writeRange(req, res, segments, first, last)) res.end();
+    else res.destroy();
+  }
+
+  /**
+   * Writes bytes first..last (inclusive) of the large object made of `segments` to `res`; false when a
+   * segment is missing or changed since the manifest (the caller cuts the body short, as Swift does).
+   */
+  private async writeRange(req: IncomingMessage, res: ServerResponse, segments: Segment[], first: number, last: number): Promise<boolean> {
     let offset = 0;
     for (const seg of segments) {
       const length = segmentLength(seg);
@@ -173,23 +182,12 @@ export class LargeObjects {
       const body = await this.deps.open([this.accountOf(req), seg.container, seg.object], whole ? undefined : `bytes=${part[0]}-${part[1]}`);
       const etag = String(body?.headers.etag ?? '').replace(/"/g, '');
       if (!body || (seg.etag && etag && etag !== seg.etag) || Number(body.headers['content-length']) !== part[1] - part[0] + 1) {
-        // a segment vanished or changed: the client sees a short body, as with Swift
         body?.destroy();
-        res.destroy(new Error(`segment ${seg.container}/${seg.object} is missing or changed`));
-        return;
+        return false;
       }
-      await new Promise<void>((resolve, reject) => {
-        body.on('data', (c: Buffer) => {
-          if (!res.write(c)) {
-            body.pause();
-            res.once('drain', () => body.resume());
-          }
-        });
-        body.on('end', resolve);
-        body.on('error', reject);
-      });
+      if (!(await pipePart(body, res, part[1] - part[0] + 1))) return false;
     }
-    res.end();
+    return true;
   }
 
   /** The account of the request path (/v1/<account>/...). */

@@ -12,7 +12,7 @@ import { nowTimestamp } from '../storage/timestamp';
 import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
 import { answerClientError, MAX_REQUEST_LINE, txId } from './client-errors';
-import { parseRange, rangesForLength } from './byte-range';
+import { parseRange, pipePart, rangesForLength, sendByteranges } from './byte-range';
 import { checkObjectManifest, LargeObjects } from './large-objects';
 import { listingHeaders, renderListing } from './listing-format';
 import { checkMethod, objectRoute } from './routes';
@@ -890,10 +890,10 @@ export class ProxyServer {
     if (manifest !== 'get' && typeof source.headers['x-object-manifest'] === 'string') {
       return this.largeObjects.serveDlo(r.req, r.res, source, r.account);
     }
-    this.respondObject(r, source, r.req.headers.range);
+    return this.respondObject(r, source, r.req.headers.range);
   }
 
-  private respondObject(r: Req, back: IncomingMessage, range: string | undefined): void {
+  private async respondObject(r: Req, back: IncomingMessage, range: string | undefined): Promise<void> {
     const size = Number(back.headers['content-length'] ?? 0);
     const etag = String(back.headers.etag ?? '');
     const lastModified = String(back.headers['last-modified'] ?? '');
@@ -922,13 +922,24 @@ export class ProxyServer {
       r.res.writeHead(304, { ...headers, 'content-length': 0 });
       return void r.res.end();
     }
-    // Swift's swob: an invalid Range is ignored (200), none satisfiable is a 416; several ranges
-    // (multipart/byteranges) are not served here: the whole object
+    // Swift's swob: an invalid Range is ignored (200), none satisfiable (or an egregious set) is a
+    // 416, several are a multipart/byteranges 206
     const specs = parseRange(range);
     const ranges = specs ? rangesForLength(specs, size) : [];
     if (specs && ranges.length === 0) {
       back.destroy();
       return sendSwiftError(r.res, 416, undefined, { 'content-range': `bytes */${size}` });
+    }
+    if (ranges.length > 1) {
+      // each range from a replica that has this version (same ETag)
+      back.destroy();
+      const names = [r.account, r.container!, r.object!];
+      return sendByteranges(r.req, r.res, headers, ranges, size, async (first, last) => {
+        const part = await this.openReplica(names, new Set(), `bytes=${first}-${last}`);
+        if (part && String(part.res.headers.etag ?? '') === etag) return pipePart(part.res, r.res, last - first + 1);
+        part?.res.destroy();
+        return false;
+      });
     }
     if (ranges.length === 1) {
       const [start, end] = ranges[0];

@@ -84,6 +84,45 @@ describe('static large objects', () => {
     expect(status === 416 ? r.headers.get('content-range') : text).toBe(body ?? 'bytes */10');
   });
 
+  /** The parts of a multipart/byteranges body: each part's Content-Range and bytes. */
+  function byteranges(contentType: string | null, body: string): Array<[string, string]> {
+    const boundary = /^multipart\/byteranges;boundary=([0-9a-f]{32})$/.exec(contentType ?? '')?.[1];
+    expect(boundary).toBeDefined();
+    expect(body.endsWith(`--${boundary}--`)).toBe(true);
+    return body
+      .slice(0, -`--${boundary}--`.length)
+      .split(`--${boundary}\r\n`)
+      .slice(1)
+      .map((part) => {
+        const [head, ...rest] = part.split('\r\n\r\n');
+        return [/Content-Range: (.*)/.exec(head)![1], rest.join('\r\n\r\n').slice(0, -2)];
+      });
+  }
+
+  it.each([
+    ['a plain object', '/lo/plain', 'abcdefghij', 'bytes=0-1,-2,5-5'],
+    ['an SLO', '/lo/big', whole, 'bytes=0-1,395-404,-3'],
+  ])('answers several ranges of %s with a multipart/byteranges 206, as Swift', async (_what, path, data, range) => {
+    await cluster.fetch('/lo/plain', { method: 'PUT', body: 'abcdefghij', headers: { 'content-type': 'text/x-plain' } });
+    const r = await get(path, { range });
+    expect(r.status).toBe(206);
+    const body = await r.text();
+    expect(r.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
+    const size = data.length;
+    const wanted = range.slice(6).split(',').map((spec) => {
+      const [a, b] = spec.split('-');
+      const first = a === '' ? size - Number(b) : Number(a);
+      const last = a === '' || b === '' ? size - 1 : Number(b);
+      return [`bytes ${first}-${last}/${size}`, data.slice(first, last + 1)];
+    });
+    expect(byteranges(r.headers.get('content-type'), body)).toEqual(wanted);
+  });
+
+  it('refuses an egregious set of ranges (swob: more than 2 overlapping) with 416', async () => {
+    const r = await get('/lo/plain', { range: 'bytes=0-5,1-6,2-7,3-8' });
+    expect(r.status).toBe(416);
+  });
+
   it('answers a Range past the end with 416, and ignores an invalid one', async () => {
     let r = await get('/lo/big', { range: 'bytes=5000-' });
     expect(r.status).toBe(416);
