@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 
 /** One range of a Range header: [first, last] as given, either side may be absent (`a-`, `-n`). */
 export type RangeSpec = [number | null, number | null];
@@ -124,7 +125,7 @@ export async function sendByteranges(
 }
 
 /** Writes a backend response's body to `res` without ending it; false when it breaks off or is not `length` bytes. */
-export function pipePart(back: IncomingMessage, res: ServerResponse, length: number): Promise<boolean> {
+export function pipePart(back: IncomingMessage, res: Writable, length: number): Promise<boolean> {
   return new Promise((resolve) => {
     let got = 0;
     back.on('data', (c: Buffer) => {

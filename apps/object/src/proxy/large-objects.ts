@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { parseRange, pipePart, rangesForLength, sendByteranges } from './byte-range';
 import { sendSwiftError, SwiftError } from './swift-errors';
 
@@ -101,18 +102,26 @@ function storedRange(range: string | undefined): [number, number] | undefined {
 export class LargeObjects {
   constructor(private readonly deps: Deps) {}
 
-  async serveDlo(req: IncomingMessage, res: ServerResponse, manifest: IncomingMessage, account: string): Promise<void> {
+  /** The segments of a large object (and the header that says which kind), or null for a plain object. */
+  async segmentsOf(manifest: IncomingMessage, account: string): Promise<{ segments: Segment[]; extra: Record<string, string> } | null> {
+    if (String(manifest.headers['x-static-large-object'] ?? '').toLowerCase() === 'true') {
+      const entries = JSON.parse((await readBody(manifest, MAX_MANIFEST_SIZE)).toString('utf8')) as ManifestEntry[];
+      const segments = entries.map((e) => {
+        const [container, object] = splitPath(e.name);
+        return { container, object, bytes: e.bytes, etag: e.hash, range: storedRange(e.range) };
+      });
+      return { segments, extra: { 'x-static-large-object': 'True' } };
+    }
+    if (typeof manifest.headers['x-object-manifest'] !== 'string') return null;
     manifest.resume();
-    const [container, prefix] = (() => {
-      let v = String(manifest.headers['x-object-manifest']);
-      try {
-        v = decodeURIComponent(v);
-      } catch {
-        // (stored before PUTs were checked) taken as it is
-      }
-      const i = v.indexOf('/');
-      return i < 0 ? [v, ''] : [v.slice(0, i), v.slice(i + 1)];
-    })();
+    let v = manifest.headers['x-object-manifest'];
+    try {
+      v = decodeURIComponent(v);
+    } catch {
+      // (stored before PUTs were checked) taken as it is
+    }
+    const i = v.indexOf('/');
+    const [container, prefix] = i < 0 ? [v, ''] : [v.slice(0, i), v.slice(i + 1)];
     const segments: Segment[] = [];
     let marker = '';
     for (;;) {
@@ -123,16 +132,32 @@ export class LargeObjects {
       for (const r of rows) segments.push({ container, object: r.name, bytes: r.size, etag: r.etag ?? '' });
       marker = rows[rows.length - 1].name;
     }
-    return this.stream(req, res, manifest, segments, { 'x-object-manifest': String(manifest.headers['x-object-manifest']) });
+    return { segments, extra: { 'x-object-manifest': String(manifest.headers['x-object-manifest']) } };
   }
 
-  async serveSlo(req: IncomingMessage, res: ServerResponse, manifest: IncomingMessage, _account: string): Promise<void> {
-    const entries = JSON.parse((await readBody(manifest, MAX_MANIFEST_SIZE)).toString('utf8')) as ManifestEntry[];
-    const segments = entries.map((e) => {
-      const [container, object] = splitPath(e.name);
-      return { container, object, bytes: e.bytes, etag: e.hash, range: storedRange(e.range) };
-    });
-    return this.stream(req, res, manifest, segments, { 'x-static-large-object': 'True' });
+  /** GET/HEAD of a large object (`manifest` is its manifest object's GET). */
+  async serve(req: IncomingMessage, res: ServerResponse, manifest: IncomingMessage, account: string): Promise<void> {
+    const large = await this.segmentsOf(manifest, account);
+    if (!large) throw new Error('not a large object');
+    return this.stream(req, res, manifest, large.segments, large.extra);
+  }
+
+  /**
+   * A large object's bytes as a stream (a server-side copy's source: Swift copies the content, not
+   * the manifest), the one range `range` asks for when it is satisfiable (416 when none is). Null for
+   * a plain object.
+   */
+  async content(req: IncomingMessage, manifest: IncomingMessage, account: string, range: string | undefined): Promise<{ stream: Readable; length: number } | null> {
+    const large = await this.segmentsOf(manifest, account);
+    if (!large) return null;
+    const total = large.segments.reduce((n, s) => n + segmentLength(s), 0);
+    const specs = parseRange(range);
+    const ranges = specs ? rangesForLength(specs, total) : [];
+    if (specs && ranges.length === 0) throw new SwiftError(416);
+    const [first, last] = ranges.length === 1 ? ranges[0] : [0, total - 1];
+    const out = new PassThrough();
+    void this.writeRange(req, out, large.segments, first, last).then((ok) => (ok ? out.end() : out.destroy(new Error('a segment is missing or changed'))));
+    return { stream: out, length: last - first + 1 };
   }
 
   /**
@@ -167,7 +192,7 @@ export class LargeObjects {
    * Writes bytes first..last (inclusive) of the large object made of `segments` to `res`; false when a
    * segment is missing or changed since the manifest (the caller cuts the body short, as Swift does).
    */
-  private async writeRange(req: IncomingMessage, res: ServerResponse, segments: Segment[], first: number, last: number): Promise<boolean> {
+  private async writeRange(req: IncomingMessage, res: Writable, segments: Segment[], first: number, last: number): Promise<boolean> {
     let offset = 0;
     for (const seg of segments) {
       const length = segmentLength(seg);

@@ -556,25 +556,56 @@ export class ProxyServer {
     return [m[1], m[2]];
   }
 
-  /** Server-side copy (COPY, or PUT with X-Copy-From): the source's bytes and metadata, request metadata on top. */
+  /**
+   * Server-side copy (COPY, or PUT with X-Copy-From), as Swift's copy middleware: the source's bytes
+   * (a large object's content, unless `?multipart-manifest=get` copies the manifest itself; one
+   * `Range` copies that part) and metadata, the request's metadata on top.
+   */
   private async copyObject(r: Req, from: string, dest: string[]): Promise<void> {
     const [sc, so] = this.splitCopyPath(from, 'X-Copy-From');
     const source = await this.openObject([r.account, sc, so]);
     if (!source) throw new SwiftError(404);
+    const manifestCopy = r.query.get('multipart-manifest') === 'get';
     const inherited: Record<string, string> = {};
     if (String(r.req.headers['x-fresh-metadata'] ?? '').toLowerCase() !== 'true') {
       for (const [k, v] of Object.entries(source.headers)) if (/^(x-object-meta-|content-disposition|content-encoding)/.test(k)) inherited[k] = String(v);
     }
+    // a manifest copied as such stays a manifest
+    if (manifestCopy) for (const h of ['x-static-large-object', 'x-object-manifest']) if (source.headers[h] !== undefined) inherited[h] = String(source.headers[h]);
+    const range = r.req.headers.range;
+    let body: { stream: Readable; length: number } | null = manifestCopy ? null : await this.largeObjects.content(r.req, source, r.account, range);
+    if (!body) body = await this.sourcePart([r.account, sc, so], source, manifestCopy ? undefined : range);
     const headers: Record<string, string> = {
       ...inherited,
       'content-type': String(r.req.headers['content-type'] ?? source.headers['content-type'] ?? 'application/octet-stream'),
-      'content-length': String(source.headers['content-length'] ?? '0'),
+      'content-length': String(body.length),
     };
     const extra = {
       'x-copied-from': `${sc}/${so}`.split('/').map(encodeURIComponent).join('/'),
       'x-copied-from-last-modified': String(source.headers['last-modified'] ?? ''),
     };
-    return this.putObject({ ...r, container: dest[1], object: dest[2] }, dest, { stream: source, headers }, extra);
+    return this.putObject({ ...r, container: dest[1], object: dest[2] }, dest, { stream: body.stream, headers }, extra);
+  }
+
+  /** A plain source object's bytes for a copy: all of them, or the one range `range` asks for (416 when none is satisfiable). */
+  private async sourcePart(names: string[], source: IncomingMessage, range: string | undefined): Promise<{ stream: Readable; length: number }> {
+    const size = Number(source.headers['content-length'] ?? 0);
+    const specs = parseRange(range);
+    const ranges = specs ? rangesForLength(specs, size) : [];
+    if (specs && ranges.length === 0) {
+      source.destroy();
+      throw new SwiftError(416);
+    }
+    // several ranges: the whole object (Swift would store the multipart/byteranges document)
+    if (ranges.length !== 1 || (ranges[0][0] === 0 && ranges[0][1] === size - 1)) return { stream: source, length: size };
+    source.destroy();
+    const [first, last] = ranges[0];
+    const part = await this.openReplica(names, new Set(), `bytes=${first}-${last}`);
+    if (!part || String(part.res.headers.etag ?? '') !== String(source.headers.etag ?? '')) {
+      part?.res.destroy();
+      throw new SwiftError(503, 'The copy source changed or is unavailable');
+    }
+    return { stream: part.res, length: last - first + 1 };
   }
 
   /** The object's bytes from the first replica that has them, or null. */
@@ -885,10 +916,10 @@ export class ProxyServer {
     if (!source) throw new SwiftError(404);
     const manifest = r.query.get('multipart-manifest');
     if (manifest !== 'get' && String(source.headers['x-static-large-object'] ?? '').toLowerCase() === 'true') {
-      return this.largeObjects.serveSlo(r.req, r.res, source, r.account);
+      return this.largeObjects.serve(r.req, r.res, source, r.account);
     }
     if (manifest !== 'get' && typeof source.headers['x-object-manifest'] === 'string') {
-      return this.largeObjects.serveDlo(r.req, r.res, source, r.account);
+      return this.largeObjects.serve(r.req, r.res, source, r.account);
     }
     return this.respondObject(r, source, r.req.headers.range);
   }

@@ -123,6 +123,36 @@ describe('static large objects', () => {
     expect(r.status).toBe(416);
   });
 
+  it('copies a large object\'s content (SLO and DLO), a manifest as such with ?multipart-manifest=get, and one Range as that part', async () => {
+    let r = await cluster.fetch('/lo/big', { method: 'COPY', headers: { destination: '/lo/big-copy' } });
+    expect(r.status).toBe(201);
+    let h = await cluster.fetch('/lo/big-copy', { method: 'HEAD' });
+    expect(h.headers.get('x-static-large-object')).toBeNull();
+    expect(h.headers.get('content-length')).toBe('1000');
+    expect(await (await get('/lo/big-copy')).text()).toBe(whole);
+    r = await cluster.fetch('/lo/big-manifest?multipart-manifest=get', { method: 'PUT', headers: { 'x-copy-from': '/lo/big', 'content-length': '0' } });
+    expect(r.status).toBe(201);
+    h = await cluster.fetch('/lo/big-manifest', { method: 'HEAD' });
+    expect(h.headers.get('x-static-large-object')).toBe('True');
+    expect(await (await get('/lo/big-manifest')).text()).toBe(whole);
+    r = await cluster.fetch('/lo/big-part', { method: 'PUT', headers: { 'x-copy-from': '/lo/big', 'content-length': '0', range: 'bytes=395-404' } });
+    expect(r.status).toBe(201);
+    expect(await (await get('/lo/big-part')).text()).toBe(whole.slice(395, 405));
+    await cluster.fetch('/lo/plain', { method: 'PUT', body: 'abcdefghij' });
+    r = await cluster.fetch('/lo/plain', { method: 'COPY', headers: { destination: '/lo/plain-part', range: 'bytes=-4' } });
+    expect(r.status).toBe(201);
+    expect(await (await get('/lo/plain-part')).text()).toBe('ghij');
+    expect((await cluster.fetch('/lo/plain', { method: 'COPY', headers: { destination: '/lo/plain-none', range: 'bytes=50-' } })).status).toBe(416);
+    expect((await cluster.fetch('/lo/plain-none', { method: 'HEAD' })).status).toBe(404);
+    await cluster.fetch('/lo/dlo', { method: 'PUT', body: '', headers: { 'x-object-manifest': 'lo/plain' } });
+    r = await cluster.fetch('/lo/dlo', { method: 'COPY', headers: { destination: '/lo/dlo-copy' } });
+    expect(r.status).toBe(201);
+    h = await cluster.fetch('/lo/dlo-copy', { method: 'HEAD' });
+    expect(h.headers.get('x-object-manifest')).toBeNull();
+    // the DLO's segments: every object named plain* (plain, plain-part)
+    expect(await (await get('/lo/dlo-copy')).text()).toBe('abcdefghijghij');
+  });
+
   it('answers a Range past the end with 416, and ignores an invalid one', async () => {
     let r = await get('/lo/big', { range: 'bytes=5000-' });
     expect(r.status).toBe(416);
