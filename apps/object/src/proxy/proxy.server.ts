@@ -16,9 +16,10 @@ import { parseRange, pipePart, rangesForLength, sendByteranges } from './byte-ra
 import { checkObjectManifest, LargeObjects } from './large-objects';
 import { listingHeaders, renderListing } from './listing-format';
 import { checkMethod, objectRoute } from './routes';
-import { parseTempUrl, TEMPURL_DIGESTS, TEMPURL_METHODS, tempUrlDisposition, TempUrlParams, validTempUrl } from './tempurl';
+import { parseTempUrl, TEMPURL_METHODS, tempUrlDisposition, TempUrlParams, validTempUrl } from './tempurl';
 import { Versioning, versionsOf } from './versioning';
-import { checkNames, containerAcls, deleteAtHeader, LIMITS, metaHeaders } from './request-checks';
+import { infoDocument, STORAGE_POLICY } from './info';
+import { checkNames, containerAcls, deleteAtHeader, LIMITS, metaHeaders, splitCopyPath } from './request-checks';
 import { sendSwiftError, SwiftError } from './swift-errors';
 
 export interface ProxyOptions {
@@ -88,8 +89,6 @@ async function readSmallBody(body: Readable, length: number): Promise<Buffer> {
 /** How long the proxy trusts what it learnt of a container (Swift's recheck_container_existence is 60 s). */
 const CONTAINER_INFO_TTL_MS = 5_000;
 
-/** The one storage policy (Swift's default name); every container is in it. */
-export const STORAGE_POLICY = 'Policy-0';
 
 interface Req {
   req: IncomingMessage;
@@ -272,20 +271,7 @@ export class ProxyServer {
   }
 
   private info(res: ServerResponse): void {
-    const body = JSON.stringify({
-      swift: { version: 'kumo-0.1', ...LIMITS, strict_cors_mode: true, policies: [{ name: STORAGE_POLICY, aliases: STORAGE_POLICY, default: true }] },
-      slo: { max_manifest_segments: 1000, max_manifest_size: 8 * 1024 * 1024, min_segment_size: 1, yield_frequency: 10 },
-      dlo: { max_segments: 10000 },
-      tempurl: {
-        methods: TEMPURL_METHODS,
-        allowed_digests: TEMPURL_DIGESTS,
-        incoming_remove_headers: ['x-timestamp'],
-        incoming_allow_headers: [],
-        outgoing_remove_headers: ['x-object-meta-*'],
-        outgoing_allow_headers: ['x-object-meta-public-*'],
-      },
-      versioned_writes: { allowed_flags: ['x-versions-location', 'x-history-location'] },
-    });
+    const body = JSON.stringify(infoDocument());
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
@@ -468,7 +454,7 @@ export class ProxyServer {
       case 'COPY': {
         const dest = r.req.headers.destination;
         if (typeof dest !== 'string') throw new SwiftError(412, 'Destination header required');
-        const target = this.splitCopyPath(dest, 'Destination');
+        const target = splitCopyPath(dest, 'Destination');
         return this.copyObject(r, `/${r.container}/${r.object}`, [r.account, target[0], target[1]]);
       }
       case 'GET':
@@ -544,25 +530,13 @@ export class ProxyServer {
     return statuses;
   }
 
-  private splitCopyPath(value: string, header: string): [string, string] {
-    let path: string;
-    try {
-      path = decodeURIComponent(value);
-    } catch {
-      throw new SwiftError(412, `${header} header must be UTF-8`);
-    }
-    const m = /^\/?([^/]+)\/(.+)$/.exec(path);
-    if (!m) throw new SwiftError(412, `${header} header must be of the form <container name>/<object name>`);
-    return [m[1], m[2]];
-  }
-
   /**
    * Server-side copy (COPY, or PUT with X-Copy-From), as Swift's copy middleware: the source's bytes
    * (a large object's content, unless `?multipart-manifest=get` copies the manifest itself; one
    * `Range` copies that part) and metadata, the request's metadata on top.
    */
   private async copyObject(r: Req, from: string, dest: string[]): Promise<void> {
-    const [sc, so] = this.splitCopyPath(from, 'X-Copy-From');
+    const [sc, so] = splitCopyPath(from, 'X-Copy-From');
     const source = await this.openObject([r.account, sc, so]);
     if (!source) throw new SwiftError(404);
     const manifestCopy = r.query.get('multipart-manifest') === 'get';

@@ -113,3 +113,16 @@ export function containerAcls(req: IncomingMessage): Record<string, string> {
   }
   return out;
 }
+
+/** An X-Copy-From / Destination value as its container and object (412 when it is not `<container>/<object>` or not UTF-8). */
+export function splitCopyPath(value: string, header: string): [string, string] {
+  let path: string;
+  try {
+    path = decodeURIComponent(value);
+  } catch {
+    throw new SwiftError(412, `${header} header must be UTF-8`);
+  }
+  const m = /^\/?([^/]+)\/(.+)$/.exec(path);
+  if (!m) throw new SwiftError(412, `${header} header must be of the form <container name>/<object name>`);
+  return [m[1], m[2]];
+}
