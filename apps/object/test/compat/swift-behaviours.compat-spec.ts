@@ -68,7 +68,7 @@ describe('object service behaviours with the real swift client', () => {
     expect(await ok(['capabilities'])).toMatch(/policies: \[\{'name': 'Policy-0', 'aliases': 'Policy-0', 'default': True\}\]/);
   });
 
-  it('downloads a range of an SLO, and refuses one past its end', async () => {
+  it('downloads a range of an SLO, refuses one past its end, and copies its content', async () => {
     const data = randomBytes(3000);
     writeFileSync(join(work, 'big.bin'), data);
     await ok(['upload', '--use-slo', '--segment-size', '1000', c, 'big.bin'], work);
@@ -77,6 +77,10 @@ describe('object service behaviours with the real swift client', () => {
     const past = await run(['download', c, 'big.bin', '-o', '-', '-H', 'Range: bytes=5000-'], admin);
     expect(past.code).not.toBe(0);
     expect(past.stderr).toMatch(/416/);
+    // `swift copy` of an SLO copies its content (it used to copy the manifest's JSON)
+    await ok(['copy', '-d', `/${c}/big-copy.bin`, c, 'big.bin']);
+    const copy = await ok(['download', c, 'big-copy.bin', '-o', '-']);
+    expect(Buffer.from(copy, 'latin1').equals(data)).toBe(true);
   });
 
   it('refuses a referrer in X-Container-Write and If-None-Match other than *', async () => {
