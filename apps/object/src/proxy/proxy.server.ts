@@ -265,7 +265,9 @@ export class ProxyServer {
     return params;
   }
 
+  /** A text answer; an error status (a backend's 404 or 503 passed on) gets Swift's error body instead. */
   private plain(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
+    if (status >= 400) return sendSwiftError(res, status, body || undefined, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }

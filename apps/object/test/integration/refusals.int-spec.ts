@@ -25,6 +25,18 @@ describe('object proxy refusals', () => {
     expect((await cluster.fetch('/ref', { method: 'HEAD' })).headers.get('x-container-write')).toBeNull();
   });
 
+  it.each([
+    ['POST', '/ref-missing'],
+    ['DELETE', '/ref-missing'],
+    ['POST', '/ref/missing'],
+    ['DELETE', '/ref/missing'],
+  ])('answers %s %s of nothing with Swift\'s 404 body', async (method, path) => {
+    const r = await cluster.fetch(path, { method });
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toBe('text/html; charset=UTF-8');
+    expect(await r.text()).toBe('<html><h1>Not Found</h1><p>The resource could not be found.</p></html>');
+  });
+
   it('cleans read ACLs as Swift does, and refuses a referrer without a host', async () => {
     expect((await cluster.fetch('/ref', { method: 'POST', headers: { 'x-container-read': ' .referrer : * , .rlistings,, p1:u1 ' } })).status).toBe(204);
     expect((await cluster.fetch('/ref', { method: 'HEAD' })).headers.get('x-container-read')).toBe('.r:*,.rlistings,p1:u1');
