@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { ImageConfig } from './config';
 import { leaveUploadBodiesUnparsed } from './api/upload-content-type';
 import { ImageModule } from './image.module';
-import type { ImageStore } from './stores/image-store';
+import type { ImageStore } from './drivers/image-store';
 
 /**
  * The image service's HTTP app: Kumo's edge (request ids; the 'glance' fault style, one JSON body for every

@@ -8,7 +8,7 @@ import { MembersController } from './api/members.controller';
 import { IMAGE_CONFIG, ImageConfig } from './config';
 import { ImageMembersService } from './services/image-members.service';
 import { IMAGE_DATA_SOURCE, IMAGE_STORE, ImagesService } from './services/images.service';
-import type { ImageStore } from './stores/image-store';
+import type { ImageStore } from './drivers/image-store';
 
 export interface ImageModuleOptions {
   config: ImageConfig;

@@ -7,7 +7,7 @@ import type { AuthContext } from '@kumo/auth';
 import { DataSource, In, Repository } from 'typeorm';
 import { IMAGE_CONFIG, ImageConfig } from '../config';
 import { ImageEntity, ImageMemberEntity, ImageTagEntity } from '../db/entities';
-import { DataMissing, HashingStream, ImageStore, virtualSize } from '../stores/image-store';
+import { DataMissing, HashingStream, ImageStore, virtualSize } from '../drivers/image-store';
 import { checkTag, enforceQuota, ImageDraft } from './image-draft';
 import { applyListFilters, applyMarkerAndSort, ListQuery } from './image-list';
 import { applyPatch, parsePatch } from './image-patch';

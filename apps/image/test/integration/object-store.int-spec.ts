@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { TestCluster } from '../../../object/test/support/cluster';
-import { ObjectStore } from '../../src/stores/object-store';
-import { SwiftClient } from '../../src/stores/swift-client';
+import { ObjectStore } from '../../src/drivers/object-store';
+import { SwiftClient } from '../../src/drivers/swift-client';
 
 jest.setTimeout(60_000);
 

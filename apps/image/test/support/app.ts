@@ -9,8 +9,8 @@ import { createImageApp } from '../../src/app';
 import { imageConfigSections, ImageConfig } from '../../src/config';
 import { IMAGE_ENTITIES } from '../../src/db/entities';
 import { IMAGE_MIGRATIONS } from '../../src/db/migrations';
-import { FileStore } from '../../src/stores/file-store';
-import type { ImageStore } from '../../src/stores/image-store';
+import { FileStore } from '../../src/drivers/file-store';
+import type { ImageStore } from '../../src/drivers/image-store';
 
 /** Test callers: token → who (admin of project p-admin; member and reader of p-demo; member of p-other). */
 export const CALLERS: Record<string, { project: string; roles: string[] }> = {
