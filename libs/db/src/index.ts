@@ -1,3 +1,4 @@
 export * from './data-source';
 export * from './naming.strategy';
 export * from './testing';
+export * from './state-transition';
