@@ -28,4 +28,19 @@ export default tseslint.config(
       'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*'] }],
     },
   },
+  // ---- apps/object: the proxy and the storage nodes share only apps/object/src/common (ADR 5) ----
+  // (kept apart from the general boundary rules; a later block that sets no-restricted-imports for
+  // these files replaces this one, so merge the patterns there)
+  {
+    files: ['apps/object/src/proxy/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/storage', '**/storage/*'], message: 'The object proxy does not import the storage nodes: move what both use to apps/object/src/common.' }] }],
+    },
+  },
+  {
+    files: ['apps/object/src/storage/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/proxy', '**/proxy/*'], message: 'The storage nodes do not import the object proxy: move what both use to apps/object/src/common.' }] }],
+    },
+  },
 );

@@ -36,22 +36,3 @@ export function backendRequest(
     req.end(body);
   });
 }
-
-/** Swift's quorum: a majority of the replicas. */
-export function quorum(replicas: number): number {
-  return Math.floor(replicas / 2) + 1;
-}
-
-/** The status the client sees: the most common one among those reaching quorum, else the best. */
-export function bestStatus(statuses: number[], replicas: number): number {
-  const need = quorum(replicas);
-  for (const cls of [2, 4, 3]) {
-    const matching = statuses.filter((s) => Math.floor(s / 100) === cls);
-    if (matching.length >= need) {
-      const counts = new Map<number, number>();
-      for (const s of matching) counts.set(s, (counts.get(s) ?? 0) + 1);
-      return [...counts].sort((a, b) => b[1] - a[1])[0][0];
-    }
-  }
-  return 503;
-}

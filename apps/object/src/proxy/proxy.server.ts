@@ -7,9 +7,10 @@ import { reclaimBodyBuffers, runWithContext, Unauthorized } from '@kumo/common';
 import type { AuthContext, TokenValidator } from '@kumo/auth';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
-import { BlockHasher, blocksDigest, SMALL_BODY_BYTES } from '../storage/disk-file';
-import { nowTimestamp } from '../storage/timestamp';
-import { backendAgent, backendRequest, bestStatus, devicePath, quorum } from './backend';
+import { BlockHasher, blocksDigest, SMALL_BODY_BYTES } from '../common/body-digest';
+import { backendAgent, backendRequest, devicePath } from '../common/backend';
+import { nowTimestamp } from '../common/timestamp';
+import { bestStatus, quorum, quorumOrAll } from './quorum';
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
 import { answerClientError, MAX_REQUEST_LINE, txId } from './client-errors';
 import { parseRange, pipePart, rangesForLength, sendByteranges } from './byte-range';
@@ -41,35 +42,6 @@ export interface ProxyOptions {
 const CONNECT_TIMEOUT_MS = 3_000;
 /** How long a node may take to store a small object before its handoff is tried. */
 const SMALL_PUT_TIMEOUT_MS = 10_000;
-
-/** How long the last replicas of a write may take once a quorum has stored it (Swift's post_quorum_timeout). */
-export const POST_QUORUM_MS = 500;
-
-/**
- * The answers of a write's replicas: all of them, or those in POST_QUORUM_MS after a quorum answered
- * 2xx (the others count as not yet answered, status 0, and go on in the background; the replicator
- * evens out a replica that then fails). A replica whose fsync waits behind the disk's writeback does
- * not hold the client, as in Swift.
- */
-export function quorumOrAll<T extends { status: number }>(answers: Array<Promise<T>>, need: number, graceMs = POST_QUORUM_MS): Promise<Array<T | { status: 0 }>> {
-  return new Promise((resolve) => {
-    const got: Array<T | undefined> = answers.map(() => undefined);
-    let left = answers.length;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = () => {
-      clearTimeout(timer);
-      resolve(got.map((r) => r ?? { status: 0 as const }));
-    };
-    if (left === 0) return finish();
-    answers.forEach((p, i) =>
-      void p.then((r) => {
-        got[i] = r;
-        if (--left === 0) return finish();
-        if (!timer && got.filter((x) => x && x.status >= 200 && x.status < 300).length >= need) timer = setTimeout(finish, graceMs);
-      }),
-    );
-  });
-}
 
 /** A client's body of `length` bytes (at most SMALL_BODY_BYTES) read whole; 499 when the client leaves. */
 async function readSmallBody(body: Readable, length: number): Promise<Buffer> {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@kumo/common';
-import { backendRequest, devicePath } from '../proxy/backend';
+import { backendRequest, devicePath } from '../common/backend';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import type { ListingDb } from './listing-db';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { crc32 } from 'node:zlib';
 import { reclaimBodyBuffers } from '@kumo/common';
+import { BlockHasher, blocksDigest, type SenderDigest, SMALL_BODY_BYTES } from '../common/body-digest';
 
 /** Object metadata kept with the data (content type, etag, length, user metadata, timestamps). */
 export interface ObjectMetadata {
@@ -24,46 +24,6 @@ export interface ObjectMetadata {
   blockCrcs?: string[];
 }
 
-/** The unit in which reads are verified (see ObjectMetadata.blocks). */
-export const BLOCK_SIZE = 1024 * 1024;
-
-/** A block's CRC-32 as stored: 8 hex digits. */
-export function crcHex(crc: number): string {
-  return crc.toString(16).padStart(8, '0');
-}
-
-/**
- * CRC-32 per BLOCK_SIZE block of a stream (the last block may be short). CRC-32 (zlib's, ~10x the speed
- * of MD5 here) catches the corruption the auditor looks for; the object's MD5 stays its identity.
- */
-export class BlockHasher {
-  readonly blocks: string[] = [];
-  private crc = 0;
-  private filled = 0;
-
-  update(chunk: Buffer): void {
-    let off = 0;
-    while (off < chunk.length) {
-      const n = Math.min(BLOCK_SIZE - this.filled, chunk.length - off);
-      this.crc = crc32(chunk.subarray(off, off + n), this.crc);
-      this.filled += n;
-      off += n;
-      if (this.filled === BLOCK_SIZE) this.close();
-    }
-  }
-
-  private close(): void {
-    this.blocks.push(crcHex(this.crc));
-    this.crc = 0;
-    this.filled = 0;
-  }
-
-  finish(): string[] {
-    if (this.filled > 0) this.close();
-    return this.blocks;
-  }
-}
-
 export type DiskState =
   /** `body`: the whole body, when the object is small enough to have been read with its metadata */
   | { kind: 'data'; meta: ObjectMetadata; dataPath: string; body?: Buffer }
@@ -74,21 +34,6 @@ export type DiskState =
 export class EtagMismatch extends Error {}
 /** The body this node received is not the one its sender hashed (see ObjectServer's trailer digests). */
 export class DigestMismatch extends Error {}
-
-/**
- * What a proxy says of a body it sent, after the body: its MD5 (the ETag) and `blocksCrc32`, the CRC-32
- * of its block CRCs (blocksDigest), which a node gets from the block CRCs it computes anyway: the body
- * is checked in the same single pass that makes its block checksums.
- */
-export interface SenderDigest {
-  etag: string;
-  blocksCrc32: string;
-}
-
-/** The CRC-32 (8 hex digits) of a body's block CRCs, as BlockHasher.finish gives them. */
-export function blocksDigest(blocks: string[]): string {
-  return crcHex(crc32(blocks.join('')));
-}
 
 let tmpCounter = 0;
 /** A name for a temporary file in an object's directory, unique in this host (pid and counter). */
@@ -107,9 +52,6 @@ export class LengthMismatch extends Error {}
  * makes the same calls blocking, in eventlet.) Background scans (replicator, auditor) and reads of large
  * bodies stay asynchronous.
  */
-
-/** Bodies up to this size are received in memory, checked, then written in one call. */
-export const SMALL_BODY_BYTES = 64 * 1024;
 
 const fsyncFd = promisify(fsync);
 

@@ -8,9 +8,10 @@ import type { Logger } from '@kumo/common';
 import { reclaimBodyBuffers } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
-import { BLOCK_SIZE, crcHex, DigestMismatch, SMALL_BODY_BYTES, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SenderDigest, SuffixHashCache } from './disk-file';
+import { BLOCK_SIZE, crcHex, SenderDigest, SMALL_BODY_BYTES } from '../common/body-digest';
+import { DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SuffixHashCache } from './disk-file';
 import { hashPath } from './hash';
-import { normalizeTimestamp } from './timestamp';
+import { normalizeTimestamp } from '../common/timestamp';
 
 /** Headers an object keeps verbatim. */
 export const OBJECT_HEADERS = /^(x-object-meta-|content-disposition$|content-encoding$|x-delete-at$|x-object-manifest$|x-static-large-object$)/;

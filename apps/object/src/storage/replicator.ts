@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '@kumo/common';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
-import { backendAgent, backendRequest, devicePath } from '../proxy/backend';
+import { backendAgent, backendRequest, devicePath } from '../common/backend';
 import { DiskFile, listPartitions, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from './disk-file';
 
 export interface ReplicatorOptions {

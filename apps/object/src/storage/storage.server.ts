@@ -7,7 +7,7 @@ import { hashPath } from './hash';
 import { OBJECT_UPDATES_HEADER, ObjectRowUpdate } from './container-updates';
 import { ListingDb, listingQueryOf } from './listing-db';
 import { ObjectServer, send, timestampOf } from './object-server';
-import { normalizeTimestamp } from './timestamp';
+import { normalizeTimestamp } from '../common/timestamp';
 
 export interface StorageNodeOptions {
   devicesRoot: string;

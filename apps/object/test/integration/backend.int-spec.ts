@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { BlockHasher, blocksDigest } from '../../src/storage/disk-file';
+import { BlockHasher, blocksDigest } from '../../src/common/body-digest';
 import { hashPath } from '../../src/storage/hash';
 import { TestCluster } from '../support/cluster';
 

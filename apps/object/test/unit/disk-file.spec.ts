@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
-import { BLOCK_SIZE, BlockHasher, blocksDigest, crcHex, DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, metadataTrailer, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
+import { BLOCK_SIZE, BlockHasher, blocksDigest, crcHex } from '../../src/common/body-digest';
+import { DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, metadataTrailer, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
 
 describe('DiskFile', () => {
   let root: string;

@@ -1,4 +1,4 @@
-import { quorumOrAll } from '../../src/proxy/proxy.server';
+import { quorumOrAll } from '../../src/proxy/quorum';
 
 describe('quorumOrAll (a write waits for all replicas, or a grace period once a quorum stored it)', () => {
   const after = <T>(ms: number, v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
