@@ -4,7 +4,7 @@ import { IDENTITY_CONTROLLERS } from './api/controllers';
 import { IdentityCoreModule, IdentityModuleOptions } from './identity.module';
 import { IDENTITY_POLICY } from './policy/identity.policy';
 import { LocalTokenValidator } from './services/local-token.validator';
-import { TokensService } from './services/tokens.service';
+import { AuthFlowService } from './services/auth-flow.service';
 import { IdentityViews } from './api/views';
 import { RoleAssignmentsView } from './api/role-assignments.view';
 import { ApplicationCredentialsService } from './services/application-credentials.service';
@@ -32,7 +32,7 @@ export class IdentityApiModule {
         }),
       ],
       providers: [
-        TokensService,
+        AuthFlowService,
         IdentityViews,
         RoleAssignmentsView,
         DomainsService,

@@ -8,14 +8,15 @@ import { CredentialRepository } from './db/repositories/credential.repository';
 import { DATA_SOURCE, ResourceRepository } from './db/repositories/resource.repository';
 import { AssignmentService } from './services/assignment.service';
 import { AuthRateLimiter } from './services/auth-rate-limiter';
-import { AuthService } from './services/auth.service';
+import { Authenticator } from './services/authenticator';
 import { BootstrapService } from './services/bootstrap.service';
 import { CatalogService } from './services/catalog.service';
 import { LockoutService } from './services/lockout.service';
 import { ChangeFeed, EventPublisher } from './services/events';
 import { Clock, PasswordHasher } from './services/primitives';
 import { RevocationService } from './services/revocation.service';
-import { TokenService } from './services/token.service';
+import { TokenCodec } from './services/token-codec';
+import { TokenProvider } from './services/token-provider';
 
 export interface IdentityModuleOptions {
   config: IdentityConfig;
@@ -41,9 +42,10 @@ export function coreProviders(opts: IdentityModuleOptions): Provider[] {
     AssignmentService,
     RevocationService,
     CatalogService,
-    TokenService,
+    TokenCodec,
+    TokenProvider,
     LockoutService,
-    AuthService,
+    Authenticator,
     AuthRateLimiter,
     BootstrapService,
   ];

@@ -1,30 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
+import { Unauthorized } from '@kumo/common';
 import type { AuthRequest } from '@kumo/contracts';
-import { IdentityViews } from '../api/views';
-import { DomainEntity } from '../db/entities';
+import { DomainEntity, ProjectEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { AssignmentService } from './assignment.service';
-import { Unauthorized } from '@kumo/common';
 import { AuthRateLimiter } from './auth-rate-limiter';
-import { AuthService } from './auth.service';
-import { CatalogService } from './catalog.service';
+import { Authenticator } from './authenticator';
+import { CatalogEntry, CatalogService } from './catalog.service';
 import { RevocationService } from './revocation.service';
-import { TokenService, TokenView } from './token.service';
-import { renderToken } from './token.view';
+import { TokenProvider, TokenView } from './token-provider';
 
-/** Use-cases of `/v3/auth/*`, with their policy. */
+/** A resolved token and, when asked for, its service catalog: what the API renders as `{"token": ...}`. */
+export interface TokenWithCatalog {
+  token: TokenView;
+  catalog?: CatalogEntry[];
+}
+
+/** The `/v3/auth/*` use-cases as the API sees them: issue (failure limit), validate and revoke (policy), what a token reaches. */
 @Injectable()
-export class TokensService {
+export class AuthFlowService {
   constructor(
-    private readonly auth: AuthService,
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
+    private readonly tokens: TokenProvider,
     private readonly catalogs: CatalogService,
     private readonly revocations: RevocationService,
     private readonly resources: ResourceRepository,
     private readonly assignments: AssignmentService,
     private readonly policy: PolicyEnforcer,
-    private readonly views: IdentityViews,
     private readonly limiter: AuthRateLimiter,
   ) {}
 
@@ -33,13 +36,13 @@ export class TokensService {
    * (a password or an application credential secret) are held to the per-source failure limit;
    * a token alone (signed, not guessable) is not.
    */
-  async issue(req: AuthRequest, withCatalog: boolean, source: string): Promise<{ token: string; body: unknown }> {
+  async issue(req: AuthRequest, withCatalog: boolean, source: string): Promise<TokenWithCatalog> {
     const methods = req.auth.identity.methods;
     const limited = methods.includes('password') || methods.includes('application_credential');
     if (limited) this.limiter.check(source);
     try {
-      const view = await this.auth.authenticate(req.auth.identity, req.auth.scope);
-      return { token: view.token, body: await this.render(view, withCatalog) };
+      const view = await this.authenticator.authenticate(req.auth.identity, req.auth.scope);
+      return await this.withCatalog(view, withCatalog);
     } catch (err) {
       if (limited && err instanceof Unauthorized) this.limiter.recordFailure(source);
       throw err;
@@ -47,10 +50,10 @@ export class TokensService {
   }
 
   /** GET /v3/auth/tokens: an admin or service may validate any token, a user their own. */
-  async validate(caller: AuthContext, subject: string, withCatalog: boolean): Promise<unknown> {
+  async validate(caller: AuthContext, subject: string, withCatalog: boolean): Promise<TokenWithCatalog> {
     const view = await this.tokens.validate(subject);
     this.mayInspect(caller, view, 'identity:validate_token');
-    return this.render(view, withCatalog);
+    return this.withCatalog(view, withCatalog);
   }
 
   async revoke(caller: AuthContext, subject: string): Promise<void> {
@@ -59,39 +62,35 @@ export class TokensService {
     await this.revocations.revoke({ auditId: view.payload.auditIds[0] });
   }
 
-  async catalog(caller: AuthContext): Promise<unknown> {
-    return { catalog: await this.catalogs.forProject(caller.projectId), links: this.links('auth/catalog') };
+  /** GET /v3/auth/catalog: the catalog of the caller's project (without one, the endpoints that need none). */
+  catalog(caller: AuthContext): Promise<CatalogEntry[]> {
+    return this.catalogs.forProject(caller.projectId);
   }
 
-  async projects(caller: AuthContext): Promise<unknown> {
+  /** GET /v3/auth/projects: the enabled projects where the caller has a role. */
+  async projects(caller: AuthContext): Promise<ProjectEntity[]> {
     const ids = await this.assignments.projectIdsOfUser(caller.userId);
-    const projects = (await this.resources.listProjectsByIds(ids)).filter((p) => p.enabled);
-    return { projects: projects.map((p) => this.views.project(p)), links: this.links('auth/projects') };
+    return (await this.resources.listProjectsByIds(ids)).filter((p) => p.enabled);
   }
 
-  async domains(caller: AuthContext): Promise<unknown> {
+  /** GET /v3/auth/domains: the enabled domains where the caller has a role. */
+  async domains(caller: AuthContext): Promise<DomainEntity[]> {
     const ids = await this.assignments.targetIdsOfUser(caller.userId, 'domain');
-    const domains = (await Promise.all(ids.map((id) => this.resources.findDomain(id)))).filter(
+    return (await Promise.all(ids.map((id) => this.resources.findDomain(id)))).filter(
       (d): d is DomainEntity => d !== null && d.enabled,
     );
-    return { domains: domains.map((d) => this.views.domain(d)), links: this.links('auth/domains') };
   }
 
-  async system(caller: AuthContext): Promise<unknown> {
-    const roles = await this.assignments.effectiveRoleIds(caller.userId, 'system', 'all');
-    return { system: roles.length ? [{ all: true }] : [], links: this.links('auth/system') };
+  /** GET /v3/auth/system: whether the caller has a role on the system. */
+  async hasSystemRole(caller: AuthContext): Promise<boolean> {
+    return (await this.assignments.effectiveRoleIds(caller.userId, 'system', 'all')).length > 0;
   }
 
   private mayInspect(caller: AuthContext, subject: TokenView, action: string): void {
     this.policy.enforce(action, caller, { user_id: subject.user.id });
   }
 
-  private async render(view: TokenView, withCatalog: boolean): Promise<unknown> {
-    const catalog = withCatalog ? await this.catalogs.forProject(view.project?.id) : undefined;
-    return renderToken(view, catalog);
-  }
-
-  private links(path: string): Record<string, string | null> {
-    return { self: this.views.url(path), previous: null, next: null };
+  private async withCatalog(view: TokenView, withCatalog: boolean): Promise<TokenWithCatalog> {
+    return { token: view, catalog: withCatalog ? await this.catalogs.forProject(view.project?.id) : undefined };
   }
 }

@@ -8,7 +8,7 @@ import { AssignmentService } from './assignment.service';
 import { LockoutService } from './lockout.service';
 import { Clock, PasswordHasher } from './primitives';
 import { ScopeType, TokenPayload } from './token-codec';
-import { TokenNotFound, TokenService, TokenView } from './token.service';
+import { TokenNotFound, TokenProvider, TokenView } from './token-provider';
 
 /** The one message for every failed credential check, so nothing reveals whether a user exists. */
 export const AUTH_FAILED = 'The request you have made requires authentication.';
@@ -24,15 +24,15 @@ interface Authenticated {
 
 const SUPPORTED = new Set(['password', 'token', 'application_credential']);
 
-/** POST /v3/auth/tokens: checks each method's credentials, resolves the scope, issues the token. */
+/** Authenticates a POST /v3/auth/tokens identity (password, token, application credential), resolves its scope and has the token issued. */
 @Injectable()
-export class AuthService {
+export class Authenticator {
   constructor(
     private readonly resources: ResourceRepository,
     private readonly credentials: CredentialRepository,
     private readonly assignments: AssignmentService,
     private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenService,
+    private readonly tokens: TokenProvider,
     private readonly clock: Clock,
     private readonly lockout: LockoutService,
   ) {}

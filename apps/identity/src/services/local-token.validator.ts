@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Unauthorized } from '@kumo/common';
 import { AuthContext, TokenValidator } from '@kumo/auth';
-import { TokenNotFound, TokenService, TokenView } from './token.service';
+import { TokenNotFound, TokenProvider, TokenView } from './token-provider';
 
 /** Identity validates the tokens of its own API in-process: no HTTP round trip to itself. */
 @Injectable()
 export class LocalTokenValidator extends TokenValidator {
-  constructor(private readonly tokens: TokenService) {
+  constructor(private readonly tokens: TokenProvider) {
     super();
   }
 

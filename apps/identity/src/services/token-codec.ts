@@ -1,4 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { IDENTITY_CONFIG, IdentityConfig } from '../config';
+import { KeyRepository } from './key-repository';
 
 export type ScopeType = 'project' | 'domain' | 'system';
 
@@ -78,6 +81,39 @@ export function decodeToken(token: string, keys: ReadonlyMap<string, SigningKey>
     return payload;
   } catch {
     return null;
+  }
+}
+
+/** Signs token payloads with the newest key of the key repository and parses tokens signed by any of its keys. */
+@Injectable()
+export class TokenCodec {
+  private signing: SigningKey;
+  private keys: ReadonlyMap<string, SigningKey>;
+
+  constructor(@Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig) {
+    const loaded = this.load();
+    this.signing = loaded.signing;
+    this.keys = loaded.all;
+  }
+
+  /** Re-reads the key repository (after `kumo-manage token rotate`). */
+  reload(): void {
+    const loaded = this.load();
+    this.signing = loaded.signing;
+    this.keys = loaded.all;
+  }
+
+  encode(payload: TokenPayload): string {
+    return encodeToken(payload, this.signing);
+  }
+
+  /** The payload of a token signed by one of our keys, or null. Expiry is the caller's check. */
+  decode(token: string): TokenPayload | null {
+    return decodeToken(token, this.keys);
+  }
+
+  private load(): { signing: SigningKey; all: ReadonlyMap<string, SigningKey> } {
+    return new KeyRepository(this.config.identity.key_repository).load();
   }
 }
 

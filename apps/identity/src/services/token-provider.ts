@@ -7,10 +7,9 @@ import { CredentialRepository } from '../db/repositories/credential.repository';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { AssignmentService } from './assignment.service';
 import { ChangeFeed } from './events';
-import { KeyRepository } from './key-repository';
 import { Clock } from './primitives';
 import { RevocationService } from './revocation.service';
-import { decodeToken, encodeToken, newAuditId, ScopeType, SigningKey, TokenPayload } from './token-codec';
+import { newAuditId, ScopeType, TokenCodec, TokenPayload } from './token-codec';
 
 /** A token resolved against the current state: who, on what, with which roles. */
 export interface TokenView {
@@ -42,15 +41,17 @@ export class TokenNotFound extends NotFound {
   }
 }
 
-/** Issues and validates signed tokens; validation results are cached until any identity change. */
+/**
+ * Issues tokens for authenticated users and validates tokens by resolving them against the current
+ * state (user, scope, roles, revocation); resolved tokens are cached until any identity change.
+ */
 @Injectable()
-export class TokenService {
-  private signing: SigningKey;
-  private keys: Map<string, SigningKey>;
+export class TokenProvider {
   private readonly cache: LRUCache<string, TokenView> | undefined;
 
   constructor(
     @Inject(IDENTITY_CONFIG) private readonly config: IdentityConfig,
+    private readonly codec: TokenCodec,
     private readonly resources: ResourceRepository,
     private readonly credentials: CredentialRepository,
     private readonly assignments: AssignmentService,
@@ -58,19 +59,9 @@ export class TokenService {
     private readonly clock: Clock,
     changes: ChangeFeed,
   ) {
-    const loaded = new KeyRepository(config.identity.key_repository).load();
-    this.signing = loaded.signing;
-    this.keys = loaded.all;
     const { validation_cache_ttl: ttl, validation_cache_size: max } = config.identity;
     this.cache = ttl > 0 && max > 0 ? new LRUCache({ max, ttl: ttl * 1000 }) : undefined;
     changes.onChange(() => this.cache?.clear());
-  }
-
-  /** Re-reads the key repository (after `kumo-manage token rotate`). */
-  reloadKeys(): void {
-    const loaded = new KeyRepository(this.config.identity.key_repository).load();
-    this.signing = loaded.signing;
-    this.keys = loaded.all;
   }
 
   /** Issues a token for an already authenticated user; throws Unauthorized when the scope is not allowed. */
@@ -90,7 +81,7 @@ export class TokenService {
       auditIds,
       applicationCredentialId: req.applicationCredential?.id,
     };
-    const token = encodeToken(payload, this.signing);
+    const token = this.codec.encode(payload);
     const view = await this.resolve(token, payload, (msg) => new Unauthorized(msg));
     this.cache?.set(token, view);
     return view;
@@ -103,16 +94,11 @@ export class TokenService {
       if (cached.payload.expiresAt <= this.clock.now().getTime()) throw new TokenNotFound();
       return cached;
     }
-    const payload = decodeToken(token, this.keys);
+    const payload = this.codec.decode(token);
     if (!payload || payload.expiresAt <= this.clock.now().getTime()) throw new TokenNotFound();
     const view = await this.resolve(token, payload, () => new TokenNotFound());
     this.cache?.set(token, view);
     return view;
-  }
-
-  /** Parses a token without resolving it (to revoke by audit id); null when it is not one of ours. */
-  peek(token: string): TokenPayload | null {
-    return decodeToken(token, this.keys);
   }
 
   private async resolve(token: string, payload: TokenPayload, fail: (msg: string) => Error): Promise<TokenView> {

@@ -1,13 +1,13 @@
 import { ScopeType } from '../../src/services/token-codec';
-import { TokenService } from '../../src/services/token.service';
+import { TokenProvider } from '../../src/services/token-provider';
 import { IdentityTestApp } from './app';
 
 /** Shared steps of the resource API tests (domains, projects, users, groups, roles, grants, catalog, app creds). */
 
-/** True when identity still accepts the token (TokenService.validate: signature, expiry, revocation, state). */
+/** True when identity still accepts the token (TokenProvider.validate: signature, expiry, revocation, state). */
 export async function isValid(t: IdentityTestApp, token: string): Promise<boolean> {
   return t.app
-    .get(TokenService)
+    .get(TokenProvider)
     .validate(token)
     .then(
       () => true,
@@ -17,7 +17,7 @@ export async function isValid(t: IdentityTestApp, token: string): Promise<boolea
 
 /** Issues a token without a password (the user must have a role on the scope). */
 export async function issueToken(t: IdentityTestApp, userId: string, scope?: { type: ScopeType; id: string }): Promise<string> {
-  return (await t.app.get(TokenService).issue({ userId, methods: ['password'], scope })).token;
+  return (await t.app.get(TokenProvider).issue({ userId, methods: ['password'], scope })).token;
 }
 
 /** The id of the only entity of a collection with that name (`GET /v3/<collection>?name=`). */

@@ -3,13 +3,20 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest, Public } from '@kumo/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { authRequest } from '@kumo/contracts';
-import { TokensService } from '../../services/tokens.service';
+import { AuthFlowService } from '../../services/auth-flow.service';
 import { QueryParam } from '../query-param';
+import { IdentityViews } from '../views';
+import { renderToken } from './token.view';
+
+type Json = Record<string, unknown>;
 
 /** `/v3/auth/*`: issue, validate, check and revoke tokens; the caller's catalog, projects, domains, system. */
 @Controller('v3/auth')
 export class AuthController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly flow: AuthFlowService,
+    private readonly views: IdentityViews,
+  ) {}
 
   @Post('tokens')
   @Public()
@@ -21,9 +28,9 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const req = authRequest.parse(body ?? {});
-    const { token, body: out } = await this.tokens.issue(req, nocatalog === undefined, request.ip);
-    void reply.header('x-subject-token', token);
-    return out;
+    const issued = await this.flow.issue(req, nocatalog === undefined, request.ip);
+    void reply.header('x-subject-token', issued.token.token);
+    return renderToken(issued.token, issued.catalog);
   }
 
   @Get('tokens')
@@ -33,35 +40,37 @@ export class AuthController {
     @QueryParam('nocatalog') nocatalog: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    const body = await this.tokens.validate(auth, requireSubject(subject), nocatalog === undefined);
+    const valid = await this.flow.validate(auth, requireSubject(subject), nocatalog === undefined);
     void reply.header('x-subject-token', subject);
-    return body;
+    return renderToken(valid.token, valid.catalog);
   }
 
   @Delete('tokens')
   @HttpCode(204)
   async revoke(@Auth() auth: AuthContext, @Headers('x-subject-token') subject: string | undefined): Promise<void> {
-    await this.tokens.revoke(auth, requireSubject(subject));
+    await this.flow.revoke(auth, requireSubject(subject));
   }
 
   @Get('catalog')
   async catalog(@Auth() auth: AuthContext): Promise<unknown> {
-    return this.tokens.catalog(auth);
+    return this.views.list('catalog', (await this.flow.catalog(auth)) as unknown as Json[], 'auth/catalog');
   }
 
   @Get('projects')
   async projects(@Auth() auth: AuthContext): Promise<unknown> {
-    return this.tokens.projects(auth);
+    const projects = await this.flow.projects(auth);
+    return this.views.list('projects', projects.map((p) => this.views.project(p)), 'auth/projects');
   }
 
   @Get('domains')
   async domains(@Auth() auth: AuthContext): Promise<unknown> {
-    return this.tokens.domains(auth);
+    const domains = await this.flow.domains(auth);
+    return this.views.list('domains', domains.map((d) => this.views.domain(d)), 'auth/domains');
   }
 
   @Get('system')
   async system(@Auth() auth: AuthContext): Promise<unknown> {
-    return this.tokens.system(auth);
+    return this.views.list('system', (await this.flow.hasSystemRole(auth)) ? [{ all: true }] : [], 'auth/system');
   }
 }
 

@@ -1,6 +1,6 @@
-import type { CatalogEntry } from './catalog.service';
-import { keystoneTime } from './token-codec';
-import type { TokenView } from './token.service';
+import type { CatalogEntry } from '../../services/catalog.service';
+import { keystoneTime } from '../../services/token-codec';
+import type { TokenView } from '../../services/token-provider';
 
 /** The Keystone v3 token body (`{"token": {...}}`) of a resolved token. */
 export function renderToken(view: TokenView, catalog?: CatalogEntry[]): { token: Record<string, unknown> } {
