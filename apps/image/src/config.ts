@@ -10,8 +10,8 @@ export const imageSection = z
     bind_host: z.string().default('0.0.0.0'),
     /** The externally reachable URL (version documents). */
     public_url: z.string().url().default('http://127.0.0.1:9292'),
-    /** Where image data goes: a directory (`file`) or Kumo's object service through its Swift API (`object`). */
-    store: z.enum(['file', 'object']).default('file'),
+    /** Where image data goes: a directory (`file`) or Kumo's object service through its Swift API (`object`); drivers/store-registry.ts. */
+    store: z.string().default('file'),
     file_dir: z.string().default('/var/lib/kumo/images'),
     /** The object store: Swift API endpoint of the service project's account is taken from the catalog. */
     object_container: z.string().default('kumo-images'),

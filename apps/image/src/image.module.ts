@@ -7,8 +7,8 @@ import { ImagesController } from './api/images.controller';
 import { MembersController } from './api/members.controller';
 import { IMAGE_CONFIG, ImageConfig } from './config';
 import { ImageMembersService } from './services/image-members.service';
-import { IMAGE_DATA_SOURCE, IMAGE_STORE, ImagesService } from './services/images.service';
-import type { ImageStore } from './drivers/image-store';
+import { IMAGE_DATA_SOURCE, ImagesService } from './services/images.service';
+import { ImageStore } from './drivers/image-store';
 
 export interface ImageModuleOptions {
   config: ImageConfig;
@@ -27,7 +27,7 @@ export class ImageModule {
       providers: [
         { provide: IMAGE_CONFIG, useValue: opts.config },
         { provide: IMAGE_DATA_SOURCE, useValue: opts.dataSource },
-        { provide: IMAGE_STORE, useValue: opts.store },
+        { provide: ImageStore, useValue: opts.store },
         ImagesService,
         ImageMembersService,
       ],

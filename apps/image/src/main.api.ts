@@ -5,7 +5,7 @@ import { createDataSource } from '@kumo/db';
 import { createImageApp } from './app';
 import { IMAGE_DATABASE, loadImageConfig } from './config';
 import { IMAGE_ENTITIES } from './db/entities';
-import { createStore } from './drivers/create-store';
+import { createStore } from './drivers/store-registry';
 
 /** The image API process (Glance v2 on :9292). */
 async function main(): Promise<void> {

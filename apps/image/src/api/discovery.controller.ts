@@ -2,12 +2,16 @@ import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
 import { joinUrl, Public } from '@kumo/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { IMAGE_CONFIG, ImageConfig } from '../config';
+import { ImageStore } from '../drivers/image-store';
 import { imageSchema, imagesSchema, memberSchema, membersSchema } from './schemas';
 
 /** Version discovery (`/` 300, `/versions` 200), the JSON schemas clients read, and `/v2/info/*`. */
 @Controller()
 export class DiscoveryController {
-  constructor(@Inject(IMAGE_CONFIG) private readonly config: ImageConfig) {}
+  constructor(
+    @Inject(IMAGE_CONFIG) private readonly config: ImageConfig,
+    private readonly store: ImageStore,
+  ) {}
 
   private versions(): unknown {
     const href = joinUrl(this.config.image.public_url, 'v2/');
@@ -56,6 +60,6 @@ export class DiscoveryController {
 
   @Get('v2/info/stores')
   stores(@Auth() _auth: AuthContext): unknown {
-    return { stores: [{ id: this.config.image.store, description: this.config.image.store === 'file' ? 'Local directory' : 'Kumo object storage', default: true }] };
+    return { stores: [{ id: this.store.name, description: this.store.description, default: true }] };
   }
 }

@@ -7,10 +7,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DataMissing, ImageStore } from './image-store';
 
 /** Images as files in a directory: written to a temporary name, fsynced, then renamed. */
-export class FileStore implements ImageStore {
+export class FileStore extends ImageStore {
   readonly name = 'file';
+  readonly description = 'Local directory';
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string) {
+    super();
+  }
 
   async init(): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });

@@ -1,23 +1,8 @@
 import { createHash, Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { Readable } from 'node:stream';
 import { Transform, TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { PayloadTooLarge, reclaimBodyBuffers } from '@kumo/common';
-
-/** Where an image's bytes live. Implementations never leave partial data behind when `put` fails. */
-export interface ImageStore {
-  readonly name: 'file' | 'object';
-  /** Streams the body into the store; resolves with the location once everything is durable. */
-  put(imageId: string, body: Readable): Promise<string>;
-  /** The bytes start..end (inclusive) or all of them; DataMissing when the store lost them. */
-  get(location: string, range?: { start: number; end: number }): Promise<Readable>;
-  /** Removes the data (nothing to remove is fine). */
-  delete(location: string): Promise<void>;
-}
-
-/** The store has no data at a location the database points to. */
-export class DataMissing extends Error {}
 
 /**
  * A hashing thread: the digests in workerData.algorithms of the shared buffers it is told about, in the

@@ -14,14 +14,17 @@ interface ManifestEntry {
  * ties them together, so multi-GiB images never sit in memory. A failed upload deletes the segments it
  * wrote; reads (and ranges) go to the segments directly.
  */
-export class ObjectStore implements ImageStore {
+export class ObjectStore extends ImageStore {
   readonly name = 'object';
+  readonly description = 'Kumo object storage';
 
   constructor(
     private readonly swift: SwiftClient,
     private readonly container: string,
     private readonly segmentSize: number,
-  ) {}
+  ) {
+    super();
+  }
 
   async init(): Promise<void> {
     await this.swift.expect('PUT', `/${encodeURIComponent(this.container)}`);

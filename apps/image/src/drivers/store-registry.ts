@@ -4,17 +4,36 @@ import type { ImageStore } from './image-store';
 import { ObjectStore } from './object-store';
 import { SwiftClient } from './swift-client';
 
-/** The store the configuration names, ready to use (directory or container created). */
-export async function createStore(config: ImageConfig): Promise<ImageStore> {
-  const c = config.image;
-  if (c.store === 'file') {
+/** A store driver: builds the store from the `image` section and makes it ready (directory or container created). */
+export type StoreDriver = (c: ImageConfig['image']) => Promise<ImageStore>;
+
+/** The store drivers, keyed by the name `image.store` selects them by. */
+export const STORE_DRIVERS = {
+  file: async (c) => {
     const store = new FileStore(c.file_dir);
     await store.init();
     return store;
+  },
+  object: async (c) => {
+    if (!c.service_password) throw new Error('image.service_password is needed by the object store');
+    const swift = new SwiftClient({ authUrl: c.auth_url, username: c.service_user, password: c.service_password, projectName: 'service' });
+    const store = new ObjectStore(swift, c.object_container, c.object_segment_size);
+    await store.init();
+    return store;
+  },
+} as const satisfies Record<string, StoreDriver>;
+
+export type StoreName = keyof typeof STORE_DRIVERS;
+
+/** The driver `image.store` names; an unknown name is one line naming the key and the names there are. */
+export function storeDriver(name: string): StoreDriver {
+  if (!Object.hasOwn(STORE_DRIVERS, name)) {
+    throw new Error(`image.store: unknown store ${JSON.stringify(name)}; the stores are ${Object.keys(STORE_DRIVERS).join(', ')}`);
   }
-  if (!c.service_password) throw new Error('image.service_password is needed by the object store');
-  const swift = new SwiftClient({ authUrl: c.auth_url, username: c.service_user, password: c.service_password, projectName: 'service' });
-  const store = new ObjectStore(swift, c.object_container, c.object_segment_size);
-  await store.init();
-  return store;
+  return STORE_DRIVERS[name as StoreName];
+}
+
+/** The store the configuration names, ready to use. */
+export function createStore(config: ImageConfig): Promise<ImageStore> {
+  return storeDriver(config.image.store)(config.image);
 }

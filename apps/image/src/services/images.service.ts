@@ -7,13 +7,13 @@ import type { AuthContext } from '@kumo/auth';
 import { DataSource, In, Repository } from 'typeorm';
 import { IMAGE_CONFIG, ImageConfig } from '../config';
 import { ImageEntity, ImageMemberEntity, ImageTagEntity } from '../db/entities';
-import { DataMissing, HashingStream, ImageStore, virtualSize } from '../drivers/image-store';
+import { HashingStream, virtualSize } from '../drivers/hashing-stream';
+import { DataMissing, ImageStore } from '../drivers/image-store';
 import { checkTag, enforceQuota, ImageDraft } from './image-draft';
 import { applyListFilters, applyMarkerAndSort, ListQuery } from './image-list';
 import { applyPatch, parsePatch } from './image-patch';
 import { isAdmin, mayChangeActivation, mayModify } from './image-policy';
 
-export const IMAGE_STORE = Symbol('IMAGE_STORE');
 export const IMAGE_DATA_SOURCE = Symbol('IMAGE_DATA_SOURCE');
 
 export interface ImageView extends Record<string, unknown> {
@@ -33,7 +33,7 @@ export class ImagesService implements OnModuleInit {
 
   constructor(
     @Inject(IMAGE_DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(IMAGE_STORE) private readonly store: ImageStore,
+    private readonly store: ImageStore,
     @Inject(IMAGE_CONFIG) private readonly config: ImageConfig,
   ) {
     this.images = ds.getRepository(ImageEntity);

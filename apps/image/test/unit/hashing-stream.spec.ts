@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PayloadTooLarge } from '@kumo/common';
-import { hashBufferSetsMade, hashThreadCount, HashingStream, HashThreads } from '../../src/drivers/image-store';
+import { hashBufferSetsMade, hashThreadCount, HashingStream, HashThreads } from '../../src/drivers/hashing-stream';
 
 /** Pipes `body` in uneven chunks through a HashingStream and returns it with the bytes that came out. */
 async function run(body: Buffer, max: number, expected?: number, threads?: HashThreads): Promise<{ h: HashingStream; out: Buffer }> {
