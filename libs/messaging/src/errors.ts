@@ -1,5 +1,5 @@
 import * as common from '@kumo/common';
-import { KumoError } from '@kumo/common';
+import { BadRequest, KumoError } from '@kumo/common';
 
 /** No reply within the call's timeout. */
 export class RpcTimeout extends KumoError {
@@ -9,6 +9,34 @@ export class RpcTimeout extends KumoError {
 /** The connection to the broker was lost while a call waited for its reply. */
 export class RpcInterrupted extends KumoError {
   override readonly status = 503;
+}
+
+/**
+ * The caller speaks a contract version the server does not implement: a newer minor, or another
+ * major. Names both versions (also in `details`).
+ */
+export class RpcVersionMismatch extends KumoError {
+  override readonly status = 500;
+  get callerVersion(): string | undefined {
+    return this.details?.callerVersion as string | undefined;
+  }
+  get serverVersion(): string | undefined {
+    return this.details?.serverVersion as string | undefined;
+  }
+}
+
+/** A message the server could not read: not JSON, or not an RPC envelope. */
+export class RpcBadMessage extends BadRequest {}
+
+/** A method the contract (or the server's implementation of it) does not have. */
+export class RpcUnknownMethod extends BadRequest {}
+
+/** Arguments that fail the method's schema. */
+export class RpcInvalidArguments extends BadRequest {}
+
+/** A result that fails the method's result schema (a server bug, or a server of another contract). */
+export class RpcInvalidResult extends KumoError {
+  override readonly status = 500;
 }
 
 /** A remote error whose class is not on the allow-list; keeps the remote class name and message. */
@@ -38,8 +66,9 @@ for (const value of Object.values(common)) {
     registerRemoteError(value as ErrorClass);
   }
 }
-registerRemoteError(RpcTimeout);
-registerRemoteError(RpcInterrupted);
+for (const cls of [RpcTimeout, RpcInterrupted, RpcVersionMismatch, RpcBadMessage, RpcUnknownMethod, RpcInvalidArguments, RpcInvalidResult]) {
+  registerRemoteError(cls);
+}
 
 export interface WireError {
   name: string;

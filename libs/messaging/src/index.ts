@@ -1,3 +1,5 @@
 export * from './contracts';
 export * from './errors';
+export * from './transport';
 export * from './messaging.client';
+export * from './in-memory';

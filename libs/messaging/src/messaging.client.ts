@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { ZodTypeAny } from 'zod';
-import { BadRequest, currentContext, Logger, newRequestId, publicContext, RequestContext, runWithContext } from '@kumo/common';
-import type { ArgsOf, CallMethods, CastMethods, Handlers, ResultOf } from './contracts';
-import { fromWireError, RpcInterrupted, RpcTimeout, toWireError, WireError } from './errors';
+import type { Logger, RequestContext } from '@kumo/common';
+import type { Contract, Handlers } from './contracts';
+import { RpcInterrupted } from './errors';
+import { deliverEvent, dispatch, makeEnvelope, makeEvent, PendingCalls, readReply } from './rpc-core';
+import type { CallOptions, CastOptions, EventHandler, Messaging, RpcClient, ServeOptions, SubscribeOptions, Subscription } from './transport';
+
+export type { CallOptions, CastOptions, RpcClient, ServeOptions, SubscribeOptions, Subscription } from './transport';
 
 export interface MessagingOptions {
   url: string;
@@ -16,66 +20,17 @@ export interface MessagingOptions {
   connectionName?: string;
 }
 
-/** What travels in every message. */
-interface Envelope {
-  method: string;
-  version: string;
-  args: unknown;
-  ctx: Omit<RequestContext, 'authToken'>;
-}
-
-interface Reply {
-  result?: unknown;
-  error?: WireError;
-}
-
-export interface CallOptions {
-  /** Target one server of the topic (routing key `<topic>.<server>`). */
-  server?: string;
-  timeoutMs?: number;
-}
-export interface CastOptions {
-  server?: string;
-  /** Deliver to every server of the topic. */
-  fanout?: boolean;
-}
-
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; method: string };
-
-/** The typed caller side of one topic's contract. */
-export interface RpcClient<C> {
-  call<M extends CallMethods<C>>(ctx: RequestContext | undefined, method: M, args: ArgsOf<C[M]>, opts?: CallOptions): Promise<ResultOf<C[M]>>;
-  cast<M extends CastMethods<C>>(ctx: RequestContext | undefined, method: M, args: ArgsOf<C[M]>, opts?: CastOptions): Promise<void>;
-}
-
-export interface Subscription {
-  close(): Promise<void>;
-}
-
-export interface SubscribeOptions {
-  /** A durable queue of this name keeps events while the consumer is down; without it the queue is exclusive. */
-  queue?: string;
-  /** false: return at once, the consumer starts whenever the broker is reachable (default: wait for it). */
-  wait?: boolean;
-  /**
-   * Told true each time the consumer is receiving (after the first connect and after every
-   * reconnect) and false each time it stops (connection lost, broker unreachable, channel closed).
-   * Events published while it was false are lost for an exclusive queue.
-   */
-  onActive?: (active: boolean) => void;
-}
-
 /**
  * Typed RPC (call/cast, host-targeted and fanout) and notifications over RabbitMQ, through
  * amqp-connection-manager: the connection and every channel come back after a broker outage,
  * with their exchanges, queues and consumers re-declared, and casts published meanwhile are
  * delivered once it is back. No amqplib type leaves this class.
  */
-export class MessagingClient {
+export class MessagingClient implements Messaging {
   private readonly conn: AmqpConnectionManager;
   private readonly publisher: ChannelWrapper;
   private readonly replyQueue = `reply.${randomUUID()}`;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new PendingCalls();
   private readonly channels: ChannelWrapper[] = [];
   private readonly rpcExchange: string;
   private readonly notifyExchange: string;
@@ -144,64 +99,47 @@ export class MessagingClient {
     await this.publisher.waitForConnect();
   }
 
-  rpc<C>(topic: string): RpcClient<C> {
+  rpc<C extends Contract>(contract: C): RpcClient<C> {
     return {
-      call: (ctx, method, args, opts) => this.call(topic, ctx, method, args, opts) as never,
-      cast: (ctx, method, args, opts) => this.cast(topic, ctx, method, args, opts),
+      call: (ctx, method, args, opts) => this.call(contract, ctx, method, args, opts) as never,
+      cast: (ctx, method, args, opts) => this.cast(contract, ctx, method, args, opts),
     };
   }
 
-  private envelope(ctx: RequestContext | undefined, method: string, args: unknown): Envelope {
-    const c = ctx ?? currentContext() ?? { requestId: newRequestId() };
-    return { method, version: '1.0', args, ctx: publicContext(c) };
-  }
-
-  private async call(topic: string, ctx: RequestContext | undefined, method: string, args: unknown, opts: CallOptions = {}): Promise<unknown> {
+  private async call(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CallOptions = {}): Promise<unknown> {
+    const topic = contract.topic;
     const correlationId = randomUUID();
     const timeoutMs = opts.timeoutMs ?? this.opts.rpcTimeoutMs ?? 60_000;
     const started = Date.now();
-    const env = this.envelope(ctx, method, args);
-    const result = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(correlationId);
-        reject(new RpcTimeout(`No reply to ${topic}.${method} within ${timeoutMs} ms.`));
-      }, timeoutMs);
-      this.pending.set(correlationId, { resolve, reject, timer, method });
-    });
+    const body = makeEnvelope(contract, ctx, method, args);
+    const reply = this.pending.wait(correlationId, topic, method, timeoutMs);
     try {
-      await this.publisher.publish(this.rpcExchange, opts.server ? `${topic}.${opts.server}` : topic, Buffer.from(JSON.stringify(env)), {
+      await this.publisher.publish(this.rpcExchange, opts.server ? `${topic}.${opts.server}` : topic, Buffer.from(body), {
         correlationId,
         replyTo: this.replyQueue,
         contentType: 'application/json',
         expiration: String(timeoutMs),
       });
     } catch (err) {
-      const p = this.pending.get(correlationId);
-      if (p) {
-        clearTimeout(p.timer);
-        this.pending.delete(correlationId);
-      }
-      throw new RpcInterrupted(`Could not send ${topic}.${method}: ${(err as Error).message}`);
+      this.pending.fail(correlationId, new RpcInterrupted(`Could not send ${topic}.${method}: ${(err as Error).message}`));
     }
     try {
-      return await result;
+      return readReply(contract, method, await reply);
     } finally {
-      this.log?.debug({ topic, method, requestId: env.ctx.requestId, ms: Date.now() - started }, 'rpc call');
+      this.log?.debug({ topic, method, ms: Date.now() - started }, 'rpc call');
     }
   }
 
-  private async cast(topic: string, ctx: RequestContext | undefined, method: string, args: unknown, opts: CastOptions = {}): Promise<void> {
-    const env = this.envelope(ctx, method, args);
+  private async cast(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CastOptions = {}): Promise<void> {
+    const topic = contract.topic;
     const key = opts.fanout ? `${topic}.fanout` : opts.server ? `${topic}.${opts.server}` : topic;
-    await this.publishReliably(this.rpcExchange, key, Buffer.from(JSON.stringify(env)));
-    this.log?.debug({ topic, method, key, requestId: env.ctx.requestId }, 'rpc cast');
+    await this.publishReliably(this.rpcExchange, key, Buffer.from(makeEnvelope(contract, ctx, method, args)));
+    this.log?.debug({ topic, method, key }, 'rpc cast');
   }
 
   /** Publishes an event on the notifications exchange (routing key = event type). */
   async notify(ctx: RequestContext | undefined, eventType: string, payload: Record<string, unknown>): Promise<void> {
-    const c = ctx ?? currentContext() ?? { requestId: newRequestId() };
-    const body = { event_type: eventType, payload, ctx: publicContext(c), timestamp: new Date().toISOString(), message_id: randomUUID() };
-    await this.publishReliably(this.notifyExchange, eventType, Buffer.from(JSON.stringify(body)));
+    await this.publishReliably(this.notifyExchange, eventType, Buffer.from(makeEvent(ctx, eventType, payload)));
   }
 
   /**
@@ -228,7 +166,7 @@ export class MessagingClient {
    */
   async subscribe(
     patterns: string | string[],
-    handler: (eventType: string, payload: Record<string, unknown>) => Promise<void> | void,
+    handler: EventHandler,
     opts: SubscribeOptions = {},
   ): Promise<Subscription> {
     const queue = opts.queue ? `${this.opts.exchangePrefix}.events.${opts.queue}` : `${this.opts.exchangePrefix}.events.${randomUUID()}`;
@@ -259,12 +197,9 @@ export class MessagingClient {
     return { close: () => channel.close() };
   }
 
-  private async onEvent(ch: Channel, msg: ConsumeMessage, handler: (t: string, p: Record<string, unknown>) => Promise<void> | void): Promise<void> {
+  private async onEvent(ch: Channel, msg: ConsumeMessage, handler: EventHandler): Promise<void> {
     try {
-      const body = JSON.parse(msg.content.toString()) as { event_type: string; payload: Record<string, unknown>; ctx?: RequestContext };
-      await runWithContext({ ...(body.ctx ?? {}), requestId: body.ctx?.requestId ?? newRequestId() }, () => handler(body.event_type, body.payload));
-    } catch (err) {
-      this.log?.error({ err }, 'event handler failed');
+      await deliverEvent(msg.content.toString(), handler, this.log);
     } finally {
       safeAck(ch, msg);
     }
@@ -272,16 +207,11 @@ export class MessagingClient {
 
   /**
    * Serves a contract: consumes `<topic>` (shared), `<topic>.<server>` (this server) and
-   * `<topic>.fanout` (every server). Arguments are validated with the method's schema when given;
-   * the handler runs in the caller's request context; the message is acked after it finishes.
+   * `<topic>.fanout` (every server); see Messaging.serve and dispatch().
    */
-  async serve<C>(
-    topic: string,
-    server: string,
-    handlers: Handlers<C>,
-    schemas: Partial<Record<keyof C, ZodTypeAny>> = {},
-    opts: { prefetch?: number } = {},
-  ): Promise<Subscription> {
+  async serve<C extends Contract>(contract: C, handlers: Handlers<C>, opts: ServeOptions = {}): Promise<Subscription> {
+    const { topic } = contract;
+    const server = opts.server ?? hostname();
     const prefix = this.opts.exchangePrefix;
     const shared = `${prefix}.${topic}`;
     const own = `${prefix}.${topic}.${server}`;
@@ -297,7 +227,7 @@ export class MessagingClient {
         await ch.bindQueue(fanout, this.rpcExchange, `${topic}.fanout`);
         await ch.prefetch(opts.prefetch ?? 8);
         for (const q of [shared, own, fanout]) {
-          await ch.consume(q, (msg) => msg && void this.onRequest(ch, msg, handlers as Record<string, (a: unknown) => unknown>, schemas as Record<string, ZodTypeAny>));
+          await ch.consume(q, (msg) => msg && void this.onRequest(ch, msg, contract, handlers));
         }
       },
     });
@@ -306,27 +236,8 @@ export class MessagingClient {
     return { close: () => channel.close() };
   }
 
-  private async onRequest(ch: Channel, msg: ConsumeMessage, handlers: Record<string, (a: unknown) => unknown>, schemas: Record<string, ZodTypeAny>): Promise<void> {
-    let reply: Reply;
-    let env: Envelope | undefined;
-    try {
-      env = JSON.parse(msg.content.toString()) as Envelope;
-      const handler = handlers[env.method];
-      if (!handler) throw new BadRequest(`Unknown RPC method ${env.method}.`);
-      const schema = schemas[env.method];
-      let args = env.args;
-      if (schema) {
-        const parsed = schema.safeParse(args);
-        if (!parsed.success) throw new BadRequest(`Invalid arguments for ${env.method}: ${parsed.error.issues[0].path.join('.')} ${parsed.error.issues[0].message}`);
-        args = parsed.data;
-      }
-      const ctx: RequestContext = { ...env.ctx, requestId: env.ctx?.requestId ?? newRequestId() };
-      const result = await runWithContext(ctx, () => handler(args));
-      reply = { result: result ?? null };
-    } catch (err) {
-      if (!(err instanceof BadRequest)) this.log?.error({ err, method: env?.method }, 'rpc handler failed');
-      reply = { error: toWireError(err) };
-    }
+  private async onRequest<C extends Contract>(ch: Channel, msg: ConsumeMessage, contract: C, handlers: Handlers<C>): Promise<void> {
+    const { reply } = await dispatch(contract, handlers, msg.content.toString(), this.log);
     try {
       if (msg.properties.replyTo) {
         ch.sendToQueue(msg.properties.replyTo, Buffer.from(JSON.stringify(reply)), { correlationId: msg.properties.correlationId });
@@ -340,26 +251,11 @@ export class MessagingClient {
   }
 
   private onReply(msg: ConsumeMessage): void {
-    const id = msg.properties.correlationId as string | undefined;
-    const p = id ? this.pending.get(id) : undefined;
-    if (!p || !id) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    try {
-      const reply = JSON.parse(msg.content.toString()) as Reply;
-      if (reply.error) p.reject(fromWireError(reply.error));
-      else p.resolve(reply.result);
-    } catch (err) {
-      p.reject(err as Error);
-    }
+    this.pending.settle(msg.properties.correlationId as string | undefined, msg.content.toString());
   }
 
   private failPending(): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new RpcInterrupted(`The message bus connection was lost while waiting for ${p.method}.`));
-      this.pending.delete(id);
-    }
+    this.pending.interruptAll('The message bus connection was lost');
   }
 
   async close(): Promise<void> {
