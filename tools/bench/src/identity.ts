@@ -14,14 +14,13 @@
  * they never compete with each other for the CPU; the load generator is one Node process with an
  * undici Pool of --concurrency keep-alive connections, no pipelining.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { Options, Target, USAGE, UsageError, parseArgs } from './args';
 import { cpuSeconds, machineTicks, pidListeningOn, processTree, sampleRss } from './proc';
 import { PhaseStats, ratio, summarise } from './stats';
+import { hostInfo, writeResult } from './result-file';
 import { formatTable, log, num, sleep, waitIdle } from './util';
 
 interface PhaseReport extends PhaseStats {
@@ -277,26 +276,16 @@ async function main(): Promise<void> {
     );
   }
 
-  const out = resolve(a.out ?? join(__dirname, '..', '..', '..', '.bench'));
-  mkdirSync(out, { recursive: true });
   const date = new Date();
-  const file = join(out, `identity-${date.toISOString().replace(/[:.]/g, '-')}.json`);
   const result = {
     benchmark: 'identity',
     date: date.toISOString(),
-    host: {
-      hostname: hostname(),
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      node: process.version,
-      loadavgBefore: load0,
-      loadavgAfter: loadavg(),
-    },
+    host: hostInfo(load0),
     options: { ...a, targets: a.targets.map(({ name, url, pid }) => ({ name, url, pid: pid ?? null })) },
     results: reports,
     ratios: rs,
   };
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = writeResult('identity', date, result, a.out);
   console.log(`\nresults: ${file}`);
   if (reports.some((r) => r.failure)) process.exitCode = 1;
 }

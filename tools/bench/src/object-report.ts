@@ -1,5 +1,5 @@
 /** The object benchmark's results: types, ratios, share of the disk ceiling, goals, the table (pure). */
-import { PhaseStats, ratio } from './stats';
+import { PhaseStats, meanOf, ratio } from './stats';
 import { formatTable, num } from './util';
 
 export const PHASES = ['smallPut', 'smallGet', 'smallDelete', 'largePut', 'largeGet'] as const;
@@ -217,12 +217,6 @@ export function table(runs: readonly TargetRun[], c?: DiskCeiling): string {
     rows.push(['disk', 'read, page cache', '-', num(c.readCached.mbPerSecond), ...blank(head.length - 4)]);
   }
   return formatTable(head, rows);
-}
-
-/** The mean of the numbers that are not null; null when all are. */
-function meanOf(values: Array<number | null>): number | null {
-  const known = values.filter((v): v is number => v !== null);
-  return known.length ? known.reduce((s, v) => s + v, 0) / known.length : null;
 }
 
 /**

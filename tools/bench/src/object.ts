@@ -16,9 +16,8 @@
  * undici Pool of keep-alive connections, no pipelining.
  */
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { UsageError } from './args';
@@ -39,7 +38,8 @@ import { cpuSeconds, machineTicks, pidListeningOn, processTree, sampleRss } from
 import { summarise } from './stats';
 import { Session, authenticate } from './swift-auth';
 import { CONNECTION_ERROR, OpError, RawPhase, runOps } from './ops';
-import { log, num, sleep, waitIdle } from './util';
+import { hostInfo, writeResult } from './result-file';
+import { log, num, roundOrder, sleep, waitIdle } from './util';
 
 // the disk ceiling writes 3 copies x concurrency files at once through libuv's pool (default 4)
 process.env.UV_THREADPOOL_SIZE ??= '16';
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
   // VMs a small PUT costs up to ~25% more CPU after two minutes at full load), so rounds alternate
   for (let round = 0; round < a.rounds; round++) {
     if (a.rounds > 1) log(`round ${round + 1} of ${a.rounds}`);
-    for (const t of round % 2 === 0 ? a.targets : [...a.targets].reverse()) {
+    for (const t of roundOrder(a.targets, round)) {
       let r: TargetRun | undefined;
       for (let attempt = 1; attempt <= a.retries; attempt++) {
         if (attempt > 1) {
@@ -445,10 +445,7 @@ async function main(): Promise<void> {
       console.log(`  ${g.ok === null ? '  ?' : g.ok ? ' ok' : 'MISS'}  ${g.goal}: ${g.value}`);
   }
 
-  const out = resolve(a.out ?? join(__dirname, '..', '..', '..', '.bench'));
-  mkdirSync(out, { recursive: true });
   const date = new Date();
-  const file = join(out, `object-${date.toISOString().replace(/[:.]/g, '-')}.json`);
   const result = {
     benchmark: 'object',
     date: date.toISOString(),
@@ -458,15 +455,7 @@ async function main(): Promise<void> {
       latency: 'ms',
       rss: 'MiB',
     },
-    host: {
-      hostname: hostname(),
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryMiB: Math.round(totalmem() / 2 ** 20),
-      node: process.version,
-      loadavgBefore: load0,
-      loadavgAfter: loadavg(),
-    },
+    host: hostInfo(load0),
     options: {
       ...a,
       targets: a.targets.map(({ name, url, auth, pid, storagePids }) => ({
@@ -484,7 +473,7 @@ async function main(): Promise<void> {
     pair: p ? `${p[0].target}/${p[1].target}` : null,
     goals: gs.length ? gs : undefined,
   };
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = writeResult('object', date, result, a.out);
   console.log(`\nresults: ${file}`);
   if (runs.some((r) => r.failure) || ceilingFailure) process.exitCode = 1;
 }

@@ -46,3 +46,9 @@ export function ratio(a: number | undefined, b: number | undefined): number | nu
     return null;
   return Math.round((a / b) * 100) / 100;
 }
+
+/** The mean of the numbers that are not null; null when all are. */
+export function meanOf(values: ReadonlyArray<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length ? known.reduce((s, v) => s + v, 0) / known.length : null;
+}

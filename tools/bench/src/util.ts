@@ -68,3 +68,12 @@ export async function forEachLimited(
     }),
   );
 }
+
+/**
+ * The order of `targets` in round `round` (0-based) of a run of several: as given on even rounds,
+ * reversed on odd ones (A B, B A, A B ...), so that a machine that slows down under sustained load
+ * costs every target the same.
+ */
+export function roundOrder<T>(targets: readonly T[], round: number): T[] {
+  return round % 2 === 0 ? [...targets] : [...targets].reverse();
+}
