@@ -1,70 +1,55 @@
 /**
- * The image benchmark: upload and download of one big image (1 GiB by default) through Kumo's image
- * API (`PUT`/`GET /v2/images/{id}/file`), in MB/s (10^6 bytes/s), with the image process's peak RSS
- * during each transfer, and the ceiling the store allows measured in the same run: for a file store,
- * the same bytes written (fsynced) and read as a file on the store's filesystem; for the object store,
- * the same bytes PUT and GET as one object through the object service's Swift API; and what hashing
- * alone allows (MD5 + SHA-512 on one thread), the bound for uploads that must verify every byte.
+ * The image benchmark: upload and download of one big image (1 GiB by default) through image APIs
+ * (Glance v2: `PUT`/`GET /v2/images/{id}/file`) - Kumo's image service and, in the same run, OpenStack
+ * Glance - per store (file, object), in MB/s (10^6 bytes/s), with the server's peak RSS and CPU during
+ * each transfer; and, in the same run, the ceilings: what hashing alone allows (MD5 + SHA-512, Glance's
+ * checksum and os_hash_value, which every upload must compute), and what the store allows (a fsynced
+ * file on the file stores' filesystem; one object PUT and GET through the object service).
  *
- *   node tools/bench/dist/image.js --image-url http://127.0.0.1:9292 --store object|file
- *     [--size-mib 1024] [--pid PID] [--file-dir DIR] [--swift-url URL]
+ *   node tools/bench/dist/image.js --target glance=http://127.0.0.1:9393 --target kumo=http://127.0.0.1:9292 \
+ *     --store-url kumo:file=http://127.0.0.1:9293 --store-header glance:file=file --store-header glance:object=swift \
+ *     --rounds 2
  * Credentials: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME (an openrc).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { mkdir, open, rm } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseFlags, positive, UsageError } from './args';
+import { UsageError } from './args';
 import { dropCache } from './disk-ceiling';
-import { pidListeningOn, sampleRss } from './proc';
-
-interface Flags {
-  imageUrl: string;
-  store: 'file' | 'object';
-  sizeMiB: number;
-  pid?: number;
-  fileDir: string;
-  swiftUrl?: string;
-}
-
-function flags(argv: string[]): Flags {
-  const kv = parseFlags(argv, /^(image-url|store|size-mib|pid|file-dir|swift-url)$/);
-  const get = (name: string) => kv.get(name)?.at(-1);
-  const store = get('store') ?? 'object';
-  if (store !== 'file' && store !== 'object') throw new UsageError('--store is file or object');
-  return {
-    imageUrl: get('image-url') ?? 'http://127.0.0.1:9292',
-    store,
-    sizeMiB: positive('size-mib', get('size-mib'), 1024, true),
-    pid: get('pid') === undefined ? undefined : positive('pid', get('pid'), 0, true),
-    fileDir: get('file-dir') ?? '.bench/image',
-    swiftUrl: get('swift-url'),
-  };
-}
-
-async function token(): Promise<{ token: string; swiftUrl?: string }> {
-  const env = process.env;
-  const res = await fetch(`${env.OS_AUTH_URL ?? 'http://127.0.0.1:5000/v3'}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: env.OS_USERNAME ?? 'admin', domain: { name: 'Default' }, password: env.OS_PASSWORD } } },
-        scope: { project: { name: env.OS_PROJECT_NAME ?? 'admin', domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  if (res.status !== 201) throw new Error(`identity answered ${res.status}: source an openrc first`);
-  const body = (await res.json()) as { token: { catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };
-  const swiftUrl = body.token.catalog.find((s) => s.type === 'object-store')?.endpoints.find((e) => e.interface === 'public')?.url;
-  return { token: res.headers.get('x-subject-token')!, swiftUrl };
-}
+import { IMAGE_USAGE, ImageOptions, ImageTarget, parseImageArgs } from './image-args';
+import {
+  HashCeiling,
+  ImageRun,
+  StoreCeiling,
+  Transfer,
+  combineCeilings,
+  combineImageRuns,
+  compare,
+  comparisonTable,
+  goals,
+  hashCeiling,
+  mbps,
+  runsTable,
+} from './image-report';
+import { cpuSeconds, machineTicks, pidListeningOn, processTree, rssMiB, sampleRss } from './proc';
+import { hostInfo, writeResult } from './result-file';
+import { Session, authenticate } from './swift-auth';
+import { log, num, roundOrder, sleep, waitIdle } from './util';
 
 const CHUNK = randomBytes(1 << 20);
+const ATTEMPTS = 2;
+const RETRY_WAIT_S = 30;
 
 /** Streams `bytes` of data (a random MiB repeated) as a request body; resolves with the status. */
-function upload(url: string, method: string, headers: Record<string, string>, bytes: number): Promise<number> {
+function upload(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  bytes: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: { ...headers, 'content-length': String(bytes) } }, (res) => {
       res.resume();
@@ -76,7 +61,8 @@ function upload(url: string, method: string, headers: Record<string, string>, by
       while (sent < bytes) {
         const n = Math.min(CHUNK.length, bytes - sent);
         sent += n;
-        if (!req.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) return void req.once('drain', pump);
+        if (!req.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n)))
+          return void req.once('drain', pump);
       }
       req.end();
     };
@@ -98,21 +84,42 @@ function download(url: string, headers: Record<string, string>): Promise<{ statu
   });
 }
 
-async function timed<T>(fn: () => Promise<T>, rssOf?: number): Promise<{ result: T; seconds: number; rssMiB: number }> {
-  const stop = sampleRss(rssOf, 100);
+/** Runs `fn` while sampling the server tree's RSS and CPU and the machine's load. */
+async function measured<T>(
+  fn: () => Promise<T>,
+  bytes: number,
+  pid?: number,
+): Promise<{ result: T; transfer: Transfer }> {
+  const tree = pid ? processTree(pid) : [];
+  const stop = sampleRss(pid, 100);
+  const cpu0 = tree.length ? cpuSeconds(tree) : 0;
+  const m0 = machineTicks();
   const t = performance.now();
   const result = await fn();
-  return { result, seconds: (performance.now() - t) / 1000, rssMiB: stop() };
+  const seconds = (performance.now() - t) / 1000;
+  const m1 = machineTicks();
+  const peak = stop();
+  return {
+    result,
+    transfer: {
+      mbPerSecond: mbps(bytes, seconds),
+      seconds: Math.round(seconds * 10) / 10,
+      peakRssMiB: Number.isFinite(peak) ? Math.round(peak) : null,
+      cpuSeconds: tree.length
+        ? Math.round((cpuSeconds(pid ? processTree(pid) : tree) - cpu0) * 10) / 10
+        : null,
+      machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
+    },
+  };
 }
 
-const mbps = (bytes: number, s: number) => Math.round((bytes / 1e6 / s) * 10) / 10;
-
-async function fileCeiling(dir: string, bytes: number): Promise<{ write: number; read: number; readHow: string }> {
+async function fileCeiling(dir: string, bytes: number): Promise<StoreCeiling> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, 'ceiling.bin');
   const w0 = performance.now();
   const fh = await open(path, 'w');
-  for (let off = 0; off < bytes; off += CHUNK.length) await fh.write(CHUNK, 0, Math.min(CHUNK.length, bytes - off));
+  for (let off = 0; off < bytes; off += CHUNK.length)
+    await fh.write(CHUNK, 0, Math.min(CHUNK.length, bytes - off));
   await fh.sync();
   await fh.close();
   const write = mbps(bytes, (performance.now() - w0) / 1000);
@@ -124,83 +131,243 @@ async function fileCeiling(dir: string, bytes: number): Promise<{ write: number;
   await rh.close();
   const read = mbps(bytes, (performance.now() - r0) / 1000);
   await rm(path, { force: true });
-  return { write, read, readHow };
+  return { store: 'file', write, read, how: `a file on ${dir}, fsynced; read after ${readHow}` };
 }
 
-/** MB/s of one digest of `bytes` on this thread. */
-function digestRate(algorithm: 'md5' | 'sha512', bytes: number): number {
-  const h = createHash(algorithm);
-  const t = performance.now();
-  for (let off = 0; off < bytes; off += CHUNK.length) h.update(CHUNK.subarray(0, Math.min(CHUNK.length, bytes - off)));
-  h.digest();
-  return mbps(bytes, (performance.now() - t) / 1000);
-}
-
-/**
- * What verifying every byte costs on its own: MD5 and SHA-512 (Glance's checksum and os_hash_value).
- * With a thread per digest (the image service's `hash_threads: 2`) an upload cannot be faster than the
- * slower of the two (`twoThreads`); with both on one thread (`1`, the default on two cores), than both
- * in turn (`oneThread`).
- */
-function hashCeiling(bytes: number): { twoThreads: number; oneThread: number; how: string } {
-  const md5 = digestRate('md5', bytes);
-  const sha512 = digestRate('sha512', bytes);
-  return {
-    twoThreads: Math.min(md5, sha512),
-    oneThread: Math.round(1 / (1 / md5 + 1 / sha512)),
-    how: `MD5 ${md5} MB/s and SHA-512 ${sha512} MB/s on a thread of this process: the slower of the two, or both in turn on one thread`,
-  };
-}
-
-async function main(): Promise<void> {
-  const f = flags(process.argv.slice(2));
-  const bytes = f.sizeMiB * 1024 * 1024;
-  const auth = await token();
-  const h = { 'x-auth-token': auth.token };
-  const pid = f.pid ?? pidListeningOn(Number(new URL(f.imageUrl).port));
-  const create = await fetch(`${f.imageUrl}/v2/images`, {
-    method: 'POST',
-    headers: { ...h, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `bench-${Date.now()}`, disk_format: 'raw', container_format: 'bare', visibility: 'private' }),
-  });
-  if (create.status !== 201) throw new Error(`image create answered ${create.status}: ${await create.text()}`);
-  const id = ((await create.json()) as { id: string }).id;
+async function objectCeiling(swift: string, token: string, bytes: number): Promise<StoreCeiling> {
+  const h = { 'x-auth-token': token };
+  const container = `${swift}/bench-ceiling-${Date.now()}`;
+  await fetch(container, { method: 'PUT', headers: h });
   try {
-    const up = await timed(() => upload(`${f.imageUrl}/v2/images/${id}/file`, 'PUT', { ...h, 'content-type': 'application/octet-stream' }, bytes), pid);
-    if (up.result !== 204) throw new Error(`upload answered ${up.result}`);
-    const down = await timed(() => download(`${f.imageUrl}/v2/images/${id}/file`, h), pid);
-    if (down.result.status !== 200 || down.result.bytes !== bytes) throw new Error(`download answered ${down.result.status} with ${down.result.bytes} bytes`);
-    let ceiling: { write: number; read: number; how: string };
-    if (f.store === 'file') {
-      const c = await fileCeiling(f.fileDir, bytes);
-      ceiling = { write: c.write, read: c.read, how: `a file on ${f.fileDir}, fsynced; read after ${c.readHow}` };
-    } else {
-      const swift = f.swiftUrl ?? auth.swiftUrl;
-      if (!swift) throw new Error('no object-store endpoint in the catalog (--swift-url)');
-      await fetch(`${swift}/bench-ceiling`, { method: 'PUT', headers: h });
-      const put = await timed(() => upload(`${swift}/bench-ceiling/one`, 'PUT', h, bytes));
-      const get = await timed(() => download(`${swift}/bench-ceiling/one`, h));
-      await fetch(`${swift}/bench-ceiling/one`, { method: 'DELETE', headers: h });
-      await fetch(`${swift}/bench-ceiling`, { method: 'DELETE', headers: h });
-      ceiling = { write: mbps(bytes, put.seconds), read: mbps(bytes, get.seconds), how: 'one object PUT and GET through the object service (3 replicas)' };
-    }
-    const result = {
-      store: f.store,
-      sizeMiB: f.sizeMiB,
-      upload: { mbps: mbps(bytes, up.seconds), seconds: Math.round(up.seconds * 10) / 10, peakRssMiB: Math.round(up.rssMiB) },
-      download: { mbps: mbps(bytes, down.seconds), seconds: Math.round(down.seconds * 10) / 10, peakRssMiB: Math.round(down.rssMiB) },
-      ceiling,
-      uploadShareOfCeiling: `${Math.round((mbps(bytes, up.seconds) / ceiling.write) * 100)}%`,
-      hashCeiling: hashCeiling(bytes),
-      downloadShareOfCeiling: `${Math.round((mbps(bytes, down.seconds) / ceiling.read) * 100)}%`,
+    const put = await measured(() => upload(`${container}/one`, 'PUT', h, bytes), bytes);
+    if (put.result !== 201) throw new Error(`object ceiling: PUT answered ${put.result}`);
+    const get = await measured(() => download(`${container}/one`, h), bytes);
+    if (get.result.status !== 200 || get.result.bytes !== bytes)
+      throw new Error(`object ceiling: GET answered ${get.result.status} with ${get.result.bytes} bytes`);
+    return {
+      store: 'object',
+      write: put.transfer.mbPerSecond,
+      read: get.transfer.mbPerSecond,
+      how: 'one object PUT and GET through the object service (3 replicas)',
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    await fetch(`${f.imageUrl}/v2/images/${id}`, { method: 'DELETE', headers: h });
+    await fetch(`${container}/one`, { method: 'DELETE', headers: h }).catch(() => undefined);
+    await fetch(container, { method: 'DELETE', headers: h }).catch(() => undefined);
   }
 }
 
+/** MD5 (hex) and MB/s of one digest of `bytes` of the upload's data on this thread. */
+function digest(algorithm: 'md5' | 'sha512', bytes: number): { hex: string; mbps: number } {
+  const h = createHash(algorithm);
+  const t = performance.now();
+  for (let off = 0; off < bytes; off += CHUNK.length)
+    h.update(CHUNK.subarray(0, Math.min(CHUNK.length, bytes - off)));
+  const hex = h.digest('hex');
+  return { hex, mbps: mbps(bytes, (performance.now() - t) / 1000) };
+}
+
+/** One service and store: create an image, upload, check its checksum, download, delete it. */
+async function runTarget(
+  t: ImageTarget,
+  a: ImageOptions,
+  token: string,
+  md5: string,
+  round: number,
+): Promise<ImageRun> {
+  const bytes = a.sizeMiB * 2 ** 20;
+  const pid = t.pid ?? pidListeningOn(Number(new URL(t.url).port || 80));
+  const run: ImageRun = {
+    target: t.name,
+    store: t.store,
+    round,
+    url: t.url,
+    pid: pid ?? null,
+    rssAfterMiB: null,
+  };
+  const h = { 'x-auth-token': token };
+  let id: string | undefined;
+  try {
+    const create = await fetch(`${t.url}/v2/images`, {
+      method: 'POST',
+      headers: { ...h, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: `bench-${Date.now()}`,
+        disk_format: 'raw',
+        container_format: 'bare',
+        visibility: 'private',
+      }),
+    });
+    if (create.status !== 201)
+      throw new Error(`image create answered ${create.status}: ${(await create.text()).slice(0, 200)}`);
+    id = ((await create.json()) as { id: string }).id;
+    const file = `${t.url}/v2/images/${id}/file`;
+    const storeHeader: Record<string, string> = t.storeHeader ? { 'x-image-meta-store': t.storeHeader } : {};
+    const up = await measured(
+      () => upload(file, 'PUT', { ...h, ...storeHeader, 'content-type': 'application/octet-stream' }, bytes),
+      bytes,
+      pid,
+    );
+    if (up.result !== 204) throw new Error(`upload answered ${up.result}`);
+    run.upload = up.transfer;
+    const meta = (await (await fetch(`${t.url}/v2/images/${id}`, { headers: h })).json()) as {
+      status?: string;
+      checksum?: string;
+      size?: number;
+    };
+    if (meta.status !== 'active' || meta.checksum !== md5 || meta.size !== bytes)
+      throw new Error(
+        `after the upload the image is ${meta.status}, ${meta.size} bytes, checksum ${meta.checksum} (sent ${bytes} bytes, MD5 ${md5})`,
+      );
+    const down = await measured(() => download(file, h), bytes, pid);
+    if (down.result.status !== 200 || down.result.bytes !== bytes)
+      throw new Error(`download answered ${down.result.status} with ${down.result.bytes} bytes`);
+    run.download = down.transfer;
+  } catch (err) {
+    run.failure = (err as Error).message;
+  } finally {
+    if (id) await fetch(`${t.url}/v2/images/${id}`, { method: 'DELETE', headers: h }).catch(() => undefined);
+  }
+  if (pid) {
+    await sleep(a.settleSeconds * 1000);
+    run.rssAfterMiB = Math.round(rssMiB(processTree(pid)));
+  }
+  return run;
+}
+
+const transferLine = (t?: Transfer) =>
+  t ? `${num(t.mbPerSecond)} MB/s, peak RSS ${num(t.peakRssMiB, 0)} MiB, CPU ${num(t.cpuSeconds)} s` : 'none';
+
+async function main(): Promise<void> {
+  let a: ImageOptions;
+  try {
+    a = parseImageArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (err.message) console.error(`image bench: ${err.message}\n`);
+    console.error(IMAGE_USAGE);
+    process.exit(err.message ? 2 : 0);
+  }
+  const load0 = loadavg();
+  const bytes = a.sizeMiB * 2 ** 20;
+  const env = process.env;
+  const session: Session = await authenticate({
+    name: 'openrc',
+    url: (env.OS_AUTH_URL ?? 'http://127.0.0.1:5000/v3').replace(/\/+$/, ''),
+    auth: {
+      kind: 'keystone',
+      user: env.OS_USERNAME ?? 'admin',
+      password: env.OS_PASSWORD ?? '',
+      project: env.OS_PROJECT_NAME ?? 'admin',
+      domain: env.OS_USER_DOMAIN_NAME ?? 'Default',
+    },
+    storagePids: [],
+  });
+  log(
+    `image bench: ${a.sizeMiB} MiB, ${a.targets.map((t) => `${t.name}:${t.store}=${t.url}${t.storeHeader ? ` (store ${t.storeHeader})` : ''}`).join(', ')}; ${a.rounds} round(s); load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+
+  const md5 = digest('md5', bytes);
+  const sha512 = digest('sha512', bytes);
+  const hash: HashCeiling = hashCeiling(md5.mbps, sha512.mbps);
+  log(
+    `  hashing: MD5 ${hash.md5} MB/s, SHA-512 ${hash.sha512} MB/s on one thread: both in turn ${hash.oneThread} MB/s`,
+  );
+
+  const all: ImageRun[] = [];
+  const ceilings: Array<StoreCeiling & { round: number }> = [];
+  for (let round = 1; round <= a.rounds; round++) {
+    if (a.rounds > 1) log(`round ${round} of ${a.rounds}`);
+    for (const store of a.stores) {
+      for (const t of roundOrder(
+        a.targets.filter((x) => x.store === store),
+        round - 1,
+      )) {
+        let r: ImageRun | undefined;
+        for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+          await waitIdle(a.waitIdleSeconds);
+          r = await runTarget(t, a, session.token, md5.hex, round);
+          if (!r.failure || attempt === ATTEMPTS) break;
+          log(`  ${t.name} ${store}: ${r.failure}; trying again in ${RETRY_WAIT_S} s`);
+          await sleep(RETRY_WAIT_S * 1000);
+        }
+        all.push(r!);
+        log(
+          `  ${t.name} ${store}: up ${transferLine(r!.upload)}; down ${transferLine(r!.download)}${r!.failure ? `; FAILED: ${r!.failure}` : ''}`,
+        );
+      }
+      try {
+        await waitIdle(a.waitIdleSeconds);
+        const c =
+          store === 'file'
+            ? await fileCeiling(a.fileDir, bytes)
+            : await objectCeiling(a.swiftUrl ?? session.storageUrl, session.token, bytes);
+        ceilings.push({ ...c, round });
+        log(`  ${store} ceiling: write ${num(c.write)} MB/s, read ${num(c.read)} MB/s (${c.how})`);
+      } catch (err) {
+        log(`  ${store} ceiling FAILED: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  const runs = a.targets.map((t) =>
+    combineImageRuns(all.filter((r) => r.target === t.name && r.store === t.store)),
+  );
+  const mean = combineCeilings(ceilings);
+  const cores = cpus().length;
+  const cs = compare(runs, mean, hash, cores);
+  const gs = goals(cs);
+
+  console.log('');
+  console.log(runsTable(all, ceilings));
+  console.log(
+    `\nmeans over ${a.rounds} round(s), ${a.sizeMiB} MiB; hash bound ${cs[0]?.hashBound ?? hash.oneThread} MB/s (${cores <= 2 ? 'MD5 and SHA-512 in turn on one thread' : 'a thread per digest'}, ${cores} cores)`,
+  );
+  console.log(comparisonTable(cs));
+  const after = runs.map((r) => `${r.target} ${r.store} ${num(r.rssAfterMiB, 0)} MiB`).join(', ');
+  console.log(
+    `RSS after load (${a.settleSeconds} s after the last transfer, highest of the rounds): ${after}`,
+  );
+  for (const r of runs) if (r.failure) console.log(`${r.target} ${r.store} FAILED: ${r.failure}`);
+  if (gs.length) {
+    console.log('\nkumo goals:');
+    for (const g of gs)
+      console.log(
+        `  ${g.ok === null ? '   -' : g.ok ? '  ok' : 'MISS'}  ${g.goal}: ${g.value}${g.note ? ` (${g.note})` : ''}`,
+      );
+  }
+
+  const date = new Date();
+  const file = writeResult(
+    'image',
+    date,
+    {
+      benchmark: 'image',
+      date: date.toISOString(),
+      units: {
+        mbPerSecond: '10^6 bytes of image data per second',
+        rss: 'MiB',
+        cpu: 'CPU seconds of the server process tree per transfer',
+      },
+      host: hostInfo(load0),
+      options: a,
+      hashCeiling: {
+        ...hash,
+        how: 'MD5 and SHA-512 of the image data on one thread of the load generator; oneThread: both in turn',
+      },
+      ceilings: mean,
+      comparisons: cs,
+      goals: gs,
+      results: runs,
+      attempts: all,
+      ceilingsByRound: ceilings,
+    },
+    a.out,
+  );
+  console.log(`\nresults: ${file}`);
+  if (all.some((r) => r.failure)) process.exitCode = 1;
+}
+
 main().catch((err: unknown) => {
-  process.stderr.write(`image bench: ${(err as Error).message}\n`);
+  process.stderr.write(`image bench: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });
