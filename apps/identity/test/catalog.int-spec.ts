@@ -54,6 +54,17 @@ describe('catalog administration: /v3/regions, /v3/services, /v3/endpoints', () 
       expect((await t.inject('PATCH', '/v3/regions/Top', { token: admin, body: { region: {} } })).status).toBe(400);
     });
 
+    it('answers a PATCH that names only attributes Kumo does not keep with the unchanged entity (an empty UPDATE was a 500)', async () => {
+      await create(t, 'regions', 'region', { id: 'Named', description: 'kept' });
+      const region = await t.inject('PATCH', '/v3/regions/Named', { token: admin, body: { region: { name: 'x' } } });
+      expect(region.status).toBe(200);
+      expect(region.json.region).toMatchObject({ id: 'Named', description: 'kept' });
+      const svc = await create(t, 'services', 'service', { type: 'unpatched', name: 'u' });
+      const service = await t.inject('PATCH', `/v3/services/${svc.id}`, { token: admin, body: { service: { colour: 'red' } } });
+      expect(service.status).toBe(200);
+      expect(service.json.service).toMatchObject({ id: svc.id, type: 'unpatched', name: 'u' });
+    });
+
     it('deletes a region with its children, unless one has endpoints (403)', async () => {
       await create(t, 'regions', 'region', { id: 'Parent' });
       await create(t, 'regions', 'region', { id: 'Child', parent_region_id: 'Parent' });

@@ -32,7 +32,7 @@ export class CatalogRepository {
     }
   }
   async updateRegion(id: string, patch: Partial<RegionEntity>): Promise<void> {
-    await this.regions.update({ id }, patch);
+    if (changes(patch)) await this.regions.update({ id }, patch);
   }
   async deleteRegion(id: string): Promise<void> {
     await this.regions.delete({ id });
@@ -58,7 +58,7 @@ export class CatalogRepository {
     await this.services.insert(s);
   }
   async updateService(id: string, patch: Partial<ServiceEntity>): Promise<void> {
-    await this.services.update({ id }, patch);
+    if (changes(patch)) await this.services.update({ id }, patch);
   }
   async deleteService(id: string): Promise<void> {
     await this.ds.transaction(async (m) => {
@@ -77,9 +77,14 @@ export class CatalogRepository {
     await this.endpoints.insert(e);
   }
   async updateEndpoint(id: string, patch: Partial<EndpointEntity>): Promise<void> {
-    await this.endpoints.update({ id }, patch);
+    if (changes(patch)) await this.endpoints.update({ id }, patch);
   }
   async deleteEndpoint(id: string): Promise<void> {
     await this.endpoints.delete({ id });
   }
+}
+
+/** An UPDATE needs a column to set: a PATCH of attributes Kumo does not keep changes nothing. */
+function changes(patch: object): boolean {
+  return Object.keys(patch).length > 0;
 }
