@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { kumoFetch, ServiceUnavailable, Unauthorized } from '@kumo/common';
+import { IdentityClient, LoginFailed, ServiceSession, ServiceUnreachable, UnexpectedStatus } from '@kumo/sdk';
 import { AuthContext, authContextFromTokenBody } from './auth-context';
 
 /** Validates a token; throws Unauthorized (invalid, expired, revoked) or ServiceUnavailable. */
@@ -22,78 +23,45 @@ const AUTH_REQUIRED = 'The request you have made requires authentication.';
 
 /**
  * Validates with identity over HTTP, as keystonemiddleware does: GET /v3/auth/tokens with this
- * service's own token in X-Auth-Token and the caller's in X-Subject-Token.
+ * service's own token (a @kumo/sdk service session) in X-Auth-Token and the caller's in X-Subject-Token.
  */
 export class KeystoneTokenValidator extends TokenValidator {
-  private serviceToken?: { id: string; expiresAt: number };
-  private pendingServiceToken?: Promise<string>;
-  private readonly base: string;
+  private readonly session: ServiceSession;
+  private readonly identity: IdentityClient;
 
-  constructor(
-    private readonly creds: ServiceCredentials,
-    private readonly timeoutMs = 10_000,
-  ) {
+  constructor(creds: ServiceCredentials, timeoutMs = 10_000) {
     super();
-    this.base = creds.auth_url.replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.session = new ServiceSession(
+      {
+        authUrl: creds.auth_url,
+        username: creds.username,
+        password: creds.password,
+        projectName: creds.project_name,
+        userDomainId: creds.user_domain_id,
+        projectDomainId: creds.project_domain_id,
+      },
+      { fetch: kumoFetch, timeoutMs, catalog: false },
+    );
+    this.identity = new IdentityClient(this.session);
   }
 
   async validate(token: string): Promise<AuthContext> {
-    let res = await this.check(token, await this.getServiceToken());
-    if (res.status === 401) {
-      this.serviceToken = undefined;
-      res = await this.check(token, await this.getServiceToken());
-    }
-    if (res.status === 200) return authContextFromTokenBody(token, await res.json());
-    if (res.status === 404 || res.status === 401) throw new Unauthorized(AUTH_REQUIRED);
-    throw new ServiceUnavailable(`Identity answered ${res.status} while validating a token.`);
-  }
-
-  private async check(token: string, serviceToken: string): Promise<Response> {
+    let body: unknown;
     try {
-      return await kumoFetch(`${this.base}/v3/auth/tokens?nocatalog`, {
-        headers: { 'x-auth-token': serviceToken, 'x-subject-token': token, accept: 'application/json' },
-        timeoutMs: this.timeoutMs,
-      });
+      body = await this.identity.validateToken(token);
     } catch (err) {
-      throw new ServiceUnavailable(`Identity is unreachable at ${this.base}: ${(err as Error).message}`);
+      throw this.unavailable(err);
     }
+    if (body === null) throw new Unauthorized(AUTH_REQUIRED);
+    return authContextFromTokenBody(token, body);
   }
 
-  private async getServiceToken(): Promise<string> {
-    if (this.serviceToken && this.serviceToken.expiresAt - Date.now() > 60_000) return this.serviceToken.id;
-    this.pendingServiceToken ??= this.issueServiceToken().finally(() => (this.pendingServiceToken = undefined));
-    return this.pendingServiceToken;
-  }
-
-  private async issueServiceToken(): Promise<string> {
-    const c = this.creds;
-    const body = {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: c.username, domain: { id: c.user_domain_id }, password: c.password } },
-        },
-        scope: { project: { name: c.project_name, domain: { id: c.project_domain_id } } },
-      },
-    };
-    let res: Response;
-    try {
-      res = await kumoFetch(`${this.base}/v3/auth/tokens?nocatalog`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        timeoutMs: this.timeoutMs,
-      });
-    } catch (err) {
-      throw new ServiceUnavailable(`Identity is unreachable at ${this.base}: ${(err as Error).message}`);
-    }
-    const id = res.headers.get('x-subject-token');
-    if (res.status !== 201 || !id) {
-      throw new ServiceUnavailable(`This service cannot authenticate to identity as ${c.username} (HTTP ${res.status}).`);
-    }
-    const parsed = (await res.json()) as { token: { expires_at: string } };
-    this.serviceToken = { id, expiresAt: new Date(parsed.token.expires_at).getTime() };
-    return id;
+  private unavailable(err: unknown): Error {
+    const base = this.session.identityUrl.replace(/\/v3$/, '');
+    if (err instanceof ServiceUnreachable) return new ServiceUnavailable(`Identity is unreachable at ${base}: ${(err.cause as Error).message}`);
+    if (err instanceof LoginFailed) return new ServiceUnavailable(`This service cannot authenticate to identity as ${err.username} (HTTP ${err.status}).`);
+    if (err instanceof UnexpectedStatus) return new ServiceUnavailable(`Identity answered ${err.status} while validating a token.`);
+    return err as Error;
   }
 }
 

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './catalog';
+export * from './session';
+export * from './identity';
