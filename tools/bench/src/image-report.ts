@@ -30,6 +30,8 @@ export interface ImageRun {
   download?: Transfer;
   /** the server tree's RSS a few seconds after its transfers ("after load") */
   rssAfterMiB: number | null;
+  /** ... and its PSS (shared pages counted once: Glance's workers share their parent's) */
+  pssAfterMiB: number | null;
   failure?: string;
 }
 
@@ -87,14 +89,18 @@ function combineTransfers(all: Transfer[]): Transfer | undefined {
 export function combineImageRuns(runs: readonly ImageRun[]): ImageRun {
   if (runs.length === 1) return runs[0];
   const pick = (d: Direction) => runs.map((r) => r[d]).filter((t): t is Transfer => t !== undefined);
-  const after = runs.map((r) => r.rssAfterMiB).filter((x): x is number => x !== null);
+  const highest = (xs: Array<number | null>) => {
+    const known = xs.filter((x): x is number => x !== null);
+    return known.length ? Math.max(...known) : null;
+  };
   const failures = runs.filter((r) => r.failure).map((r) => `round ${r.round}: ${r.failure}`);
   return {
     ...runs[0],
     round: 0,
     upload: combineTransfers(pick('upload')),
     download: combineTransfers(pick('download')),
-    rssAfterMiB: after.length ? Math.max(...after) : null,
+    rssAfterMiB: highest(runs.map((r) => r.rssAfterMiB)),
+    pssAfterMiB: highest(runs.map((r) => r.pssAfterMiB)),
     failure: failures.length ? failures.join('; ') : undefined,
   };
 }
@@ -286,6 +292,7 @@ export function runsTable(
     'up RSS',
     'down RSS',
     'RSS after',
+    'PSS after',
     'up CPU s',
     'down CPU s',
     'busy up/down',
@@ -308,6 +315,7 @@ export function runsTable(
       num(r.upload?.peakRssMiB, 0),
       num(r.download?.peakRssMiB, 0),
       num(r.rssAfterMiB, 0),
+      num(r.pssAfterMiB, 0),
       num(r.upload?.cpuSeconds),
       num(r.download?.cpuSeconds),
       `${busy(r.upload)}/${busy(r.download)}`,

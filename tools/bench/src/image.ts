@@ -34,7 +34,7 @@ import {
   mbps,
   runsTable,
 } from './image-report';
-import { cpuSeconds, machineTicks, pidListeningOn, processTree, rssMiB, sampleRss } from './proc';
+import { cpuSeconds, machineTicks, pidListeningOn, processTree, pssMiB, rssMiB, sampleRss } from './proc';
 import { hostInfo, writeResult } from './result-file';
 import { Session, authenticate } from './swift-auth';
 import { log, num, roundOrder, sleep, waitIdle } from './util';
@@ -183,6 +183,7 @@ async function runTarget(
     url: t.url,
     pid: pid ?? null,
     rssAfterMiB: null,
+    pssAfterMiB: null,
   };
   const h = { 'x-auth-token': token };
   let id: string | undefined;
@@ -229,7 +230,10 @@ async function runTarget(
   }
   if (pid) {
     await sleep(a.settleSeconds * 1000);
-    run.rssAfterMiB = Math.round(rssMiB(processTree(pid)));
+    const tree = processTree(pid);
+    run.rssAfterMiB = Math.round(rssMiB(tree));
+    const pss = pssMiB(tree);
+    run.pssAfterMiB = Number.isFinite(pss) ? Math.round(pss) : null;
   }
   return run;
 }
@@ -323,7 +327,9 @@ async function main(): Promise<void> {
     `\nmeans over ${a.rounds} round(s), ${a.sizeMiB} MiB; hash bound ${cs[0]?.hashBound ?? hash.oneThread} MB/s (${cores <= 2 ? 'MD5 and SHA-512 in turn on one thread' : 'a thread per digest'}, ${cores} cores)`,
   );
   console.log(comparisonTable(cs));
-  const after = runs.map((r) => `${r.target} ${r.store} ${num(r.rssAfterMiB, 0)} MiB`).join(', ');
+  const after = runs
+    .map((r) => `${r.target} ${r.store} ${num(r.rssAfterMiB, 0)} MiB (PSS ${num(r.pssAfterMiB, 0)})`)
+    .join(', ');
   console.log(
     `RSS after load (${a.settleSeconds} s after the last transfer, highest of the rounds): ${after}`,
   );

@@ -58,6 +58,28 @@ export function rssMiB(pids: readonly number[]): number {
   return kib / 1024;
 }
 
+/**
+ * Summed proportional set size of `pids` in MiB (/proc/PID/smaps_rollup): pages shared between them
+ * (forked workers and their parent) counted once in all, where RSS counts them in each. NaN when
+ * none of them is readable.
+ */
+export function pssMiB(pids: readonly number[]): number {
+  let kib = 0;
+  let read = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) {
+        kib += Number(m[1]);
+        read++;
+      }
+    } catch {
+      // gone, or no smaps_rollup (Linux < 4.14)
+    }
+  }
+  return read ? kib / 1024 : NaN;
+}
+
 /** Summed user+system CPU seconds of `pids`. */
 export function cpuSeconds(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + (readStat(pid)?.cpuTicks ?? 0), 0) / CLOCK_TICKS;

@@ -38,6 +38,7 @@ function run(
     upload: transfer(up, rss),
     download: transfer(down, rss + 10),
     rssAfterMiB: rss - 5,
+    pssAfterMiB: rss - 20,
   };
 }
 
@@ -65,6 +66,7 @@ describe('bench image report', () => {
     expect(c.upload?.peakRssMiB).toBe(150);
     expect(c.download?.peakRssMiB).toBe(160);
     expect(c.rssAfterMiB).toBe(145);
+    expect(c.pssAfterMiB).toBe(130);
     expect(c.failure).toBeUndefined();
     // a round that failed after its upload counts for the upload only, and says so
     const d = combineImageRuns([a, { ...b, download: undefined, failure: 'download answered 500' }]);

@@ -1,5 +1,13 @@
 import { createServer } from 'node:net';
-import { cpuSeconds, machineTicks, pidListeningOn, processTree, rssMiB, sampleRss } from '../src/proc';
+import {
+  cpuSeconds,
+  machineTicks,
+  pidListeningOn,
+  processTree,
+  pssMiB,
+  rssMiB,
+  sampleRss,
+} from '../src/proc';
 
 describe('bench /proc readers', () => {
   it('finds the process listening on a port', async () => {
@@ -23,6 +31,11 @@ describe('bench /proc readers', () => {
     expect(rssMiB(tree)).toBeGreaterThan(10);
     expect(cpuSeconds([process.pid])).toBeGreaterThan(0);
     expect(rssMiB([2 ** 30])).toBe(0);
+    // PSS counts shared pages once: above zero, never above RSS
+    const pss = pssMiB([process.pid]);
+    expect(pss).toBeGreaterThan(1);
+    expect(pss).toBeLessThanOrEqual(rssMiB([process.pid]));
+    expect(pssMiB([2 ** 30])).toBeNaN();
     const { busy, total } = machineTicks();
     expect(total).toBeGreaterThanOrEqual(busy);
   });
