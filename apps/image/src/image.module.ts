@@ -7,7 +7,9 @@ import { ImagesController } from './api/images.controller';
 import { MembersController } from './api/members.controller';
 import { IMAGE_CONFIG, ImageConfig } from './config';
 import { ImageMembersService } from './services/image-members.service';
-import { IMAGE_DATA_SOURCE, ImagesService } from './services/images.service';
+import { IMAGE_DATA_SOURCE, ImageRepository } from './db/repositories/image.repository';
+import { ImageMemberRepository } from './db/repositories/image-member.repository';
+import { ImagesService } from './services/images.service';
 import { ImageStore } from './drivers/image-store';
 
 export interface ImageModuleOptions {
@@ -27,6 +29,8 @@ export class ImageModule {
       providers: [
         { provide: IMAGE_CONFIG, useValue: opts.config },
         { provide: IMAGE_DATA_SOURCE, useValue: opts.dataSource },
+        { provide: ImageRepository, useFactory: (ds: DataSource) => new ImageRepository(ds), inject: [IMAGE_DATA_SOURCE] },
+        { provide: ImageMemberRepository, useFactory: (ds: DataSource) => new ImageMemberRepository(ds), inject: [IMAGE_DATA_SOURCE] },
         { provide: ImageStore, useValue: opts.store },
         ImagesService,
         ImageMembersService,

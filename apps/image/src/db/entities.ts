@@ -2,12 +2,15 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 
 const bigint = { to: (v?: number | null) => v, from: (v?: string | null) => (v === null || v === undefined ? null : Number(v)) };
 
+/** Glance's image statuses Kumo uses (its lifecycle: services/images.service.ts). */
+export type ImageStatus = 'queued' | 'saving' | 'active' | 'deactivated' | 'deleted';
+
 /** An image (Glance's images table; properties kept as JSON). */
 @Entity('image')
 export class ImageEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Column({ type: 'varchar', length: 255, nullable: true }) name!: string | null;
-  @Column({ type: 'varchar', length: 20 }) status!: string;
+  @Column({ type: 'varchar', length: 20 }) status!: ImageStatus;
   @Column({ type: 'varchar', length: 20 }) visibility!: string;
   @Column({ type: 'boolean', default: false }) protected!: boolean;
   @Column({ type: 'boolean', default: false }) osHidden!: boolean;

@@ -1,27 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BadRequest, Conflict, Forbidden, NotFound } from '@kumo/common';
 import type { AuthContext } from '@kumo/auth';
-import { DataSource, Repository } from 'typeorm';
 import { IMAGE_CONFIG, ImageConfig } from '../config';
-import { ImageEntity, ImageMemberEntity } from '../db/entities';
+import type { ImageEntity, ImageMemberEntity } from '../db/entities';
+import { ImageMemberRepository } from '../db/repositories/image-member.repository';
 import { enforceQuota, refuseNul } from './image-draft';
 import { isAdmin } from './image-policy';
-import { IMAGE_DATA_SOURCE, ImagesService, iso } from './images.service';
+import { ImagesService, iso } from './images.service';
 
 const MEMBER_STATUSES: ReadonlySet<string> = new Set(['pending', 'accepted', 'rejected']);
 
 /** `/v2/images/{id}/members`: sharing a `shared` image with other projects (Glance's member rules and quota). */
 @Injectable()
 export class ImageMembersService {
-  private readonly members: Repository<ImageMemberEntity>;
-
   constructor(
-    @Inject(IMAGE_DATA_SOURCE) ds: DataSource,
+    private readonly members: ImageMemberRepository,
     @Inject(IMAGE_CONFIG) private readonly config: ImageConfig,
     private readonly images: ImagesService,
-  ) {
-    this.members = ds.getRepository(ImageMemberEntity);
-  }
+  ) {}
 
   view(m: ImageMemberEntity): Record<string, unknown> {
     return { image_id: m.imageId, member_id: m.memberId, status: m.status, created_at: iso(m.createdAt), updated_at: iso(m.updatedAt), schema: '/v2/schemas/member' };
@@ -39,15 +35,15 @@ export class ImageMembersService {
     const member = (body as { member?: unknown } | null)?.member;
     if (typeof member !== 'string' || member.length === 0 || member.length > 255) throw new BadRequest('The request body must be {"member": "<project id>"}');
     refuseNul('A member id', member);
-    if (await this.members.exist({ where: { imageId: id, memberId: member } })) throw new Conflict(`Member ${member} already has access to image ${id}`);
-    enforceQuota('members', (await this.members.count({ where: { imageId: id } })) + 1, this.config.image.image_member_quota);
-    await this.members.insert({ imageId: id, memberId: member, status: 'pending' });
-    return this.view(await this.members.findOneByOrFail({ imageId: id, memberId: member }));
+    if (await this.members.exists(id, member)) throw new Conflict(`Member ${member} already has access to image ${id}`);
+    enforceQuota('members', (await this.members.count(id)) + 1, this.config.image.image_member_quota);
+    await this.members.insert(id, member, 'pending');
+    return this.view(await this.members.get(id, member));
   }
 
   async list(auth: AuthContext, id: string): Promise<Array<Record<string, unknown>>> {
     const img = await this.shared(auth, id);
-    const all = await this.members.find({ where: { imageId: id }, order: { createdAt: 'ASC' } });
+    const all = await this.members.list(id);
     const mine = isAdmin(auth) || img.owner === auth.projectId ? all : all.filter((m) => m.memberId === auth.projectId);
     return mine.map((m) => this.view(m));
   }
@@ -55,7 +51,7 @@ export class ImageMembersService {
   async get(auth: AuthContext, id: string, member: string): Promise<Record<string, unknown>> {
     const img = await this.shared(auth, id);
     if (!isAdmin(auth) && img.owner !== auth.projectId && member !== auth.projectId) throw new NotFound(`Member ${member} not found`);
-    const m = await this.members.findOne({ where: { imageId: id, memberId: member } });
+    const m = await this.members.find(id, member);
     if (!m) throw new NotFound(`Member ${member} not found`);
     return this.view(m);
   }
@@ -65,15 +61,13 @@ export class ImageMembersService {
     const status = (body as { status?: unknown } | null)?.status;
     if (typeof status !== 'string' || !MEMBER_STATUSES.has(status)) throw new BadRequest('status must be one of pending, accepted, rejected');
     if (member !== auth.projectId && !isAdmin(auth)) throw new Forbidden('Only the member itself can accept or reject an image.');
-    const r = await this.members.update({ imageId: id, memberId: member }, { status });
-    if (!r.affected) throw new NotFound(`Member ${member} not found`);
-    return this.view(await this.members.findOneByOrFail({ imageId: id, memberId: member }));
+    if (!(await this.members.setStatus(id, member, status))) throw new NotFound(`Member ${member} not found`);
+    return this.view(await this.members.get(id, member));
   }
 
   async delete(auth: AuthContext, id: string, member: string): Promise<void> {
     const img = await this.shared(auth, id);
     if (!isAdmin(auth) && img.owner !== auth.projectId) throw new Forbidden('Only the owner of an image can remove members.');
-    const r = await this.members.delete({ imageId: id, memberId: member });
-    if (!r.affected) throw new NotFound(`Member ${member} not found`);
+    if (!(await this.members.delete(id, member))) throw new NotFound(`Member ${member} not found`);
   }
 }

@@ -4,17 +4,17 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { BadRequest, Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, RangeNotSatisfiable, reclaimBodyBuffers, UnsupportedMediaType } from '@kumo/common';
 import type { AuthContext } from '@kumo/auth';
-import { DataSource, In, Repository } from 'typeorm';
+import { isStateTransitionConflict } from '@kumo/db';
 import { IMAGE_CONFIG, ImageConfig } from '../config';
-import { ImageEntity, ImageMemberEntity, ImageTagEntity } from '../db/entities';
+import type { ImageEntity } from '../db/entities';
+import { ImageMemberRepository } from '../db/repositories/image-member.repository';
+import { ImageRepository } from '../db/repositories/image.repository';
 import { HashingStream, virtualSize } from '../drivers/hashing-stream';
 import { DataMissing, ImageStore } from '../drivers/image-store';
 import { checkTag, enforceQuota, ImageDraft } from './image-draft';
-import { applyListFilters, applyMarkerAndSort, ListQuery } from './image-list';
+import type { ListQuery } from './image-list';
 import { applyPatch, parsePatch } from './image-patch';
 import { isAdmin, mayChangeActivation, mayModify } from './image-policy';
-
-export const IMAGE_DATA_SOURCE = Symbol('IMAGE_DATA_SOURCE');
 
 export interface ImageView extends Record<string, unknown> {
   id: string;
@@ -27,29 +27,22 @@ export interface ImageView extends Record<string, unknown> {
  */
 @Injectable()
 export class ImagesService implements OnModuleInit {
-  private readonly images: Repository<ImageEntity>;
-  private readonly tags: Repository<ImageTagEntity>;
-  private readonly members: Repository<ImageMemberEntity>;
-
   constructor(
-    @Inject(IMAGE_DATA_SOURCE) private readonly ds: DataSource,
+    private readonly images: ImageRepository,
+    private readonly members: ImageMemberRepository,
     private readonly store: ImageStore,
     @Inject(IMAGE_CONFIG) private readonly config: ImageConfig,
-  ) {
-    this.images = ds.getRepository(ImageEntity);
-    this.tags = ds.getRepository(ImageTagEntity);
-    this.members = ds.getRepository(ImageMemberEntity);
-  }
+  ) {}
 
   /** Uploads a previous process was in the middle of cannot finish: back to queued. */
   async onModuleInit(): Promise<void> {
-    await this.images.update({ status: 'saving' }, { status: 'queued', location: null });
+    await this.images.requeueInterruptedUploads();
   }
 
   // ---- views -----------------------------------------------------------------------------
 
   async view(img: ImageEntity, tags?: string[]): Promise<ImageView> {
-    const t = tags ?? (await this.tags.find({ where: { imageId: img.id } })).map((x) => x.value).sort();
+    const t = tags ?? (await this.images.tagsOf(img.id));
     return {
       ...img.properties,
       id: img.id,
@@ -81,7 +74,7 @@ export class ImagesService implements OnModuleInit {
 
   private async memberStatus(img: ImageEntity, auth: AuthContext): Promise<string | undefined> {
     if (!auth.projectId) return undefined;
-    return (await this.members.findOne({ where: { imageId: img.id, memberId: auth.projectId } }))?.status;
+    return (await this.members.find(img.id, auth.projectId))?.status;
   }
 
   /** Glance's rule: admin sees all; others their own, public and community ones, and shared ones they are a member of. */
@@ -94,7 +87,7 @@ export class ImagesService implements OnModuleInit {
   }
 
   async find(auth: AuthContext, id: string): Promise<ImageEntity> {
-    const img = await this.images.findOne({ where: { id } });
+    const img = await this.images.findById(id);
     if (!img || !(await this.visible(img, auth))) throw new NotFound(`No image found with ID ${id}`);
     return img;
   }
@@ -106,7 +99,7 @@ export class ImagesService implements OnModuleInit {
     const attrs = body as Record<string, unknown>;
     const id = Object.hasOwn(attrs, 'id') ? attrs.id : randomUUID();
     if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new BadRequest(`id must be a UUID, not ${JSON.stringify(id)}`);
-    const img = this.images.create({
+    const img = this.images.build({
       id,
       name: null,
       status: 'queued',
@@ -130,12 +123,9 @@ export class ImagesService implements OnModuleInit {
     const draft = new ImageDraft(img, [], auth, this.config.image);
     for (const [k, v] of Object.entries(attrs)) if (k !== 'id') draft.set(k, v);
     const tags = draft.finish();
-    if (await this.images.exist({ where: { id } })) throw new Conflict(`An image with identifier ${id} already exists`);
-    await this.ds.transaction(async (m) => {
-      await m.insert(ImageEntity, img);
-      if (tags.length) await m.insert(ImageTagEntity, tags.map((value) => ({ imageId: id, value })));
-    });
-    return this.view(await this.images.findOneByOrFail({ id }), tags);
+    if (await this.images.exists(id)) throw new Conflict(`An image with identifier ${id} already exists`);
+    await this.images.insert(img, tags);
+    return this.view(await this.images.getById(id), tags);
   }
 
   /**
@@ -148,18 +138,12 @@ export class ImagesService implements OnModuleInit {
     const changes = parsePatch(body, draftVersion, this.config.image.image_patch_max_operations);
     const img = await this.find(auth, id);
     mayModify(img, auth);
-    const current = (await this.tags.find({ where: { imageId: id } })).map((t) => t.value);
+    const current = await this.images.tagsOf(id);
     const draft = new ImageDraft(img, current, auth, this.config.image);
     applyPatch(draft, changes, draftVersion);
     const tags = draft.finish();
-    await this.ds.transaction(async (m) => {
-      await m.save(img);
-      if (draft.tagsChanged) {
-        await m.delete(ImageTagEntity, { imageId: id });
-        if (tags.length) await m.insert(ImageTagEntity, tags.map((value) => ({ imageId: id, value })));
-      }
-    });
-    return this.view(await this.images.findOneByOrFail({ id }), tags);
+    await this.images.save(img, draft.tagsChanged ? tags : undefined);
+    return this.view(await this.images.getById(id), tags);
   }
 
   async delete(auth: AuthContext, id: string): Promise<void> {
@@ -167,7 +151,7 @@ export class ImagesService implements OnModuleInit {
     mayModify(img, auth);
     if (img.protected) throw new Forbidden(`Image ${id} is protected and cannot be deleted.`);
     const location = img.location;
-    await this.images.update({ id }, { status: 'deleted', deletedAt: new Date(), location: null });
+    await this.images.markDeleted(id);
     if (location) await this.store.delete(location);
   }
 
@@ -179,20 +163,15 @@ export class ImagesService implements OnModuleInit {
     if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[sort.length - 1].dir });
     let marker: ImageEntity | undefined;
     if (q.marker !== undefined) {
-      const found = await this.images.findOne({ where: { id: q.marker } });
+      const found = await this.images.findById(q.marker);
       if (!found || !(await this.visible(found, auth))) throw new BadRequest(`Invalid marker. Image ${q.marker} could not be found.`);
       marker = found;
     }
     // Glance: limit=0 is an empty page without a next link
     if (limit === 0) return { images: [] };
-    const qb = this.images.createQueryBuilder('i');
-    applyListFilters(qb, auth, q);
-    applyMarkerAndSort(qb, sort, marker);
-    const rows = await qb.take(limit + 1).getMany();
+    const rows = await this.images.page({ admin: isAdmin(auth), projectId: auth.projectId }, q, sort, marker, limit + 1);
     const page = rows.slice(0, limit);
-    const tagRows = page.length ? await this.tags.find({ where: { imageId: In(page.map((r) => r.id)) } }) : [];
-    const byImage = new Map<string, string[]>();
-    for (const t of tagRows) byImage.set(t.imageId, [...(byImage.get(t.imageId) ?? []), t.value]);
+    const byImage = await this.images.tagsByImage(page.map((r) => r.id));
     const images = await Promise.all(page.map((img) => this.view(img, (byImage.get(img.id) ?? []).sort())));
     return { images, next: rows.length > limit ? page[page.length - 1].id : undefined };
   }
@@ -215,8 +194,10 @@ export class ImagesService implements OnModuleInit {
       throw new PayloadTooLarge(`Image size ${declaredSize} exceeds the storage quota of ${this.config.image.image_size_cap} bytes`);
     }
     // queued → saving, atomically (a second upload at the same time gets 409)
-    const claimed = await this.images.update({ id, status: 'queued' }, { status: 'saving' });
-    if (!claimed.affected) throw new Conflict(`Image ${id} is ${img.status}: data can only be uploaded to a queued image`);
+    await this.images.transition(id, { from: 'queued', to: 'saving' }).catch((err: unknown) => {
+      if (isStateTransitionConflict(err)) throw new Conflict(`Image ${id} is ${err.found ?? img.status}: data can only be uploaded to a queued image`);
+      throw err;
+    });
     const hashing = new HashingStream(this.config.image.image_size_cap, declaredSize, this.config.image.hash_threads);
     let location: string | undefined;
     try {
@@ -229,19 +210,22 @@ export class ImagesService implements OnModuleInit {
       if (declaredSize !== undefined && hashing.size !== declaredSize) throw new BadRequest(`Expected ${declaredSize} bytes, got ${hashing.size}`);
     } catch (err) {
       if (location) await this.store.delete(location).catch(() => undefined);
-      await this.images.update({ id, status: 'saving' }, { status: 'queued' });
+      // back to queued, unless it is no longer saving (deleted meanwhile)
+      await this.images.transition(id, { from: 'saving', to: 'queued' }).catch((e: unknown) => {
+        if (!isStateTransitionConflict(e)) throw e;
+      });
       if (err instanceof PayloadTooLarge || err instanceof BadRequest) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error).message === 'aborted') throw new BadRequest('The upload was interrupted; the image stays queued');
       throw err;
     }
-    const done = await this.images.update(
-      { id, status: 'saving' },
-      { status: 'active', location, size: hashing.size, checksum: hashing.checksum, osHashAlgo: 'sha512', osHashValue: hashing.hash, virtualSize: virtualSize(img.diskFormat, hashing.head, hashing.size) },
-    );
-    if (!done.affected) {
+    const stored = { location, size: hashing.size, checksum: hashing.checksum, osHashAlgo: 'sha512', osHashValue: hashing.hash, virtualSize: virtualSize(img.diskFormat, hashing.head, hashing.size) };
+    try {
+      await this.images.transition(id, { from: 'saving', to: 'active', set: stored });
+    } catch (err) {
+      if (!isStateTransitionConflict(err)) throw err;
       // deleted while uploading: its data must not stay behind
       await this.store.delete(location!);
-      throw new Gone(`Image ${id} was deleted during the upload`);
+      throw new Gone(err.found === 'deleted' || err.found === null ? `Image ${id} was deleted during the upload` : `Image ${id} became ${err.found} during the upload; its data was not kept`);
     }
   }
 
@@ -278,26 +262,31 @@ export class ImagesService implements OnModuleInit {
     const img = await this.find(auth, id);
     mayChangeActivation(img, auth, active ? 'reactivate' : 'deactivate');
     const from = active ? 'deactivated' : 'active';
-    if (img.status === (active ? 'active' : 'deactivated')) return;
-    if (img.status !== from) throw new Forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${img.status}'`);
-    await this.images.update({ id, status: from }, { status: active ? 'active' : 'deactivated' });
+    const to = active ? 'active' : 'deactivated';
+    // already there: nothing to write (Glance answers 204)
+    if (img.status === to) return;
+    try {
+      await this.images.transition(id, { from, to });
+    } catch (err) {
+      if (!isStateTransitionConflict(err)) throw err;
+      if (err.found === to) return;
+      throw new Forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${err.found ?? img.status}'`);
+    }
   }
 
   async addTag(auth: AuthContext, id: string, tag: string): Promise<void> {
     const img = await this.find(auth, id);
     mayModify(img, auth);
     checkTag(tag);
-    if (await this.tags.exist({ where: { imageId: id, value: tag } })) return;
-    enforceQuota('tags', (await this.tags.count({ where: { imageId: id } })) + 1, this.config.image.image_tag_quota);
-    await this.tags.insert({ imageId: id, value: tag });
-    await this.images.update({ id }, { updatedAt: new Date() });
+    if (await this.images.hasTag(id, tag)) return;
+    enforceQuota('tags', (await this.images.countTags(id)) + 1, this.config.image.image_tag_quota);
+    await this.images.addTag(id, tag);
   }
 
   async removeTag(auth: AuthContext, id: string, tag: string): Promise<void> {
     const img = await this.find(auth, id);
     mayModify(img, auth);
-    const r = await this.tags.delete({ imageId: id, value: tag });
-    if (!r.affected) throw new NotFound(`Tag ${tag} not found`);
+    if (!(await this.images.removeTag(id, tag))) throw new NotFound(`Tag ${tag} not found`);
   }
 }
 

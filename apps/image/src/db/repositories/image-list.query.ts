@@ -1,55 +1,13 @@
-import type { AuthContext } from '@kumo/auth';
 import type { SelectQueryBuilder } from 'typeorm';
-import type { ImageEntity } from '../db/entities';
-import { isAdmin } from './image-policy';
+import type { ListQuery, TimeFilter } from '../../services/image-list';
+import { SORT_KEYS } from '../../services/image-list';
+import type { ImageEntity } from '../entities';
 
-export interface TimeFilter {
-  op: 'gt' | 'gte' | 'lt' | 'lte' | 'neq' | 'eq';
-  at: Date;
+/** Who lists: an admin sees every image; others by their project. */
+export interface Viewer {
+  admin: boolean;
+  projectId: string | undefined;
 }
-
-/** A validated `GET /v2/images` query (api/list-query.ts parses it). */
-export interface ListQuery {
-  limit?: number;
-  marker?: string;
-  name?: string;
-  status?: string;
-  visibility?: string;
-  owner?: string;
-  tags: string[];
-  diskFormat?: string;
-  containerFormat?: string;
-  sizeMin?: number;
-  sizeMax?: number;
-  memberStatus?: string;
-  osHidden?: boolean;
-  protected?: boolean;
-  createdAt?: TimeFilter;
-  updatedAt?: TimeFilter;
-  sort: Array<{ key: string; dir: 'asc' | 'desc' }>;
-  /** Filters on properties: a Map, so `?constructor=x` is a property name like any other. */
-  properties: ReadonlyMap<string, string>;
-}
-
-/**
- * The API's sort keys → the entity field (and, by the naming strategy, the snake_case column): an
- * allow-list in a Map, so no name inherited from Object.prototype can reach SQL. Glance's eight, and
- * Kumo's four more (visibility, owner, min_disk, min_ram).
- */
-export const SORT_KEYS: ReadonlyMap<string, keyof ImageEntity> = new Map<string, keyof ImageEntity>([
-  ['name', 'name'],
-  ['status', 'status'],
-  ['container_format', 'containerFormat'],
-  ['disk_format', 'diskFormat'],
-  ['size', 'size'],
-  ['id', 'id'],
-  ['created_at', 'createdAt'],
-  ['updated_at', 'updatedAt'],
-  ['visibility', 'visibility'],
-  ['owner', 'owner'],
-  ['min_disk', 'minDisk'],
-  ['min_ram', 'minRam'],
-]);
 
 const TIME_SQL: ReadonlyMap<TimeFilter['op'], string> = new Map<TimeFilter['op'], string>([
   ['gt', '>'],
@@ -68,26 +26,26 @@ export function sortColumn(key: string): string {
 }
 
 /** Visibility (Glance's rules: admin sees all; others their own, public, community, and accepted shares) and every filter. */
-export function applyListFilters(qb: SelectQueryBuilder<ImageEntity>, auth: AuthContext, q: ListQuery): void {
+export function applyListFilters(qb: SelectQueryBuilder<ImageEntity>, viewer: Viewer, q: ListQuery): void {
   qb.where("i.status <> 'deleted'");
-  if (!isAdmin(auth) || q.visibility) {
-    const project = auth.projectId ?? '';
+  if (!viewer.admin || q.visibility) {
+    const project = viewer.projectId ?? '';
     const memberOf = `EXISTS (SELECT 1 FROM image_member m WHERE m.image_id = i.id AND m.member_id = :project${q.memberStatus === 'all' ? '' : ' AND m.status = :memberStatus'})`;
     const params = { project, memberStatus: q.memberStatus ?? 'accepted' };
     switch (q.visibility) {
       case undefined:
       case 'all':
-        if (!isAdmin(auth)) qb.andWhere(`(i.owner = :project OR i.visibility = 'public' OR (i.visibility = 'shared' AND ${memberOf}))`, params);
+        if (!viewer.admin) qb.andWhere(`(i.owner = :project OR i.visibility = 'public' OR (i.visibility = 'shared' AND ${memberOf}))`, params);
         break;
       case 'public':
       case 'community':
       case 'private':
         qb.andWhere('i.visibility = :vis', { vis: q.visibility });
-        if (q.visibility === 'private' && !isAdmin(auth)) qb.andWhere('i.owner = :project', params);
+        if (q.visibility === 'private' && !viewer.admin) qb.andWhere('i.owner = :project', params);
         break;
       case 'shared':
         qb.andWhere("i.visibility = 'shared'");
-        if (!isAdmin(auth)) qb.andWhere(`(i.owner = :project OR ${memberOf})`, params);
+        if (!viewer.admin) qb.andWhere(`(i.owner = :project OR ${memberOf})`, params);
         break;
     }
   }
