@@ -26,6 +26,8 @@ export interface ImageRun {
   round: number;
   url: string;
   pid: number | null;
+  /** processes in the server's tree (Glance: the parent and its API workers) */
+  processes: number | null;
   upload?: Transfer;
   download?: Transfer;
   /** the server tree's RSS a few seconds after its transfers ("after load") */

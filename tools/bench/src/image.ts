@@ -182,6 +182,7 @@ async function runTarget(
     round,
     url: t.url,
     pid: pid ?? null,
+    processes: pid ? processTree(pid).length : null,
     rssAfterMiB: null,
     pssAfterMiB: null,
   };
@@ -328,7 +329,10 @@ async function main(): Promise<void> {
   );
   console.log(comparisonTable(cs));
   const after = runs
-    .map((r) => `${r.target} ${r.store} ${num(r.rssAfterMiB, 0)} MiB (PSS ${num(r.pssAfterMiB, 0)})`)
+    .map(
+      (r) =>
+        `${r.target} ${r.store} ${num(r.rssAfterMiB, 0)} MiB (PSS ${num(r.pssAfterMiB, 0)}, ${r.processes ?? '?'} processes)`,
+    )
     .join(', ');
   console.log(
     `RSS after load (${a.settleSeconds} s after the last transfer, highest of the rounds): ${after}`,

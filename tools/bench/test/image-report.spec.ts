@@ -35,6 +35,7 @@ function run(
     round,
     url: 'http://x',
     pid: 1,
+    processes: 1,
     upload: transfer(up, rss),
     download: transfer(down, rss + 10),
     rssAfterMiB: rss - 5,
