@@ -3,7 +3,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@kumo/common';
-import { DiskFile, listPartitions, partitionListing, stateOfFiles } from './disk-file';
+import { DiskFile, stateOfFiles } from './disk-file';
+import { listPartitions, partitionListing } from './suffix-hashes';
 
 export interface AuditorOptions {
   devicesRoot: string;

@@ -9,7 +9,9 @@ import { reclaimBodyBuffers } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
 import { BLOCK_SIZE, crcHex, SenderDigest, SMALL_BODY_BYTES } from '../common/body-digest';
-import { DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, ObjectMetadata, partitionListing, SuffixHashCache } from './disk-file';
+import type { ObjectMetadata } from './data-file';
+import { DigestMismatch, DiskFile, EtagMismatch, LengthMismatch } from './disk-file';
+import { partitionListing, SuffixHashCache } from './suffix-hashes';
 import { hashPath } from './hash';
 import { normalizeTimestamp } from '../common/timestamp';
 

@@ -5,7 +5,8 @@ import type { Logger } from '@kumo/common';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import { backendAgent, backendRequest, devicePath } from '../common/backend';
-import { DiskFile, listPartitions, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from './disk-file';
+import { DiskFile, stateOfFiles } from './disk-file';
+import { listPartitions, partitionListing, SuffixHashCache, suffixHashes } from './suffix-hashes';
 
 export interface ReplicatorOptions {
   devicesRoot: string;

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { metadataTrailer, readDataFile } from '../../src/storage/disk-file';
+import { metadataTrailer, readDataFile } from '../../src/storage/data-file';
 import { hashPath } from '../../src/storage/hash';
 import { TestCluster } from '../support/cluster';
 

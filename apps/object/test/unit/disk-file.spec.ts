@@ -5,7 +5,9 @@ import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import { crc32 } from 'node:zlib';
 import { BLOCK_SIZE, BlockHasher, blocksDigest, crcHex } from '../../src/common/body-digest';
-import { DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, metadataTrailer, partitionListing, stateOfFiles, SuffixHashCache, suffixHashes } from '../../src/storage/disk-file';
+import { metadataTrailer } from '../../src/storage/data-file';
+import { DigestMismatch, DiskFile, EtagMismatch, LengthMismatch, stateOfFiles } from '../../src/storage/disk-file';
+import { partitionListing, SuffixHashCache, suffixHashes } from '../../src/storage/suffix-hashes';
 
 describe('DiskFile', () => {
   let root: string;
