@@ -1,20 +1,14 @@
 import { Agent, IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
+import { SdkError, ServiceSession, SessionCredentials } from '@kumo/sdk';
 
-export interface SwiftCredentials {
-  authUrl: string;
-  username: string;
-  password: string;
-  projectName: string;
-  userDomainId?: string;
-  projectDomainId?: string;
-}
+/** The service user's login (domains `default` unless given). */
+export type SwiftCredentials = SessionCredentials;
 
 interface Session {
   token: string;
   storageUrl: string;
-  expiresAt: number;
 }
 
 export class SwiftRequestError extends Error {
@@ -30,45 +24,28 @@ const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
 /**
  * A small Swift v1 client for the image store: authenticates as Kumo's service user with identity
- * (password, project scope), takes the object-store endpoint from the catalog, re-authenticates on 401,
- * and streams bodies both ways.
+ * (a @kumo/sdk service session: password, project scope, renewed before expiry), takes the public
+ * object-store endpoint from the catalog, re-authenticates on 401, and streams bodies both ways.
  */
 export class SwiftClient {
-  private session?: Promise<Session>;
+  private readonly session?: ServiceSession;
 
   /** `fixed`: a token and storage URL to use as they are (tests, or a pre-authenticated caller). */
   constructor(
-    private readonly creds: SwiftCredentials,
+    creds: SwiftCredentials,
     private readonly fixed?: { token: string; storageUrl: string },
-  ) {}
-
-  private async login(): Promise<Session> {
-    if (this.fixed) return { ...this.fixed, expiresAt: Date.now() + 24 * 3_600_000 };
-    const res = await fetch(`${this.creds.authUrl.replace(/\/$/, '')}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: { methods: ['password'], password: { user: { name: this.creds.username, domain: { id: this.creds.userDomainId ?? 'default' }, password: this.creds.password } } },
-          scope: { project: { name: this.creds.projectName, domain: { id: this.creds.projectDomainId ?? 'default' } } },
-        },
-      }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (res.status !== 201) throw new SwiftRequestError(503, `identity refused the image service's credentials (${res.status})`);
-    const body = (await res.json()) as { token: { expires_at: string; catalog?: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };
-    const endpoint = body.token.catalog?.find((s) => s.type === 'object-store')?.endpoints.find((e) => e.interface === 'public');
-    if (!endpoint) throw new SwiftRequestError(503, 'the catalog has no public object-store endpoint');
-    return { token: res.headers.get('x-subject-token')!, storageUrl: endpoint.url.replace(/\/$/, ''), expiresAt: Date.parse(body.token.expires_at) };
+  ) {
+    if (!fixed) this.session = new ServiceSession(creds, { timeoutMs: 15_000 });
   }
 
   private async current(): Promise<Session> {
-    if (this.session) {
-      const s = await this.session.catch(() => undefined);
-      if (s && s.expiresAt - Date.now() > 60_000) return s;
+    if (!this.session) return this.fixed!;
+    try {
+      return { token: await this.session.token(), storageUrl: await this.session.endpoint('object-store', { interface: 'public' }) };
+    } catch (err) {
+      if (err instanceof SdkError) throw new SwiftRequestError(503, `the image service cannot use the object store: ${err.message}`);
+      throw err;
     }
-    this.session = this.login();
-    return this.session;
   }
 
   /** One request; `body` streams (a function, so a retry after re-authentication can recreate it). */
@@ -88,7 +65,7 @@ export class SwiftClient {
     });
     if (res.statusCode === 401 && !retried && !opts.body) {
       res.resume();
-      this.session = undefined;
+      this.session?.invalidate(s.token);
       return this.request(method, path, opts, true);
     }
     return res;
