@@ -1,4 +1,3 @@
 export * from './data-source';
 export * from './naming.strategy';
-export * from './testing';
 export * from './state-transition';

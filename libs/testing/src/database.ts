@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { createDataSource, DataSourceOptions, dropDatabase, ensureDatabase } from './data-source';
+import { createDataSource, DataSourceOptions, dropDatabase, ensureDatabase } from '@kumo/db';
+
+type DataSource = ReturnType<typeof createDataSource>;
 
 export interface TestDatabase {
   name: string;

@@ -4,3 +4,6 @@ export * from './fuzz';
 export * from './http';
 export * from './snapshot';
 export * from './coverage';
+export * from './cli';
+export * from './database';
+export * from './token-validator';
