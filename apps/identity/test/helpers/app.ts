@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { createHttpApp, createLogger, loadConfig } from '@kumo/common';
-import { createTestDatabase, TestDatabase } from '@kumo/db';
+import { createTestDatabase, TestDatabase } from '@kumo/testing';
 import { identityConfigSections, IdentityConfig } from '../../src/config';
 import { IDENTITY_ENTITIES } from '../../src/db/entities';
 import { IDENTITY_MIGRATIONS } from '../../src/db/migrations';
