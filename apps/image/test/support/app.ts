@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AuthContext, TokenValidator } from '@kumo/auth';
-import { createLogger, Unauthorized } from '@kumo/common';
-import { createTestDatabase, TestDatabase } from '@kumo/db';
+import { createLogger } from '@kumo/common';
+import { createTestDatabase, TestDatabase } from '@kumo/testing';
 import { createImageApp } from '../../src/app';
 import { imageConfigSections, ImageConfig } from '../../src/config';
 import { IMAGE_ENTITIES } from '../../src/db/entities';
@@ -20,25 +19,7 @@ export const CALLERS: Record<string, { project: string; roles: string[] }> = {
   other: { project: 'p-other', roles: ['member', 'reader'] },
 };
 
-export const testValidator: TokenValidator = {
-  validate(token: string): Promise<AuthContext> {
-    const c = Object.hasOwn(CALLERS, token) ? CALLERS[token] : undefined;
-    if (!c) return Promise.reject(new Unauthorized('The request you have made requires authentication.'));
-    return Promise.resolve({
-      token,
-      userId: `u-${token}`,
-      userName: token,
-      userDomainId: 'default',
-      userDomainName: 'Default',
-      projectId: c.project,
-      projectName: c.project,
-      projectDomainId: 'default',
-      roles: c.roles,
-      expiresAt: new Date(Date.now() + 3_600_000),
-      auditIds: ['x'],
-    });
-  },
-};
+export const testValidator = new FakeTokenValidator(Object.fromEntries(Object.entries(CALLERS).map(([token, c]) => [token, { projectId: c.project, roles: c.roles }])));
 
 export interface TestImageApp {
   url: string;
