@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger } from '@kumo/common';
-import { createTestDatabase, TestDatabase } from '@kumo/testing';
+import { createTestDatabase, FakeTokenValidator, TestDatabase } from '@kumo/testing';
 import { createImageApp } from '../../src/app';
 import { imageConfigSections, ImageConfig } from '../../src/config';
 import { IMAGE_ENTITIES } from '../../src/db/entities';
