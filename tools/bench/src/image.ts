@@ -211,7 +211,12 @@ async function runTarget(
     );
     if (up.result !== 204) throw new Error(`upload answered ${up.result}`);
     run.upload = up.transfer;
-    const meta = (await (await fetch(`${t.url}/v2/images/${id}`, { headers: h })).json()) as {
+    const show = await fetch(`${t.url}/v2/images/${id}`, { headers: h });
+    if (show.status !== 200)
+      throw new Error(
+        `image show after the upload answered ${show.status}: ${(await show.text()).slice(0, 200)}`,
+      );
+    const meta = (await show.json()) as {
       status?: string;
       checksum?: string;
       size?: number;
