@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@kumo/common';
 import type { DataSource } from 'typeorm';
 import type { ImageConfig } from './config';
-import { leaveUploadBodiesUnparsed } from './api/upload-content-type';
+import { leaveUploadBodiesUnparsed } from './api/images/upload-content-type';
 import { ImageModule } from './image.module';
 import type { ImageStore } from './drivers/image-store';
 

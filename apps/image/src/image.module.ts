@@ -2,9 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, TokenValidator } from '@kumo/auth';
 import { HealthController } from '@kumo/common';
 import type { DataSource } from 'typeorm';
-import { DiscoveryController } from './api/discovery.controller';
-import { ImagesController } from './api/images.controller';
-import { MembersController } from './api/members.controller';
+import { DiscoveryController } from './api/discovery/discovery.controller';
+import { ImagesController } from './api/images/images.controller';
+import { MembersController } from './api/members/members.controller';
+import { SchemasController } from './api/schemas/schemas.controller';
 import { IMAGE_CONFIG, ImageConfig } from './config';
 import { ImageMembersService } from './services/image-members.service';
 import { IMAGE_DATA_SOURCE, ImageRepository } from './db/repositories/image.repository';
@@ -35,7 +36,7 @@ export class ImageModule {
         ImagesService,
         ImageMembersService,
       ],
-      controllers: [HealthController, DiscoveryController, ImagesController, MembersController],
+      controllers: [HealthController, DiscoveryController, SchemasController, ImagesController, MembersController],
     };
   }
 }

@@ -16,8 +16,18 @@ import type { ListQuery } from './image-list';
 import { applyPatch, parsePatch } from './image-patch';
 import { isAdmin, mayChangeActivation, mayModify } from './image-policy';
 
-export interface ImageView extends Record<string, unknown> {
-  id: string;
+/** An image with its tags (sorted): what the API shows. */
+export interface ImageWithTags {
+  image: ImageEntity;
+  tags: string[];
+}
+
+/** An image's data to send: all of it, a span (inclusive), or none (`body` absent: nothing uploaded). */
+export interface ImageData {
+  size: number;
+  checksum: string | null;
+  body?: Readable;
+  span?: { start: number; end: number };
 }
 
 /**
@@ -37,37 +47,6 @@ export class ImagesService implements OnModuleInit {
   /** Uploads a previous process was in the middle of cannot finish: back to queued. */
   async onModuleInit(): Promise<void> {
     await this.images.requeueInterruptedUploads();
-  }
-
-  // ---- views -----------------------------------------------------------------------------
-
-  async view(img: ImageEntity, tags?: string[]): Promise<ImageView> {
-    const t = tags ?? (await this.images.tagsOf(img.id));
-    return {
-      ...img.properties,
-      id: img.id,
-      name: img.name,
-      status: img.status,
-      visibility: img.visibility,
-      protected: img.protected,
-      os_hidden: img.osHidden,
-      checksum: img.checksum,
-      os_hash_algo: img.osHashAlgo,
-      os_hash_value: img.osHashValue,
-      size: img.size,
-      virtual_size: img.virtualSize,
-      min_disk: img.minDisk,
-      min_ram: img.minRam,
-      disk_format: img.diskFormat,
-      container_format: img.containerFormat,
-      owner: img.owner,
-      tags: t,
-      created_at: iso(img.createdAt),
-      updated_at: iso(img.updatedAt),
-      self: `/v2/images/${img.id}`,
-      file: `/v2/images/${img.id}/file`,
-      schema: '/v2/schemas/image',
-    };
   }
 
   // ---- visibility ------------------------------------------------------------------------
@@ -92,9 +71,15 @@ export class ImagesService implements OnModuleInit {
     return img;
   }
 
+  /** The image with its tags. */
+  async get(auth: AuthContext, id: string): Promise<ImageWithTags> {
+    const image = await this.find(auth, id);
+    return { image, tags: await this.images.tagsOf(id) };
+  }
+
   // ---- create / update -------------------------------------------------------------------
 
-  async create(auth: AuthContext, body: unknown): Promise<ImageView> {
+  async create(auth: AuthContext, body: unknown): Promise<ImageWithTags> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('The request body must be a JSON object of image attributes');
     const attrs = body as Record<string, unknown>;
     const id = Object.hasOwn(attrs, 'id') ? attrs.id : randomUUID();
@@ -125,7 +110,7 @@ export class ImagesService implements OnModuleInit {
     const tags = draft.finish();
     if (await this.images.exists(id)) throw new Conflict(`An image with identifier ${id} already exists`);
     await this.images.insert(img, tags);
-    return this.view(await this.images.getById(id), tags);
+    return { image: await this.images.getById(id), tags };
   }
 
   /**
@@ -134,7 +119,7 @@ export class ImagesService implements OnModuleInit {
    * then written in one transaction: the image row, and the tags with one delete and one batched insert.
    * A refused patch changes nothing.
    */
-  async patch(auth: AuthContext, id: string, draftVersion: 4 | 10, body: unknown): Promise<ImageView> {
+  async patch(auth: AuthContext, id: string, draftVersion: 4 | 10, body: unknown): Promise<ImageWithTags> {
     const changes = parsePatch(body, draftVersion, this.config.image.image_patch_max_operations);
     const img = await this.find(auth, id);
     mayModify(img, auth);
@@ -143,7 +128,7 @@ export class ImagesService implements OnModuleInit {
     applyPatch(draft, changes, draftVersion);
     const tags = draft.finish();
     await this.images.save(img, draft.tagsChanged ? tags : undefined);
-    return this.view(await this.images.getById(id), tags);
+    return { image: await this.images.getById(id), tags };
   }
 
   async delete(auth: AuthContext, id: string): Promise<void> {
@@ -157,7 +142,7 @@ export class ImagesService implements OnModuleInit {
 
   // ---- list ------------------------------------------------------------------------------
 
-  async list(auth: AuthContext, q: ListQuery): Promise<{ images: ImageView[]; next?: string }> {
+  async list(auth: AuthContext, q: ListQuery): Promise<{ images: ImageWithTags[]; next?: string }> {
     const limit = Math.min(q.limit ?? 25, 1000);
     const sort = q.sort.length ? [...q.sort] : [{ key: 'created_at', dir: 'desc' as const }];
     if (!sort.some((s) => s.key === 'id')) sort.push({ key: 'id', dir: sort[sort.length - 1].dir });
@@ -172,7 +157,7 @@ export class ImagesService implements OnModuleInit {
     const rows = await this.images.page({ admin: isAdmin(auth), projectId: auth.projectId }, q, sort, marker, limit + 1);
     const page = rows.slice(0, limit);
     const byImage = await this.images.tagsByImage(page.map((r) => r.id));
-    const images = await Promise.all(page.map((img) => this.view(img, (byImage.get(img.id) ?? []).sort())));
+    const images = page.map((image) => ({ image, tags: (byImage.get(image.id) ?? []).sort() }));
     return { images, next: rows.length > limit ? page[page.length - 1].id : undefined };
   }
 
@@ -229,13 +214,12 @@ export class ImagesService implements OnModuleInit {
     }
   }
 
-  /** The image's bytes (or a range of them) with what the response needs. */
-  async download(auth: AuthContext, id: string, range?: string): Promise<{ status: 200 | 204 | 206; body?: Readable; headers: Record<string, string | number> }> {
+  /** The image's bytes (or the range of them the Range header asks for). */
+  async download(auth: AuthContext, id: string, range?: string): Promise<ImageData> {
     const img = await this.find(auth, id);
     if (img.status === 'deactivated' && !isAdmin(auth)) throw new Forbidden('The requested image has been deactivated. Image data download is forbidden.');
-    if (!img.location || img.size === null) return { status: 204, headers: {} };
+    if (!img.location || img.size === null) return { size: 0, checksum: img.checksum };
     const size = img.size;
-    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-md5': img.checksum ?? '' };
     let span: { start: number; end: number } | undefined;
     if (range) {
       const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
@@ -248,8 +232,7 @@ export class ImagesService implements OnModuleInit {
     try {
       const body = await this.store.get(img.location, span);
       body.on('data', (chunk: Buffer) => reclaimBodyBuffers(chunk.length));
-      if (span) return { status: 206, body, headers: { ...headers, 'content-length': span.end - span.start + 1, 'content-range': `bytes ${span.start}-${span.end}/${size}` } };
-      return { status: 200, body, headers: { ...headers, 'content-length': size } };
+      return { size, checksum: img.checksum, body, span };
     } catch (err) {
       if (err instanceof DataMissing) throw new Gone(`The data of image ${id} is missing from the ${this.store.name} store (${err.message}); the image must be uploaded again`);
       throw err;
@@ -288,8 +271,4 @@ export class ImagesService implements OnModuleInit {
     mayModify(img, auth);
     if (!(await this.images.removeTag(id, tag))) throw new NotFound(`Tag ${tag} not found`);
   }
-}
-
-export function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -1,5 +1,5 @@
 import { BadRequest, Forbidden, PayloadTooLarge } from '@kumo/common';
-import { parseListQuery } from '../../src/api/list-query';
+import { parseListQuery } from '../../src/api/images/images.schema';
 import { parsePatch } from '../../src/services/image-patch';
 
 /** Glance's request deserializer, as Kumo mirrors it: the list query and both JSON-patch drafts. */

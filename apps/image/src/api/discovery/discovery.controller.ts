@@ -1,11 +1,10 @@
 import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
 import { joinUrl, Public } from '@kumo/common';
 import { Auth, AuthContext } from '@kumo/auth';
-import { IMAGE_CONFIG, ImageConfig } from '../config';
-import { ImageStore } from '../drivers/image-store';
-import { imageSchema, imagesSchema, memberSchema, membersSchema } from './schemas';
+import { IMAGE_CONFIG, ImageConfig } from '../../config';
+import { ImageStore } from '../../drivers/image-store';
 
-/** Version discovery (`/` 300, `/versions` 200), the JSON schemas clients read, and `/v2/info/*`. */
+/** Version discovery (`/` 300, `/versions` 200) and `/v2/info/*`. */
 @Controller()
 export class DiscoveryController {
   constructor(
@@ -30,26 +29,6 @@ export class DiscoveryController {
   @Public()
   list(): unknown {
     return this.versions();
-  }
-
-  @Get('v2/schemas/image')
-  image(@Auth() _auth: AuthContext): unknown {
-    return imageSchema(this.config.image.disk_formats, this.config.image.container_formats);
-  }
-
-  @Get('v2/schemas/images')
-  images(@Auth() _auth: AuthContext): unknown {
-    return imagesSchema(this.config.image.disk_formats, this.config.image.container_formats);
-  }
-
-  @Get('v2/schemas/member')
-  member(@Auth() _auth: AuthContext): unknown {
-    return memberSchema();
-  }
-
-  @Get('v2/schemas/members')
-  members(@Auth() _auth: AuthContext): unknown {
-    return membersSchema();
   }
 
   /** No interoperable import methods: images are uploaded with PUT /file. */

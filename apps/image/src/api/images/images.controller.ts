@@ -2,9 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UnsupportedMediaType } from '@kumo/common';
 import { Auth, AuthContext } from '@kumo/auth';
-import { PATCH_MEDIA_TYPES } from '../services/image-patch';
-import { ImagesService } from '../services/images.service';
-import { parseListQuery } from './list-query';
+import { PATCH_MEDIA_TYPES } from '../../services/image-patch';
+import { ImagesService } from '../../services/images.service';
+import { parseListQuery } from './images.schema';
+import { downloadView, imageListView, imageWithTagsView } from './images.view';
 import { uploadContentType } from './upload-content-type';
 
 /** `/v2/images`: the images, their data, actions and tags. */
@@ -14,29 +15,22 @@ export class ImagesController {
 
   @Post()
   @HttpCode(201)
-  create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return this.images.create(auth, body);
+  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
+    return imageWithTagsView(await this.images.create(auth, body));
   }
 
   @Get()
   async list(@Auth() auth: AuthContext, @Query() q: Record<string, string | string[] | undefined>, @Req() req: FastifyRequest): Promise<unknown> {
-    const result = await this.images.list(auth, parseListQuery(q));
-    const body: Record<string, unknown> = { images: result.images, first: '/v2/images', schema: '/v2/schemas/images' };
-    if (result.next) {
-      const params = new URLSearchParams(req.url.split('?')[1] ?? '');
-      params.set('marker', result.next);
-      body.next = `/v2/images?${params.toString()}`;
-    }
-    return body;
+    return imageListView(await this.images.list(auth, parseListQuery(q)), req.url);
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return this.images.view(await this.images.find(auth, id));
+    return imageWithTagsView(await this.images.get(auth, id));
   }
 
   @Patch(':id')
-  update(@Auth() auth: AuthContext, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown): Promise<unknown> {
+  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Body() body: unknown): Promise<unknown> {
     const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const draft = PATCH_MEDIA_TYPES.get(type);
     if (draft === undefined) {
@@ -44,7 +38,7 @@ export class ImagesController {
       void reply.header('accept-patch', [...PATCH_MEDIA_TYPES.keys()].join(', '));
       throw new UnsupportedMediaType(`Unsupported Content-Type ${type || '(none)'}: use ${[...PATCH_MEDIA_TYPES.keys()].join(' or ')}`);
     }
-    return this.images.patch(auth, id, draft, body);
+    return imageWithTagsView(await this.images.patch(auth, id, draft, body));
   }
 
   @Delete(':id')
@@ -63,7 +57,7 @@ export class ImagesController {
 
   @Get(':id/file')
   async download(@Auth() auth: AuthContext, @Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const out = await this.images.download(auth, id, req.headers.range);
+    const out = downloadView(await this.images.download(auth, id, req.headers.range));
     reply.status(out.status).headers(out.headers);
     if (!out.body) return void (await reply.send());
     out.body.on('error', () => reply.raw.destroy());

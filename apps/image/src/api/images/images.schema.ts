@@ -1,6 +1,6 @@
 import { BadRequest } from '@kumo/common';
-import type { ListQuery, TimeFilter } from '../services/image-list';
-import { SORT_KEYS } from '../services/image-list';
+import type { ListQuery, TimeFilter } from '../../services/image-list';
+import { SORT_KEYS } from '../../services/image-list';
 
 /** Query parameters with their own meaning; any other one filters on a property of that name. */
 const KNOWN_PARAMS: ReadonlySet<string> = new Set([

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
-import { ImageMembersService } from '../services/image-members.service';
+import { ImageMembersService } from '../../services/image-members.service';
+import { memberListView, memberView } from './members.view';
 
 /** `/v2/images/{id}/members`: sharing an image with other projects. */
 @Controller('v2/images/:id/members')
@@ -9,23 +10,23 @@ export class MembersController {
 
   @Post()
   @HttpCode(200)
-  add(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return this.members.add(auth, id, body);
+  async add(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    return memberView(await this.members.add(auth, id, body));
   }
 
   @Get()
   async list(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { members: await this.members.list(auth, id), schema: '/v2/schemas/members' };
+    return memberListView(await this.members.list(auth, id));
   }
 
   @Get(':member')
-  get(@Auth() auth: AuthContext, @Param('id') id: string, @Param('member') member: string): Promise<unknown> {
-    return this.members.get(auth, id, member);
+  async get(@Auth() auth: AuthContext, @Param('id') id: string, @Param('member') member: string): Promise<unknown> {
+    return memberView(await this.members.get(auth, id, member));
   }
 
   @Put(':member')
-  update(@Auth() auth: AuthContext, @Param('id') id: string, @Param('member') member: string, @Body() body: unknown): Promise<unknown> {
-    return this.members.update(auth, id, member, body);
+  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Param('member') member: string, @Body() body: unknown): Promise<unknown> {
+    return memberView(await this.members.update(auth, id, member, body));
   }
 
   @Delete(':member')
