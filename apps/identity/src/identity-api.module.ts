@@ -26,7 +26,7 @@ export class IdentityApiModule {
       imports: [
         IdentityCoreModule.register(opts),
         AuthModule.forRoot({
-          validator: { provide: TokenValidator, useClass: LocalTokenValidator },
+          validator: { provide: TokenValidator, useExisting: LocalTokenValidator },
           policies: IDENTITY_POLICY,
           identityUri: opts.config.identity.public_url,
         }),

@@ -11,6 +11,7 @@ import { AuthRateLimiter } from './services/auth-rate-limiter';
 import { Authenticator } from './services/authenticator';
 import { BootstrapService } from './services/bootstrap.service';
 import { CatalogService } from './services/catalog.service';
+import { LocalTokenValidator } from './services/local-token.validator';
 import { LockoutService } from './services/lockout.service';
 import { ChangeFeed, EventPublisher } from './services/events';
 import { Clock, PasswordHasher } from './services/primitives';
@@ -44,6 +45,7 @@ export function coreProviders(opts: IdentityModuleOptions): Provider[] {
     CatalogService,
     TokenCodec,
     TokenProvider,
+    LocalTokenValidator,
     LockoutService,
     Authenticator,
     AuthRateLimiter,

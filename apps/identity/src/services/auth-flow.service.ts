@@ -8,6 +8,7 @@ import { AssignmentService } from './assignment.service';
 import { AuthRateLimiter } from './auth-rate-limiter';
 import { Authenticator } from './authenticator';
 import { CatalogEntry, CatalogService } from './catalog.service';
+import { LocalTokenValidator } from './local-token.validator';
 import { RevocationService } from './revocation.service';
 import { TokenProvider, TokenView } from './token-provider';
 
@@ -29,6 +30,7 @@ export class AuthFlowService {
     private readonly assignments: AssignmentService,
     private readonly policy: PolicyEnforcer,
     private readonly limiter: AuthRateLimiter,
+    private readonly callers: LocalTokenValidator,
   ) {}
 
   /**
@@ -51,13 +53,13 @@ export class AuthFlowService {
 
   /** GET /v3/auth/tokens: an admin or service may validate any token, a user their own. */
   async validate(caller: AuthContext, subject: string, withCatalog: boolean): Promise<TokenWithCatalog> {
-    const view = await this.tokens.validate(subject);
+    const view = await this.subject(caller, subject);
     this.mayInspect(caller, view, 'identity:validate_token');
     return this.withCatalog(view, withCatalog);
   }
 
   async revoke(caller: AuthContext, subject: string): Promise<void> {
-    const view = await this.tokens.validate(subject);
+    const view = await this.subject(caller, subject);
     this.mayInspect(caller, view, 'identity:revoke_token');
     await this.revocations.revoke({ auditId: view.payload.auditIds[0] });
   }
@@ -84,6 +86,12 @@ export class AuthFlowService {
   /** GET /v3/auth/system: whether the caller has a role on the system. */
   async hasSystemRole(caller: AuthContext): Promise<boolean> {
     return (await this.assignments.effectiveRoleIds(caller.userId, 'system', 'all')).length > 0;
+  }
+
+  /** The subject token resolved; a caller inspecting its own token reuses the resolution of its authentication. */
+  private async subject(caller: AuthContext, subject: string): Promise<TokenView> {
+    const own = caller.token === subject ? this.callers.resolvedToken(caller) : undefined;
+    return own ?? this.tokens.validate(subject);
   }
 
   private mayInspect(caller: AuthContext, subject: TokenView, action: string): void {

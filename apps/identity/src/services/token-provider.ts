@@ -120,7 +120,8 @@ export class TokenProvider {
     const scope = payload.scope;
     if (scope?.type === 'project') {
       const project = await this.resources.findProject(scope.id);
-      const domain = project && (await this.resources.findDomain(project.domainId));
+      // most projects are in their user's domain: that one is already resolved
+      const domain = project && (project.domainId === user.domainId ? userDomain : await this.resources.findDomain(project.domainId));
       if (!project || !project.enabled || !domain || !domain.enabled) {
         throw fail(`The project ${scope.id} is disabled, does not exist or its domain is disabled.`);
       }
