@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { openrc, openstackJson } from './cli';
+import { openrc, openstackJson } from '@kumo/testing';
 
 jest.setTimeout(120_000);
 

@@ -1,4 +1,4 @@
-import { openrc, openstack, openstackJson, uniqueName } from './cli';
+import { openrc, openstack, openstackJson, uniqueName } from '@kumo/testing';
 
 jest.setTimeout(120_000);
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createLogger, loadConfig, Unauthorized } from '@kumo/common';
 import { startServiceAuth } from '@kumo/auth';
 import { identityConfigSections } from '../../src/config';
-import { openrc, STACK_DIR } from '../compat/cli';
+import { openrc, STACK_DIR } from '@kumo/testing';
 
 jest.setTimeout(60_000);
 
