@@ -45,6 +45,8 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     logger: false,
     return503OnClosing: false,
+    // a path parameter may be a Glance tag (255 characters) or a name; longer ones answer 414
+    maxParamLength: 1024,
     // errors raised before a route or a hook runs still get the request id and the fault body
     // (cast: @nestjs/platform-fastify may bring its own copy of fastify's types)
     frameworkErrors: frameworkErrorHandler(edge) as never,

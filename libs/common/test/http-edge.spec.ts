@@ -98,7 +98,13 @@ describe('framework-level errors on the wire (keystone style)', () => {
   });
 
   it('answers a path segment over the parameter limit with a 414 fault and a request id', async () => {
-    expectKeystoneFault(await raw(port, `GET /things/${'a'.repeat(600)} HTTP/1.1\r\nHost: x\r\n\r\n`), 414);
+    expectKeystoneFault(await raw(port, `GET /things/${'a'.repeat(1500)} HTTP/1.1\r\nHost: x\r\n\r\n`), 414);
+  });
+
+  it('routes a path parameter of 255 characters (a Glance tag may be that long)', async () => {
+    const res = await raw(port, `GET /things/${'t'.repeat(255)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ id: 't'.repeat(255) });
   });
 
   it('keeps the caller request id on a framework error', async () => {

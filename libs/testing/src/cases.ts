@@ -71,6 +71,7 @@ export const PARAM_VALUES: string[] = [
   '%2A',
   'x'.repeat(99),
   'x'.repeat(400),
+  'x'.repeat(1100),
   '00000000-0000-0000-0000-000000000000',
 ];
 
