@@ -12,13 +12,13 @@
  * Credentials: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME (an openrc).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from './args';
 import { dropCache } from './disk-ceiling';
+import { download, upload as uploadChunks } from './http-body';
 import { IMAGE_USAGE, ImageOptions, ImageTarget, parseImageArgs } from './image-args';
 import {
   HashCeiling,
@@ -40,49 +40,11 @@ import { Session, authenticate } from './swift-auth';
 import { log, num, roundOrder, sleep, waitIdle } from './util';
 
 const CHUNK = randomBytes(1 << 20);
+/** Streams `bytes` of the upload's data (CHUNK repeated); resolves with the status. */
+const upload = (url: string, method: string, headers: Record<string, string>, bytes: number) =>
+  uploadChunks(url, method, headers, bytes, CHUNK);
 const ATTEMPTS = 2;
 const RETRY_WAIT_S = 30;
-
-/** Streams `bytes` of data (a random MiB repeated) as a request body; resolves with the status. */
-function upload(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  bytes: number,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { ...headers, 'content-length': String(bytes) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    let sent = 0;
-    const pump = () => {
-      while (sent < bytes) {
-        const n = Math.min(CHUNK.length, bytes - sent);
-        sent += n;
-        if (!req.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n)))
-          return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
-  });
-}
-
-/** Reads a response body to the end; resolves with status and byte count. */
-function download(url: string, headers: Record<string, string>): Promise<{ status: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-      res.on('error', reject);
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 /** Runs `fn` while sampling the server tree's RSS and CPU and the machine's load. */
 async function measured<T>(
