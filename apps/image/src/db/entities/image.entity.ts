@@ -31,20 +31,3 @@ export class ImageEntity {
   @UpdateDateColumn({ type: 'datetime', precision: 6 }) updatedAt!: Date;
   @Column({ type: 'datetime', precision: 6, nullable: true }) deletedAt!: Date | null;
 }
-
-@Entity('image_tag')
-export class ImageTagEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 }) imageId!: string;
-  @PrimaryColumn({ type: 'varchar', length: 255 }) value!: string;
-}
-
-@Entity('image_member')
-export class ImageMemberEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 }) imageId!: string;
-  @PrimaryColumn({ type: 'varchar', length: 255 }) memberId!: string;
-  @Column({ type: 'varchar', length: 20 }) status!: string;
-  @CreateDateColumn({ type: 'datetime', precision: 6 }) createdAt!: Date;
-  @UpdateDateColumn({ type: 'datetime', precision: 6 }) updatedAt!: Date;
-}
-
-export const IMAGE_ENTITIES = [ImageEntity, ImageTagEntity, ImageMemberEntity];
