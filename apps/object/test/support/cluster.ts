@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuthContext, TokenValidator } from '@kumo/auth';
-import { createLogger, Unauthorized } from '@kumo/common';
+import { createLogger } from '@kumo/common';
+import { FakeTokenValidator } from '@kumo/testing';
 import { ProxyServer } from '../../src/proxy/proxy.server';
 import { Ring } from '../../src/ring/ring';
 import { RingBuilder } from '../../src/ring/ring-builder';
@@ -25,24 +25,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** Tokens of this test cluster: `admin-token` is admin of project p1; anything else is refused. */
-export const testValidator: TokenValidator = {
-  validate(token: string): Promise<AuthContext> {
-    if (token !== 'admin-token') return Promise.reject(new Unauthorized('bad token'));
-    return Promise.resolve({
-      token,
-      userId: 'u1',
-      userName: 'admin',
-      userDomainId: 'default',
-      userDomainName: 'Default',
-      projectId: 'p1',
-      projectName: 'admin',
-      projectDomainId: 'default',
-      roles: ['admin', 'member', 'reader'],
-      expiresAt: new Date(Date.now() + 3_600_000),
-      auditIds: ['a'],
-    });
-  },
-};
+export const testValidator = new FakeTokenValidator({
+  'admin-token': { userId: 'u1', userName: 'admin', projectId: 'p1', projectName: 'admin', roles: ['admin', 'member', 'reader'] },
+});
 
 export interface TestNode {
   index: number;
