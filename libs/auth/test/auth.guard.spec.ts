@@ -1,16 +1,16 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, createLogger, Public, Unauthorized } from '@kumo/common';
+import { createHttpApp, createLogger, Public } from '@kumo/common';
+import { FakeTokenValidator } from '@kumo/testing';
 import { AuthContext } from '../src/auth-context';
 import { Auth } from '../src/auth.guard';
 import { AuthModule } from '../src/auth.module';
 import { ADMIN, PolicyEnforcer } from '../src/policy';
 import { TokenValidator } from '../src/token-validator';
 
-class FakeValidator extends TokenValidator {
-  async validate(token: string): Promise<AuthContext> {
-    if (token !== 'good') throw new Unauthorized('nope');
-    return { token, userId: 'u1', userName: 'alice', userDomainId: 'default', userDomainName: 'Default', projectId: 'p1', roles: ['member', 'reader'], expiresAt: new Date(Date.now() + 60_000), auditIds: ['a'] };
+class FakeValidator extends FakeTokenValidator {
+  constructor() {
+    super({ good: { userId: 'u1', userName: 'alice', projectId: 'p1', roles: ['member', 'reader'] } }, { ttlMs: 60_000 });
   }
 }
 

@@ -3,29 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '@kumo/common';
 import { MessagingClient } from '@kumo/messaging';
-import { AuthContext } from '../src/auth-context';
+import { FakeTokenValidator } from '@kumo/testing';
 import { startServiceAuth } from '../src/service-auth';
-import { TokenValidator } from '../src/token-validator';
 
 const URL = process.env.KUMO_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 jest.setTimeout(60_000);
 
-class AlwaysValid extends TokenValidator {
-  async validate(token: string): Promise<AuthContext> {
-    return {
-      token,
-      userId: `user-${token}`,
-      userName: token,
-      userDomainId: 'default',
-      userDomainName: 'Default',
-      projectId: 'p1',
-      roles: ['member'],
-      expiresAt: new Date(Date.now() + 3600_000),
-      auditIds: [`audit-${token}`],
-    };
-  }
-}
+/** Every token valid for an hour, its user `user-<token>`. */
+const alwaysValid = () => new FakeTokenValidator((token) => ({ userId: `user-${token}`, projectId: 'p1', roles: ['member'] }));
 
 async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
   const started = Date.now();
@@ -90,7 +76,7 @@ describe('startServiceAuth against RabbitMQ', () => {
       credentials,
       messaging: { url: URL, exchange_prefix: prefix },
       logger,
-      identity: new AlwaysValid(),
+      identity: alwaysValid(),
     });
     await auth.revocationFeedReady();
     const v = auth.validator;

@@ -1,29 +1,14 @@
 import { Writable } from 'node:stream';
-import { createLogger, Unauthorized } from '@kumo/common';
+import { createLogger } from '@kumo/common';
+import { FakeTokenValidator } from '@kumo/testing';
 import { AuthContext } from '../src/auth-context';
 import { RevocationBus, startServiceAuth } from '../src/service-auth';
-import { CachingTokenValidator, TokenValidator } from '../src/token-validator';
+import { CachingTokenValidator } from '../src/token-validator';
 
-/** Answers every token as valid for an hour (its user is `user-<token>`), counting the calls. */
-class Inner extends TokenValidator {
-  calls = 0;
-  constructor(private readonly now: () => number) {
-    super();
-  }
-  async validate(token: string): Promise<AuthContext> {
-    this.calls++;
-    if (token === 'bad') throw new Unauthorized('no');
-    return {
-      token,
-      userId: `user-${token}`,
-      userName: token,
-      userDomainId: 'default',
-      userDomainName: 'Default',
-      projectId: 'p1',
-      roles: ['member'],
-      expiresAt: new Date(this.now() + 3600_000),
-      auditIds: [`audit-${token}`],
-    };
+/** Answers every token but `bad` as valid for an hour (its user is `user-<token>`), counting the calls. */
+class Inner extends FakeTokenValidator {
+  constructor(now: () => number) {
+    super((token) => (token === 'bad' ? undefined : { userId: `user-${token}`, projectId: 'p1', roles: ['member'] }), { now });
   }
 }
 
