@@ -20,6 +20,26 @@ export function openrc(name: 'admin' | 'demo' = 'admin'): Record<string, string>
   return env;
 }
 
+/** The password login of an openrc user, as @kumo/sdk's ServiceSession (and the services' clients built on it) take it. */
+export function openrcCredentials(name: 'admin' | 'demo' = 'admin'): {
+  authUrl: string;
+  username: string;
+  password: string;
+  projectName: string;
+  userDomainName: string;
+  projectDomainName: string;
+} {
+  const env = openrc(name);
+  return {
+    authUrl: env.OS_AUTH_URL,
+    username: env.OS_USERNAME,
+    password: env.OS_PASSWORD,
+    projectName: env.OS_PROJECT_NAME,
+    userDomainName: env.OS_USER_DOMAIN_NAME ?? 'Default',
+    projectDomainName: env.OS_PROJECT_DOMAIN_NAME ?? 'Default',
+  };
+}
+
 export interface CliResult {
   /** The exit status; a signal's name when the command was killed (e.g. `SIGTERM` after the timeout), or the spawn error's code (`ENOENT`). */
   code: number | string;

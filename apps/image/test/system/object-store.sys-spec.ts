@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { TestCluster } from '../../../object/test/support/cluster';
+import { openrcCredentials, uniqueName } from '@kumo/testing';
 import { ObjectStore } from '../../src/drivers/object-store';
 import { SwiftClient } from '../../src/drivers/swift-client';
 
@@ -12,26 +12,32 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The object store against Kumo's real object service (an in-process cluster: proxy and three nodes). */
+/**
+ * The object store against Kumo's real object service, through its HTTP API: the running stack's
+ * (system tier), logged in as the stack's admin and found in the catalog as the image service
+ * does, in a container of its own.
+ */
 describe('ObjectStore', () => {
-  const cluster = new TestCluster();
+  const container = uniqueName('image-store-test');
+  const swift = new SwiftClient(openrcCredentials('admin'));
   let store: ObjectStore;
   const MiB = 1024 * 1024;
 
   beforeAll(async () => {
-    await cluster.start(3);
-    const swift = new SwiftClient({ authUrl: 'http://unused', username: 'x', password: 'x', projectName: 'x' }, { token: 'admin-token', storageUrl: cluster.proxyUrl });
-    store = new ObjectStore(swift, 'images', MiB);
+    store = new ObjectStore(swift, container, MiB);
     await store.init();
   });
-  afterAll(() => cluster.stop());
+  const names = async () => (JSON.parse((await swift.expect('GET', `/${container}`, { query: 'format=json' })).body.toString()) as Array<{ name: string }>).map((x) => x.name);
 
-  const names = async () => ((await (await cluster.fetch('/images?format=json')).json()) as Array<{ name: string }>).map((x) => x.name);
+  afterAll(async () => {
+    for (const name of await names()) await swift.expect('DELETE', `/${container}/${name.split('/').map(encodeURIComponent).join('/')}`, { allow404: true });
+    await swift.expect('DELETE', `/${container}`, { allow404: true });
+  });
 
   it('stores an image as segments plus a manifest and reads it back whole and by range', async () => {
     const data = randomBytes(3 * MiB + 12345);
     const location = await store.put('img-1', Readable.from([data.subarray(0, 100), data.subarray(100, 2 * MiB + 7), data.subarray(2 * MiB + 7)]));
-    expect(location).toBe('object://images/img-1');
+    expect(location).toBe(`object://${container}/img-1`);
     expect((await names()).filter((n) => n.startsWith('img-1'))).toEqual(['img-1', 'img-1/000001', 'img-1/000002', 'img-1/000003', 'img-1/000004']);
     expect(createHash('md5').update(await bytesOf(await store.get(location))).digest('hex')).toBe(createHash('md5').update(data).digest('hex'));
     const part = await bytesOf(await store.get(location, { start: MiB - 10, end: 2 * MiB + 9 }));
