@@ -2,6 +2,81 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import jest from 'eslint-plugin-jest';
+import importPlugin from 'eslint-plugin-import';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+// ---- service layout boundaries (docs/adr/0004-service-layout.md) ----
+// Paths are checked on the *resolved* file (import/no-restricted-paths), so `../../object/src/x`,
+// `../api/x` and `./../db` are caught however they are spelled; package names that may not resolve
+// before a build (`@kumo/<app>` points at dist/) and third-party packages (typeorm, @nestjs/*) are
+// checked by name with @typescript-eslint/no-restricted-imports, a rule distinct from the core
+// no-restricted-imports that the apps/object block below uses, so neither replaces the other.
+// The app list is read from apps/, so a new app is covered without editing this file.
+// tools/ci/test/lint-boundaries.test.mjs proves every rule still fires (run by `pnpm lint`).
+const root = import.meta.dirname;
+const apps = readdirSync(join(root, 'apps'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+const appPackage = (app) => ({
+  group: [`@kumo/${app}`, `@kumo/${app}/*`],
+  message: `An app never imports another app (@kumo/${app}): use its REST API, an event, or a shared lib under libs/ (test helpers: libs/testing).`,
+});
+const noTypeorm = {
+  group: ['typeorm', 'typeorm/*'],
+  message: 'services/ do not import TypeORM: only db/ (entities, repositories) does; call a repository.',
+};
+const noNest = {
+  group: ['@nestjs/*'],
+  message: 'drivers/ do not import Nest: a driver is a plain class behind its abstract class; the Nest wiring lives in the module.',
+};
+const restrictNames = (files, patterns) => ({
+  files,
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+});
+const boundaries = [
+  {
+    files: ['**/*.ts'],
+    plugins: { import: importPlugin },
+    settings: { 'import/resolver': { node: { extensions: ['.ts', '.d.ts', '.js', '.json'] } } },
+    rules: {
+      'import/no-restricted-paths': [
+        'error',
+        {
+          basePath: root,
+          zones: [
+            ...apps.map((app) => ({
+              target: `./apps/${app}`,
+              from: './apps',
+              except: [`./${app}`],
+              message: `An app never imports another app (${app} may import only apps/${app}): use its REST API, an event, or a shared lib under libs/ (test helpers: libs/testing).`,
+            })),
+            { target: './libs', from: './apps', message: 'libs/ never import apps/: move what both need into a lib.' },
+            ...apps.map((app) => ({
+              target: `./apps/${app}/src/services`,
+              from: `./apps/${app}/src/api`,
+              message: 'services/ never import api/ (dependency direction api -> services): return domain objects and let api/<resource>/*.view.ts render them.',
+            })),
+            ...apps.map((app) => ({
+              target: `./apps/${app}/src/drivers`,
+              from: `./apps/${app}/src/db`,
+              message: 'drivers/ never import db/: a driver does machine work only; the service reads and writes the database.',
+            })),
+          ],
+        },
+      ],
+    },
+  },
+  ...apps.flatMap((app) => {
+    const others = apps.filter((a) => a !== app).map(appPackage);
+    return [
+      restrictNames([`apps/${app}/**/*.ts`], others),
+      restrictNames([`apps/${app}/src/services/**/*.ts`], [...others, noTypeorm]),
+      restrictNames([`apps/${app}/src/drivers/**/*.ts`], [...others, noNest]),
+    ];
+  }),
+  restrictNames(['libs/**/*.ts'], apps.map(appPackage)),
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.stack/**', '.bench/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -28,6 +103,7 @@ export default tseslint.config(
       'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*'] }],
     },
   },
+  ...boundaries,
   // ---- apps/object: the proxy and the storage nodes share only apps/object/src/common (ADR 5) ----
   // (kept apart from the general boundary rules; a later block that sets no-restricted-imports for
   // these files replaces this one, so merge the patterns there)
