@@ -26,6 +26,17 @@ const noTypeorm = {
   group: ['typeorm', 'typeorm/*'],
   message: 'services/ do not import TypeORM: only db/ (entities, repositories) does; call a repository.',
 };
+const noHttp = [
+  {
+    group: ['fastify', 'fastify/*', '@nestjs/platform-*', 'http', 'node:http'],
+    message: 'services/ hold no HTTP types: take and return domain values; api/ (controller, view) does HTTP.',
+  },
+  {
+    group: ['@nestjs/common'],
+    importNamePattern: '^(Http\\w*|\\w+Exception|Req|Res|Request|Response|Headers)$',
+    message: 'services/ throw domain errors (KumoError subclasses from @kumo/common), not Nest HTTP exceptions; the fault filter renders them.',
+  },
+];
 const noNest = {
   group: ['@nestjs/*'],
   message: 'drivers/ do not import Nest: a driver is a plain class behind its abstract class; the Nest wiring lives in the module.',
@@ -71,7 +82,7 @@ const boundaries = [
     const others = apps.filter((a) => a !== app).map(appPackage);
     return [
       restrictNames([`apps/${app}/**/*.ts`], others),
-      restrictNames([`apps/${app}/src/services/**/*.ts`], [...others, noTypeorm]),
+      restrictNames([`apps/${app}/src/services/**/*.ts`], [...others, noTypeorm, ...noHttp]),
       restrictNames([`apps/${app}/src/drivers/**/*.ts`], [...others, noNest]),
     ];
   }),

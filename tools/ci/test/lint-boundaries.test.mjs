@@ -164,3 +164,20 @@ test('object: proxy/ and storage/ do not import each other (the object block)', 
   const x = await boundaryErrors('apps/object/src/proxy/probe.ts', imp('@kumo/image'));
   assert.ok(x.some((e) => e.includes('@kumo/image')), x.join('\n'));
 });
+
+for (const app of apps) {
+  test(`${app}: services/ hold no HTTP types (Nest HTTP exceptions, fastify)`, async () => {
+    const file = `apps/${app}/src/services/probe.ts`;
+    const bad = [
+      ["import { NotFoundException } from '@nestjs/common';\nexport const E = NotFoundException;\n", 'not Nest HTTP exceptions'],
+      ["import { HttpException } from '@nestjs/common';\nexport const E = HttpException;\n", 'not Nest HTTP exceptions'],
+      ["import type { FastifyRequest } from 'fastify';\nexport type R = FastifyRequest;\n", 'services/ hold no HTTP types'],
+    ];
+    for (const [code, text] of bad) {
+      const errs = await boundaryErrors(file, code);
+      assert.ok(fired(errs, '@typescript-eslint/no-restricted-imports', text), `${code}: ${errs.join('\n')}`);
+    }
+    // Nest's DI stays allowed in services
+    assert.deepEqual(await boundaryErrors(file, "import { Injectable, Inject } from '@nestjs/common';\nexport const I = [Injectable, Inject];\n"), []);
+  });
+}
