@@ -61,9 +61,7 @@ args=(--target glance=http://127.0.0.1:9393 --target kumo=http://127.0.0.1:9292
   --store-url kumo:file=http://127.0.0.1:9293
   --pid "glance=$glance_pid" --pid "kumo:file=$kumo_file_pid"
   --file-dir "$ROOT/.bench/image")
-if [ -f .stack/pids/image.pid ] && kill -0 "$(cat .stack/pids/image.pid)" 2>/dev/null; then
-  args+=(--pid "kumo:object=$(cat .stack/pids/image.pid)")
-fi
+# the stack's image service (kumo:object) is whoever listens on :9292 at each transfer: others restart it
 
 echo "== measuring"
 node tools/bench/dist/image.js "${args[@]}" --rounds "${ROUNDS:-2}" "$@"

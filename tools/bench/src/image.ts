@@ -34,7 +34,16 @@ import {
   mbps,
   runsTable,
 } from './image-report';
-import { cpuSeconds, machineTicks, pidListeningOn, processTree, pssMiB, rssMiB, sampleRss } from './proc';
+import {
+  cpuSeconds,
+  machineTicks,
+  pidListeningOn,
+  processAlive,
+  processTree,
+  pssMiB,
+  rssMiB,
+  sampleRss,
+} from './proc';
 import { hostInfo, writeResult } from './result-file';
 import { Session, authenticate } from './swift-auth';
 import { log, num, roundOrder, sleep, waitIdle } from './util';
@@ -137,7 +146,9 @@ async function runTarget(
   round: number,
 ): Promise<ImageRun> {
   const bytes = a.sizeMiB * 2 ** 20;
-  const pid = t.pid ?? pidListeningOn(Number(new URL(t.url).port || 80));
+  // a given pid that is gone (the service was restarted since) gives way to whoever listens now
+  const pid =
+    t.pid !== undefined && processAlive(t.pid) ? t.pid : pidListeningOn(Number(new URL(t.url).port || 80));
   const run: ImageRun = {
     target: t.name,
     store: t.store,

@@ -26,6 +26,18 @@ function pids(): number[] {
     .map(Number);
 }
 
+/** Whether process `pid` exists (a zombie counts as gone). */
+export function processAlive(pid: number): boolean {
+  const stat = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return undefined;
+    }
+  })();
+  return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
 /** `root` and all its descendants (uwsgi's master, HTTP router and workers, for instance). */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import {
   cpuSeconds,
   machineTicks,
   pidListeningOn,
+  processAlive,
   processTree,
   pssMiB,
   rssMiB,
@@ -38,6 +40,13 @@ describe('bench /proc readers', () => {
     expect(pssMiB([2 ** 30])).toBeNaN();
     const { busy, total } = machineTicks();
     expect(total).toBeGreaterThanOrEqual(busy);
+  });
+
+  it('tells a live process from one that is gone', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    const gone = spawnSync('true').pid!;
+    expect(processAlive(gone)).toBe(false);
+    expect(processAlive(2 ** 30)).toBe(false);
   });
 
   it('samples a peak RSS', () => {
