@@ -12,7 +12,9 @@ import { join } from 'node:path';
 // before a build (`@kumo/<app>` points at dist/) and third-party packages (typeorm, @nestjs/*) are
 // checked by name with @typescript-eslint/no-restricted-imports, a rule distinct from the core
 // no-restricted-imports that the apps/object block below uses, so neither replaces the other.
-// The app list is read from apps/, so a new app is covered without editing this file.
+// The app list is read from apps/, so a new app is covered without editing this file. The per-app
+// blocks go from general to specific and each repeats the general patterns: a later block that sets
+// @typescript-eslint/no-restricted-imports for a file replaces the earlier ones, so add to these.
 // tools/ci/test/lint-boundaries.test.mjs proves every rule still fires (run by `pnpm lint`).
 const root = import.meta.dirname;
 const apps = readdirSync(join(root, 'apps'), { withFileTypes: true })
