@@ -1,8 +1,9 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { runWithContext, ServiceUnavailable, Unauthorized } from '@kumo/common';
+import { FakeTokenValidator } from '@kumo/testing';
 import { AuthContext } from '../src/auth-context';
-import { CachingTokenValidator, KeystoneTokenValidator, TokenValidator } from '../src/token-validator';
+import { CachingTokenValidator, KeystoneTokenValidator } from '../src/token-validator';
 
 function tokenBody(user: string, expiresAt = new Date(Date.now() + 3600_000)): unknown {
   return {
@@ -19,26 +20,16 @@ function tokenBody(user: string, expiresAt = new Date(Date.now() + 3600_000)): u
   };
 }
 
-class CountingValidator extends TokenValidator {
-  calls = 0;
-  constructor(private readonly expiresInMs = 3600_000) {
-    super();
+/** Every token but `bad` valid (user `user-<token>`, project p1, or p2 for the token p2), answered after 5 ms, counting the calls. */
+class CountingValidator extends FakeTokenValidator {
+  constructor(expiresInMs = 3600_000) {
+    super((token) => (token === 'bad' ? undefined : { userId: `user-${token}`, projectId: token === 'p2' ? 'p2' : 'p1', roles: ['member', 'reader'] }), { ttlMs: expiresInMs });
   }
-  async validate(token: string): Promise<AuthContext> {
-    this.calls++;
+  override async validate(token: string): Promise<AuthContext> {
+    const answer = super.validate(token); // counted at once, answered after the delay
+    answer.catch(() => undefined);
     await new Promise((r) => setTimeout(r, 5));
-    if (token === 'bad') throw new Unauthorized('no');
-    return {
-      token,
-      userId: `user-${token}`,
-      userName: token,
-      userDomainId: 'default',
-      userDomainName: 'Default',
-      projectId: token === 'p2' ? 'p2' : 'p1',
-      roles: ['member', 'reader'],
-      expiresAt: new Date(Date.now() + this.expiresInMs),
-      auditIds: [`audit-${token}`],
-    };
+    return answer;
   }
 }
 

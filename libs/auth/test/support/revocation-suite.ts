@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { openrc, openstack } from '@kumo/testing';
 
 /**
  * The system-tier revocation cases every token-validating service runs against the running stack
@@ -10,25 +8,14 @@ import { join, resolve } from 'node:path';
  * cached), then refuses it (401) within 1 s of identity's answer to the revocation.
  */
 
-/** Where ./stack.sh keeps its state; run_tests.sh exports KUMO_STACK_DIR. */
-export const STACK_DIR = process.env.KUMO_STACK_DIR ?? resolve(__dirname, '../../../../.stack');
+export { STACK_DIR } from '@kumo/testing';
 
 /** What the token's holder gets from the service: the HTTP status of one request. */
 export type RevocationProbe = (token: string, projectId: string) => Promise<number>;
 
 export const REFUSED_WITHIN_MS = 1_000;
 
-function adminRc(): Record<string, string> {
-  const file = join(STACK_DIR, 'admin-openrc.sh');
-  if (!existsSync(file))
-    throw new Error(`${file} is missing: run ./stack.sh first (the system tier needs the running stack)`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export (OS_[A-Z_]+)=(?:'([^']*)'|"([^"]*)"|(\S*))/.exec(line.trim());
-    if (m) env[m[1]] = m[2] ?? m[3] ?? m[4] ?? '';
-  }
-  return env;
-}
+const adminRc = () => openrc('admin');
 
 /** fetch that retries a refused connection for a few seconds (other engineers restart services). */
 export async function fetchRetrying(url: string, init: RequestInit = {}): Promise<Response> {
@@ -40,22 +27,6 @@ export async function fetchRetrying(url: string, init: RequestInit = {}): Promis
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-}
-
-function openstackCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stderr: string }> {
-  const base = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    LANG: 'C.UTF-8',
-  };
-  return new Promise((done) => {
-    execFile('openstack', args, { env: { ...base, ...env }, timeout: 60_000 }, (err, _out, stderr) => {
-      done({ code: err ? 1 : 0, stderr: stderr.toString() });
-    });
-  });
 }
 
 interface Victim {
@@ -156,7 +127,7 @@ const WAYS: Array<[string, Way]> = [
   [
     'openstack token revoke',
     async (id, v) => {
-      const r = await openstackCli(['token', 'revoke', v.token], id.rc);
+      const r = await openstack(['token', 'revoke', v.token], id.rc);
       if (r.code !== 0) throw new Error(`openstack token revoke failed: ${r.stderr}`);
     },
   ],
