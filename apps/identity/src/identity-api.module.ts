@@ -5,8 +5,8 @@ import { IdentityCoreModule, IdentityModuleOptions } from './identity.module';
 import { IDENTITY_POLICY } from './policy/identity.policy';
 import { LocalTokenValidator } from './services/local-token.validator';
 import { AuthFlowService } from './services/auth-flow.service';
-import { IdentityViews } from './api/views';
-import { RoleAssignmentsView } from './api/role-assignments.view';
+import { ApiLinks } from './api/links';
+import { RoleAssignmentsView } from './api/role-assignments/role-assignments.view';
 import { ApplicationCredentialsService } from './services/application-credentials.service';
 import { CatalogAdminService } from './services/catalog-admin.service';
 import { DomainsService } from './services/domains.service';
@@ -33,7 +33,7 @@ export class IdentityApiModule {
       ],
       providers: [
         AuthFlowService,
-        IdentityViews,
+        ApiLinks,
         RoleAssignmentsView,
         DomainsService,
         ProjectsService,

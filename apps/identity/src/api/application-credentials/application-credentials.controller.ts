@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { Auth, AuthContext } from '@kumo/auth';
 import { ApplicationCredentialsService } from '../../services/application-credentials.service';
 import { parseBody } from '../validation';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { applicationCredentialView } from './application-credentials.view';
 import { appCredCreate } from './application-credentials.schema';
 import { QueryParam } from '../query-param';
 
@@ -11,22 +12,22 @@ import { QueryParam } from '../query-param';
 export class ApplicationCredentialsController {
   constructor(
     private readonly appCreds: ApplicationCredentialsService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Param('userId') userId: string, @Body() body: unknown): Promise<unknown> {
     const { cred, roles, secret } = await this.appCreds.create(auth, userId, parseBody(appCredCreate, body).application_credential);
-    return { application_credential: this.views.applicationCredential(cred, roles, secret) };
+    return { application_credential: applicationCredentialView(this.links, cred, roles, secret) };
   }
 
   @Get()
   async list(@Auth() auth: AuthContext, @Param('userId') userId: string, @QueryParam('name') name?: string): Promise<unknown> {
     const creds = await this.appCreds.list(auth, userId, name);
-    return this.views.list(
+    return this.links.list(
       'application_credentials',
-      creds.map((c) => this.views.applicationCredential(c.cred, c.roles)),
+      creds.map((c) => applicationCredentialView(this.links, c.cred, c.roles)),
       `users/${userId}/application_credentials`,
     );
   }
@@ -34,7 +35,7 @@ export class ApplicationCredentialsController {
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('userId') userId: string, @Param('id') id: string): Promise<unknown> {
     const c = await this.appCreds.get(auth, userId, id);
-    return { application_credential: this.views.applicationCredential(c.cred, c.roles) };
+    return { application_credential: applicationCredentialView(this.links, c.cred, c.roles) };
   }
 
   @Delete(':id')

@@ -5,7 +5,9 @@ import { Auth, AuthContext } from '@kumo/auth';
 import { authRequest } from '@kumo/contracts';
 import { AuthFlowService } from '../../services/auth-flow.service';
 import { QueryParam } from '../query-param';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { domainView } from '../domains/domains.view';
+import { projectView } from '../projects/projects.view';
 import { renderToken } from './token.view';
 
 type Json = Record<string, unknown>;
@@ -15,7 +17,7 @@ type Json = Record<string, unknown>;
 export class AuthController {
   constructor(
     private readonly flow: AuthFlowService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post('tokens')
@@ -53,24 +55,24 @@ export class AuthController {
 
   @Get('catalog')
   async catalog(@Auth() auth: AuthContext): Promise<unknown> {
-    return this.views.list('catalog', (await this.flow.catalog(auth)) as unknown as Json[], 'auth/catalog');
+    return this.links.list('catalog', (await this.flow.catalog(auth)) as unknown as Json[], 'auth/catalog');
   }
 
   @Get('projects')
   async projects(@Auth() auth: AuthContext): Promise<unknown> {
     const projects = await this.flow.projects(auth);
-    return this.views.list('projects', projects.map((p) => this.views.project(p)), 'auth/projects');
+    return this.links.list('projects', projects.map((p) => projectView(this.links, p)), 'auth/projects');
   }
 
   @Get('domains')
   async domains(@Auth() auth: AuthContext): Promise<unknown> {
     const domains = await this.flow.domains(auth);
-    return this.views.list('domains', domains.map((d) => this.views.domain(d)), 'auth/domains');
+    return this.links.list('domains', domains.map((d) => domainView(this.links, d)), 'auth/domains');
   }
 
   @Get('system')
   async system(@Auth() auth: AuthContext): Promise<unknown> {
-    return this.views.list('system', (await this.flow.hasSystemRole(auth)) ? [{ all: true }] : [], 'auth/system');
+    return this.links.list('system', (await this.flow.hasSystemRole(auth)) ? [{ all: true }] : [], 'auth/system');
   }
 }
 

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { Auth, AuthContext } from '@kumo/auth';
 import { CatalogAdminService } from '../../services/catalog-admin.service';
 import { parseBody } from '../validation';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { endpointView } from './catalog.view';
 import { endpointCreate, endpointUpdate } from './catalog.schema';
 import { QueryParam } from '../query-param';
 
@@ -11,13 +12,13 @@ import { QueryParam } from '../query-param';
 export class EndpointsController {
   constructor(
     private readonly catalog: CatalogAdminService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { endpoint: this.views.endpoint(await this.catalog.createEndpoint(auth, parseBody(endpointCreate, body).endpoint)) };
+    return { endpoint: endpointView(this.links, await this.catalog.createEndpoint(auth, parseBody(endpointCreate, body).endpoint)) };
   }
 
   @Get()
@@ -28,17 +29,17 @@ export class EndpointsController {
     @QueryParam('region_id') regionId?: string,
   ): Promise<unknown> {
     const endpoints = await this.catalog.listEndpoints(auth, { service_id: serviceId, interface: iface, region_id: regionId });
-    return this.views.list('endpoints', endpoints.map((e) => this.views.endpoint(e)), 'endpoints');
+    return this.links.list('endpoints', endpoints.map((e) => endpointView(this.links, e)), 'endpoints');
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { endpoint: this.views.endpoint(await this.catalog.getEndpoint(auth, id)) };
+    return { endpoint: endpointView(this.links, await this.catalog.getEndpoint(auth, id)) };
   }
 
   @Patch(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { endpoint: this.views.endpoint(await this.catalog.updateEndpoint(auth, id, parseBody(endpointUpdate, body).endpoint)) };
+    return { endpoint: endpointView(this.links, await this.catalog.updateEndpoint(auth, id, parseBody(endpointUpdate, body).endpoint)) };
   }
 
   @Delete(':id')

@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { Auth, AuthContext } from '@kumo/auth';
 import { CatalogAdminService } from '../../services/catalog-admin.service';
 import { parseBody } from '../validation';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { serviceView } from './catalog.view';
 import { serviceCreate, serviceUpdate } from './catalog.schema';
 import { QueryParam } from '../query-param';
 
@@ -11,29 +12,29 @@ import { QueryParam } from '../query-param';
 export class ServicesController {
   constructor(
     private readonly catalog: CatalogAdminService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { service: this.views.service(await this.catalog.createService(auth, parseBody(serviceCreate, body).service)) };
+    return { service: serviceView(this.links, await this.catalog.createService(auth, parseBody(serviceCreate, body).service)) };
   }
 
   @Get()
   async list(@Auth() auth: AuthContext, @QueryParam('type') type?: string, @QueryParam('name') name?: string): Promise<unknown> {
     const services = await this.catalog.listServices(auth, { type, name });
-    return this.views.list('services', services.map((s) => this.views.service(s)), 'services');
+    return this.links.list('services', services.map((s) => serviceView(this.links, s)), 'services');
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { service: this.views.service(await this.catalog.getService(auth, id)) };
+    return { service: serviceView(this.links, await this.catalog.getService(auth, id)) };
   }
 
   @Patch(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { service: this.views.service(await this.catalog.updateService(auth, id, parseBody(serviceUpdate, body).service)) };
+    return { service: serviceView(this.links, await this.catalog.updateService(auth, id, parseBody(serviceUpdate, body).service)) };
   }
 
   @Delete(':id')

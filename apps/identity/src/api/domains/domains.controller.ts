@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { Auth, AuthContext } from '@kumo/auth';
 import { DomainsService } from '../../services/domains.service';
 import { boolQuery, parseBody } from '../validation';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { domainView } from './domains.view';
 import { domainCreate, domainUpdate } from './domains.schema';
 import { QueryParam } from '../query-param';
 
@@ -11,29 +12,29 @@ import { QueryParam } from '../query-param';
 export class DomainsController {
   constructor(
     private readonly domains: DomainsService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { domain: this.views.domain(await this.domains.create(auth, parseBody(domainCreate, body).domain)) };
+    return { domain: domainView(this.links, await this.domains.create(auth, parseBody(domainCreate, body).domain)) };
   }
 
   @Get()
   async list(@Auth() auth: AuthContext, @QueryParam('name') name?: string, @QueryParam('enabled') enabled?: string): Promise<unknown> {
     const domains = await this.domains.list(auth, { name, enabled: boolQuery(enabled) });
-    return this.views.list('domains', domains.map((d) => this.views.domain(d)), 'domains');
+    return this.links.list('domains', domains.map((d) => domainView(this.links, d)), 'domains');
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { domain: this.views.domain(await this.domains.get(auth, id)) };
+    return { domain: domainView(this.links, await this.domains.get(auth, id)) };
   }
 
   @Patch(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { domain: this.views.domain(await this.domains.update(auth, id, parseBody(domainUpdate, body).domain)) };
+    return { domain: domainView(this.links, await this.domains.update(auth, id, parseBody(domainUpdate, body).domain)) };
   }
 
   @Delete(':id')

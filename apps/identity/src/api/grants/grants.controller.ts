@@ -2,7 +2,8 @@ import { Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { ActorType, TargetType } from '../../db/entities';
 import { GrantRef, GrantsService } from '../../services/grants.service';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { roleView } from '../roles/roles.view';
 
 const TARGETS = new Map<string, TargetType>([
   ['projects', 'project'],
@@ -33,7 +34,7 @@ function ref(p: Partial<GrantParams>): GrantRef {
 export class GrantsController {
   constructor(
     private readonly grants: GrantsService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Put([`${SCOPED}/:roleId`, `${SYSTEM}/:roleId`])
@@ -58,6 +59,6 @@ export class GrantsController {
   async list(@Auth() auth: AuthContext, @Param() p: GrantParams): Promise<unknown> {
     const roles = await this.grants.listRoles(auth, ref(p));
     const path = p.targets ? `${p.targets}/${p.targetId}/${p.actors}/${p.actorId}/roles` : `system/${p.actors}/${p.actorId}/roles`;
-    return this.views.list('roles', roles.map((r) => this.views.role(r)), path);
+    return this.links.list('roles', roles.map((r) => roleView(this.links, r)), path);
   }
 }

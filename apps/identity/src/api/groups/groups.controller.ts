@@ -2,7 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from
 import { Auth, AuthContext } from '@kumo/auth';
 import { GroupsService } from '../../services/groups.service';
 import { parseBody } from '../validation';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { groupView } from './groups.view';
+import { userView } from '../users/users.view';
 import { groupCreate, groupUpdate } from './groups.schema';
 import { QueryParam } from '../query-param';
 
@@ -11,29 +13,29 @@ import { QueryParam } from '../query-param';
 export class GroupsController {
   constructor(
     private readonly groups: GroupsService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { group: this.views.group(await this.groups.create(auth, parseBody(groupCreate, body).group)) };
+    return { group: groupView(this.links, await this.groups.create(auth, parseBody(groupCreate, body).group)) };
   }
 
   @Get()
   async list(@Auth() auth: AuthContext, @QueryParam('name') name?: string, @QueryParam('domain_id') domainId?: string): Promise<unknown> {
     const groups = await this.groups.list(auth, { name, domain_id: domainId });
-    return this.views.list('groups', groups.map((g) => this.views.group(g)), 'groups');
+    return this.links.list('groups', groups.map((g) => groupView(this.links, g)), 'groups');
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { group: this.views.group(await this.groups.get(auth, id)) };
+    return { group: groupView(this.links, await this.groups.get(auth, id)) };
   }
 
   @Patch(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { group: this.views.group(await this.groups.update(auth, id, parseBody(groupUpdate, body).group)) };
+    return { group: groupView(this.links, await this.groups.update(auth, id, parseBody(groupUpdate, body).group)) };
   }
 
   @Delete(':id')
@@ -45,7 +47,7 @@ export class GroupsController {
   @Get(':id/users')
   async users(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
     const users = await this.groups.users(auth, id);
-    return this.views.list('users', users.map((u) => this.views.user(u)), `groups/${id}/users`);
+    return this.links.list('users', users.map((u) => userView(this.links, u)), `groups/${id}/users`);
   }
 
   @Put(':id/users/:userId')

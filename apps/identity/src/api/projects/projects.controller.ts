@@ -2,7 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { Auth, AuthContext } from '@kumo/auth';
 import { ProjectsService } from '../../services/projects.service';
 import { boolQuery, parseBody } from '../validation';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { projectOrDomainView } from './projects.view';
 import { projectCreate, projectUpdate } from './projects.schema';
 import { QueryParam } from '../query-param';
 
@@ -11,13 +12,13 @@ import { QueryParam } from '../query-param';
 export class ProjectsController {
   constructor(
     private readonly projects: ProjectsService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { project: this.views.projectOrDomain(await this.projects.create(auth, parseBody(projectCreate, body).project)) };
+    return { project: projectOrDomainView(this.links, await this.projects.create(auth, parseBody(projectCreate, body).project)) };
   }
 
   @Get()
@@ -31,17 +32,17 @@ export class ProjectsController {
   ): Promise<unknown> {
     const filter = { name, domain_id: domainId, enabled: boolQuery(enabled), parent_id: parentId, is_domain: boolQuery(isDomain, 'is_domain') };
     const projects = await this.projects.list(auth, filter);
-    return this.views.list('projects', projects.map((p) => this.views.projectOrDomain(p)), 'projects');
+    return this.links.list('projects', projects.map((p) => projectOrDomainView(this.links, p)), 'projects');
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { project: this.views.projectOrDomain(await this.projects.get(auth, id)) };
+    return { project: projectOrDomainView(this.links, await this.projects.get(auth, id)) };
   }
 
   @Patch(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { project: this.views.projectOrDomain(await this.projects.update(auth, id, parseBody(projectUpdate, body).project)) };
+    return { project: projectOrDomainView(this.links, await this.projects.update(auth, id, parseBody(projectUpdate, body).project)) };
   }
 
   @Delete(':id')

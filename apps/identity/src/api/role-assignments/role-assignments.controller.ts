@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
 import { GrantsService } from '../../services/grants.service';
-import { RoleAssignmentsView } from '../role-assignments.view';
+import { RoleAssignmentsView } from './role-assignments.view';
 import { roleAssignmentsQuery } from './role-assignments.schema';
 
 /** `GET /v3/role_assignments` (filters, `effective`, `include_names`). */

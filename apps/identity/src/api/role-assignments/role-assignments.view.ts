@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AssignmentListing, AssignmentNames, ListedAssignment, NamedRef } from '../services/grants.service';
-import { IdentityViews } from './views';
+import { AssignmentListing, AssignmentNames, ListedAssignment, NamedRef } from '../../services/grants.service';
+import { ApiLinks } from '../links';
 
 type Json = Record<string, unknown>;
 
@@ -10,10 +10,10 @@ type Json = Record<string, unknown>;
  */
 @Injectable()
 export class RoleAssignmentsView {
-  constructor(private readonly views: IdentityViews) {}
+  constructor(private readonly links: ApiLinks) {}
 
   render(listing: AssignmentListing): Json {
-    return this.views.list(
+    return this.links.list(
       'role_assignments',
       listing.assignments.map((a) => this.entry(a, listing.names)),
       'role_assignments',
@@ -37,9 +37,9 @@ export class RoleAssignmentsView {
 
     const scopePath = a.targetType === 'system' ? 'system' : `${a.targetType}s/${a.targetId}`;
     const actorPath = a.viaGroupId ? `groups/${a.viaGroupId}` : `${a.actorType}s/${a.actorId}`;
-    const links: Json = { assignment: this.views.url(`${scopePath}/${actorPath}/roles/${a.grantedRoleId ?? a.roleId}`) };
-    if (a.viaGroupId) links.membership = this.views.url(`groups/${a.viaGroupId}/users/${a.actorId}`);
-    if (a.priorRoleId) links.prior_role = this.views.url(`roles/${a.priorRoleId}`);
+    const links: Json = { assignment: this.links.url(`${scopePath}/${actorPath}/roles/${a.grantedRoleId ?? a.roleId}`) };
+    if (a.viaGroupId) links.membership = this.links.url(`groups/${a.viaGroupId}/users/${a.actorId}`);
+    if (a.priorRoleId) links.prior_role = this.links.url(`roles/${a.priorRoleId}`);
     entry.links = links;
     return entry;
   }

@@ -3,7 +3,10 @@ import { Auth, AuthContext } from '@kumo/auth';
 import { ProjectsService } from '../../services/projects.service';
 import { UsersService } from '../../services/users.service';
 import { boolQuery, parseBody } from '../validation';
-import { IdentityViews } from '../views';
+import { ApiLinks } from '../links';
+import { groupView } from '../groups/groups.view';
+import { projectView } from '../projects/projects.view';
+import { userView } from './users.view';
 import { passwordChange, userCreate, userUpdate } from './users.schema';
 import { QueryParam } from '../query-param';
 
@@ -13,13 +16,13 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly projects: ProjectsService,
-    private readonly views: IdentityViews,
+    private readonly links: ApiLinks,
   ) {}
 
   @Post()
   @HttpCode(201)
   async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { user: this.views.user(await this.users.create(auth, parseBody(userCreate, body).user)) };
+    return { user: userView(this.links, await this.users.create(auth, parseBody(userCreate, body).user)) };
   }
 
   @Get()
@@ -30,17 +33,17 @@ export class UsersController {
     @QueryParam('enabled') enabled?: string,
   ): Promise<unknown> {
     const users = await this.users.list(auth, { name, domain_id: domainId, enabled: boolQuery(enabled) });
-    return this.views.list('users', users.map((u) => this.views.user(u)), 'users');
+    return this.links.list('users', users.map((u) => userView(this.links, u)), 'users');
   }
 
   @Get(':id')
   async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { user: this.views.user(await this.users.get(auth, id)) };
+    return { user: userView(this.links, await this.users.get(auth, id)) };
   }
 
   @Patch(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { user: this.views.user(await this.users.update(auth, id, parseBody(userUpdate, body).user)) };
+    return { user: userView(this.links, await this.users.update(auth, id, parseBody(userUpdate, body).user)) };
   }
 
   @Delete(':id')
@@ -59,12 +62,12 @@ export class UsersController {
   @Get(':id/projects')
   async projectsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
     const projects = await this.projects.listForUser(auth, id);
-    return this.views.list('projects', projects.map((p) => this.views.project(p)), `users/${id}/projects`);
+    return this.links.list('projects', projects.map((p) => projectView(this.links, p)), `users/${id}/projects`);
   }
 
   @Get(':id/groups')
   async groupsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
     const groups = await this.users.groupsOf(auth, id);
-    return this.views.list('groups', groups.map((g) => this.views.group(g)), `users/${id}/groups`);
+    return this.links.list('groups', groups.map((g) => groupView(this.links, g)), `users/${id}/groups`);
   }
 }
