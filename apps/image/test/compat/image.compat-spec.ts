@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openrc, openstack, openstackJson, uniqueName } from '../../../identity/test/compat/cli';
+import { openrc, openstack, openstackJson, uniqueName } from '@kumo/testing';
 
 jest.setTimeout(180_000);
 

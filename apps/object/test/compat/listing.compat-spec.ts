@@ -1,41 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { openrc, runCli } from '@kumo/testing';
 
 jest.setTimeout(300_000);
 
 const ROOT = resolve(__dirname, '../../../..');
-const STACK_DIR = process.env.KUMO_STACK_DIR ?? join(ROOT, '.stack');
 /** Debian's python3-swiftclient (a pyenv python on PATH does not have it). */
 const PYTHON = '/usr/bin/python3';
 
-function openrc(): Record<string, string> {
-  const file = join(STACK_DIR, 'admin-openrc.sh');
-  if (!existsSync(file)) throw new Error(`${file} is missing: run ./stack.sh first (the compat tier needs the running stack)`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export (OS_[A-Z_]+)=(?:'([^']*)'|(\S*))/.exec(line.trim());
-    if (m) env[m[1]] = m[2] ?? m[3] ?? '';
-  }
-  return env;
-}
-
-interface Result {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command; a listing that never ends is killed after `timeoutMs` (code 'SIGTERM'). */
-function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Result> {
-  return new Promise((done) => {
-    execFile(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...env }, timeout: timeoutMs, killSignal: 'SIGTERM', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number; signal?: string }) | null;
-      done({ code: e ? (e.signal ?? e.code ?? 1) : 0, stdout: stdout.toString(), stderr: stderr.toString().slice(0, 2000) });
-    });
-  });
-}
+const run = (cmd: string, args: string[], env: Record<string, string>, timeoutMs = 30_000) => runCli(cmd, args, env, { timeoutMs, maxStderr: 2000 });
 
 /**
  * Listings with the real swift client and its library against the running stack: it pages with

@@ -1,31 +1,13 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { openrc, swift } from '@kumo/testing';
 
 jest.setTimeout(120_000);
 
-const STACK_DIR = process.env.KUMO_STACK_DIR ?? resolve(__dirname, '../../../../.stack');
 
-function openrc(): Record<string, string> {
-  const file = join(STACK_DIR, 'admin-openrc.sh');
-  if (!existsSync(file)) throw new Error(`${file} is missing: run ./stack.sh first (the compat tier needs the running stack)`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export (OS_[A-Z_]+)=(?:'([^']*)'|(\S*))/.exec(line.trim());
-    if (m) env[m[1]] = m[2] ?? m[3] ?? '';
-  }
-  return env;
-}
-
-function run(args: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('swift', args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...env }, cwd, timeout: 60_000, encoding: 'latin1', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (args: string[], env: Record<string, string>, cwd?: string) => swift(args, env, { cwd, encoding: 'latin1', maxBuffer: 16 * 1024 * 1024 });
 
 /** Swift behaviours of issue 10 as the real python-swiftclient sees them, against the running stack. */
 describe('object service behaviours with the real swift client', () => {

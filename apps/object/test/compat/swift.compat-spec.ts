@@ -1,43 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { openrc, runCli, runCliOk } from '@kumo/testing';
 
 jest.setTimeout(180_000);
 
-const STACK_DIR = process.env.KUMO_STACK_DIR ?? resolve(__dirname, '../../../../.stack');
 
-function openrc(name: 'admin' | 'demo'): Record<string, string> {
-  const file = join(STACK_DIR, `${name}-openrc.sh`);
-  if (!existsSync(file)) throw new Error(`${file} is missing: run ./stack.sh first (the compat tier needs the running stack)`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export (OS_[A-Z_]+)=(?:'([^']*)'|(\S*))/.exec(line.trim());
-    if (m) env[m[1]] = m[2] ?? m[3] ?? '';
-  }
-  return env;
-}
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<Result> {
-  return new Promise((done) => {
-    execFile(cmd, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...env }, cwd, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout: stdout.toString(), stderr: stderr.toString() }),
-    );
-  });
-}
-
-async function ok(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<string> {
-  const r = await run(cmd, args, env, cwd);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
+const run = (cmd: string, args: string[], env: Record<string, string>, cwd?: string) => runCli(cmd, args, env, { cwd, timeoutMs: 120_000 });
+const ok = (cmd: string, args: string[], env: Record<string, string>, cwd?: string) => runCliOk(cmd, args, env, { cwd, timeoutMs: 120_000 });
 
 /** Debian's python3-swiftclient and openstackclient against the running stack's object service. */
 describe('object storage with the real swift and openstack clients', () => {
