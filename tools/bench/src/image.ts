@@ -75,7 +75,8 @@ async function measured<T>(
     transfer: {
       mbPerSecond: mbps(bytes, seconds),
       seconds: Math.round(seconds * 10) / 10,
-      peakRssMiB: Number.isFinite(peak) ? Math.round(peak) : null,
+      // 0: the process was gone (restarted) - unknown, not small
+      peakRssMiB: Number.isFinite(peak) && peak > 0 ? Math.round(peak) : null,
       cpuSeconds: tree.length
         ? Math.round((cpuSeconds(pid ? processTree(pid) : tree) - cpu0) * 10) / 10
         : null,
@@ -210,7 +211,8 @@ async function runTarget(
   if (pid) {
     await sleep(a.settleSeconds * 1000);
     const tree = processTree(pid);
-    run.rssAfterMiB = Math.round(rssMiB(tree));
+    const rss = rssMiB(tree);
+    run.rssAfterMiB = rss > 0 ? Math.round(rss) : null;
     const pss = pssMiB(tree);
     run.pssAfterMiB = Number.isFinite(pss) ? Math.round(pss) : null;
   }
