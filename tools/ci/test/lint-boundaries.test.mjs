@@ -13,7 +13,7 @@ import { join, relative, dirname } from 'node:path';
 import { ESLint } from 'eslint';
 
 const root = join(import.meta.dirname, '../../..');
-const BOUNDARY_RULES = new Set(['import/no-restricted-paths', '@typescript-eslint/no-restricted-imports', 'no-restricted-imports']);
+const BOUNDARY_RULES = new Set(['import/no-unresolved', 'import/no-restricted-paths', '@typescript-eslint/no-restricted-imports', 'no-restricted-imports']);
 
 // Only the boundary rules run, without type information: the probe files are in no tsconfig.
 const eslint = new ESLint({
@@ -181,3 +181,9 @@ for (const app of apps) {
     assert.deepEqual(await boundaryErrors(file, "import { Injectable, Inject } from '@nestjs/common';\nexport const I = [Injectable, Inject];\n"), []);
   });
 }
+
+test('a relative import that does not resolve is an error (no-restricted-paths cannot check it)', async () => {
+  const [app, other] = apps;
+  const errs = await boundaryErrors(`apps/${app}/test/probe.spec.ts`, imp(`../../${other}/test/compat/gone-helper`));
+  assert.ok(fired(errs, 'import/no-unresolved', 'Unable to resolve path'), errs.join('\n'));
+});
