@@ -19,6 +19,10 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../../.." && pwd)"
 cd "$ROOT"
+# one run at a time: two would share Glance, :9293 and the ceiling file, and measure each other
+mkdir -p .bench/image
+exec 9> .bench/image/run.lock
+flock -n 9 || { echo "another image benchmark is running (.bench/image/run.lock)" >&2; exit 1; }
 
 stack_up() {
   [ -f .stack/admin-openrc.sh ] && curl -fs -o /dev/null --max-time 5 http://127.0.0.1:5000/v3 &&
