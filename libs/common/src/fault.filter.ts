@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { FaultStyle, renderFault, toFault } from './faults';
+import { methodsAt } from './route-table';
 
 /**
  * The one exception filter of an HTTP app: renders every error in the service's OpenStack style.
@@ -28,6 +29,12 @@ const KEYSTONE_NOT_JSON =
 
 export function sendFault(style: FaultStyle, logger: Logger, err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   let fault = toFault(err);
+  // no route matched: a path that other methods serve answers 405 with Allow, as Keystone and Glance do
+  const allow = fault.status === 404 && !request.routeOptions?.url ? methodsAt(request.server, request.url.split('?')[0]) : [];
+  if (allow.length) {
+    fault = { ...fault, type: undefined, status: 405, message: `The method ${request.method} is not allowed for this resource: it accepts ${allow.join(', ')}.` };
+    reply.header('allow', allow.join(', '));
+  }
   // (Nest hands Fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE over as a plain 415 HttpException)
   if (style === 'keystone' && fault.status === 415) fault = { ...fault, status: 400, message: KEYSTONE_NOT_JSON };
   if (fault.internal) {

@@ -8,6 +8,8 @@ import { acceptRequestId, REQUEST_ID_HEADER, runWithContext } from './context';
 import { FaultFilter } from './fault.filter';
 import type { FaultStyle } from './faults';
 import { clientErrorHandler, frameworkErrorHandler } from './http-edge';
+import { recordedRoutes, recordRoutes } from './route-table';
+export type { HttpRoute } from './route-table';
 
 export interface HttpAppOptions {
   service: string;
@@ -65,11 +67,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
 
 function installEdge(fastify: FastifyInstance, opts: HttpAppOptions): void {
   const aliases = opts.requestIdAliases ?? [];
-  const routes: HttpRoute[] = [];
-  ROUTES.set(fastify, routes);
-  fastify.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
-  });
+  recordRoutes(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     const requestId = acceptRequestId(request.headers[REQUEST_ID_HEADER]);
     (request as unknown as { requestId: string }).requestId = requestId;
@@ -107,17 +105,9 @@ function installEdge(fastify: FastifyInstance, opts: HttpAppOptions): void {
   }
 }
 
-/** One route of an HTTP app as Fastify registered it (`url` with `:param` placeholders). */
-export interface HttpRoute {
-  method: string;
-  url: string;
-}
-
-const ROUTES = new WeakMap<object, HttpRoute[]>();
-
 /** The routes an app made by createHttpApp serves (after `init()`), e.g. for the fuzz tier. */
-export function httpRoutes(app: INestApplication): HttpRoute[] {
-  return [...(ROUTES.get(app.getHttpAdapter().getInstance() as object) ?? [])];
+export function httpRoutes(app: INestApplication): import('./route-table').HttpRoute[] {
+  return recordedRoutes(app.getHttpAdapter().getInstance() as object);
 }
 
 /** Listens and logs where. */

@@ -164,6 +164,15 @@ describe('framework-level errors on the wire (keystone style)', () => {
     expectKeystoneFault(await raw(port, 'GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n'), 404);
   });
 
+  it('answers a known path with a method it does not serve with a 405 fault naming the methods it does', async () => {
+    const res = await raw(port, 'DELETE /things/a HTTP/1.1\r\nHost: x\r\n\r\n');
+    expectKeystoneFault(res, 405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(JSON.parse(res.body).error.message).toBe('The method DELETE is not allowed for this resource: it accepts GET, HEAD.');
+    // a path no route serves stays a 404, also one that only looks like a route's prefix
+    expectKeystoneFault(await raw(port, 'DELETE /things/a/b HTTP/1.1\r\nHost: x\r\n\r\n'), 404);
+  });
+
   it('answers an unknown method with a 4xx fault and a request id', async () => {
     const res = await raw(port, 'BREW /things/a HTTP/1.1\r\nHost: x\r\n\r\n');
     expectKeystoneFault(res, res.status);
