@@ -84,23 +84,9 @@ mkdir -p "$DIR/log" "$DIR/fernet-keys" "$DIR/credential-keys"
 chmod 700 "$DIR" "$DIR/fernet-keys" "$DIR/credential-keys"
 
 # --- packages -------------------------------------------------------------------------------
-packages=(keystone python3-pymysql memcached python3-pymemcache uwsgi-core uwsgi-plugin-python3 curl)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing ${missing[*]}"
-  apt-get update -qq
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    # no service may start during the install (no systemd here; keystone's would take port 5000)
-    printf '#!/bin/sh\n# keystone-setup.sh: no service starts during the install\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  if [ -n "$(trap -p EXIT)" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
-fi
+# shellcheck source=tools/bench/peer-packages.sh
+. "$ROOT/tools/bench/peer-packages.sh"
+install_peer_packages "keystone's would take port 5000" keystone python3-pymysql memcached python3-pymemcache uwsgi-core uwsgi-plugin-python3 curl
 
 # --- database and config ----------------------------------------------------------------------
 umask 077

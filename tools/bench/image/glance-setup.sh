@@ -104,23 +104,9 @@ SERVICE_PASSWORD="$(. "$ROOT/.stack/secrets.env"; echo "$SERVICE_PASSWORD")"
 IDENTITY="http://127.0.0.1:5000"
 
 # --- packages -------------------------------------------------------------------------------
-packages=(glance-api python3-glance-store python3-keystonemiddleware python3-swiftclient python3-pymysql mariadb-client curl)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing ${missing[*]}"
-  apt-get update -qq
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    # no service may start during the install (glance-api's would take port 9292, Kumo's)
-    printf '#!/bin/sh\n# glance-setup.sh: no service starts during the install\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  if [ -n "$(trap -p EXIT)" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
-fi
+# shellcheck source=tools/bench/peer-packages.sh
+. "$ROOT/tools/bench/peer-packages.sh"
+install_peer_packages "glance-api's would take port 9292, Kumo's" glance-api python3-glance-store python3-keystonemiddleware python3-swiftclient python3-pymysql mariadb-client curl
 
 # --- layout, database, config ---------------------------------------------------------------
 mkdir -p "$RUN" "$LOG" "$DIR/images" "$DIR/staging" "$DIR/tasks" "$DIR/lock"

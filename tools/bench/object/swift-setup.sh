@@ -90,23 +90,9 @@ case "${1:-start}" in
 esac
 
 # --- packages -------------------------------------------------------------------------------
-packages=(swift swift-proxy swift-object swift-container swift-account python3-swiftclient memcached rsyslog curl)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing ${missing[*]}"
-  apt-get update -qq
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    # no service may start during the install (no systemd here; swift-proxy's would take port 8080)
-    printf '#!/bin/sh\n# swift-setup.sh: no service starts during the install\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  if [ -n "$(trap -p EXIT)" ]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
-fi
+# shellcheck source=tools/bench/peer-packages.sh
+. "$ROOT/tools/bench/peer-packages.sh"
+install_peer_packages "swift-proxy's would take port 8080" swift swift-proxy swift-object swift-container swift-account python3-swiftclient memcached rsyslog curl
 if [ ! -f /etc/swift/swift.conf ]; then
   # the servers read this path and no other (see above); Debian's own content
   mkdir -p /etc/swift
