@@ -43,7 +43,12 @@ export interface FuzzReport {
 
 async function timedProbe(base: URL, probe: FuzzTarget['probe']): Promise<number> {
   const start = performance.now();
-  const res = await send(base, { kind: 'probe', method: probe.method, path: probe.path, headers: probe.headers ?? {} });
+  const res = await send(base, {
+    kind: 'probe',
+    method: probe.method,
+    path: probe.path,
+    headers: probe.headers ?? {},
+  });
   if (res.status >= 400) throw new Error(`the probe ${probe.method} ${probe.path} answered ${res.status}`);
   return performance.now() - start;
 }
@@ -74,7 +79,11 @@ async function settled(snapshot: () => Promise<Record<string, number>>): Promise
   return last;
 }
 
-async function confirmChange(base: URL, req: FuzzRequest, snapshot: () => Promise<Record<string, number>>): Promise<string[]> {
+async function confirmChange(
+  base: URL,
+  req: FuzzRequest,
+  snapshot: () => Promise<Record<string, number>>,
+): Promise<string[]> {
   const before = await settled(snapshot);
   try {
     if (req.cutOff) await sendCutOff(base, req, () => Promise.resolve());
@@ -89,7 +98,11 @@ async function confirmChange(base: URL, req: FuzzRequest, snapshot: () => Promis
 export async function fuzz(target: FuzzTarget, kind: FuzzKind): Promise<FuzzReport> {
   const base = new URL(target.baseUrl);
   const limit = target.probeLimitMs ?? 200;
-  const opts: CaseOptions = { ...target.cases, seed: target.seed ?? FUZZ_SEED, randomRuns: target.randomRuns ?? 10 };
+  const opts: CaseOptions = {
+    ...target.cases,
+    seed: target.seed ?? FUZZ_SEED,
+    randomRuns: target.randomRuns ?? 10,
+  };
   const failures: FuzzFailure[] = [];
   let count = 0;
   let snapshotMs = 0;
@@ -118,7 +131,9 @@ export async function fuzz(target: FuzzTarget, kind: FuzzKind): Promise<FuzzRepo
       try {
         await timedProbe(base, target.probe);
         const ms = performance.now() - due;
-        if (ms > limit) for (const c of recent.filter((r) => r.seq >= first && r.seq <= seq)) suspects.push({ req: c.req, route: c.route, ms });
+        if (ms > limit)
+          for (const c of recent.filter((r) => r.seq >= first && r.seq <= seq))
+            suspects.push({ req: c.req, route: c.route, ms });
       } catch (err) {
         probeError = err as Error;
       }
@@ -131,13 +146,21 @@ export async function fuzz(target: FuzzTarget, kind: FuzzKind): Promise<FuzzRepo
       seen.add(s.req);
       let best = Infinity;
       for (let i = 0; i < 2 && best > limit; i++) {
-        const [, ms] = await Promise.all([send(base, s.req).catch(() => undefined), timedProbe(base, target.probe)]);
+        const [, ms] = await Promise.all([
+          send(base, s.req).catch(() => undefined),
+          timedProbe(base, target.probe),
+        ]);
         best = Math.min(best, ms);
       }
       // a loaded machine makes every probe slow: the case stalls the service only if the probe
       // beside it is also well slower than one alone
       const alone = Math.min(await timedProbe(base, target.probe), await timedProbe(base, target.probe));
-      if (best > limit && best > alone + limit / 2) failures.push({ route: s.route, problem: `the probe took ${Math.round(Math.min(best, s.ms))} ms or more (limit ${limit}) while this request was in flight`, request: s.req });
+      if (best > limit && best > alone + limit / 2)
+        failures.push({
+          route: s.route,
+          problem: `the probe took ${Math.round(Math.min(best, s.ms))} ms or more (limit ${limit}) while this request was in flight`,
+          request: s.req,
+        });
     }
   };
   // what exists now: taken again after each mutating case (a success may create), so one snapshot per case
@@ -161,7 +184,8 @@ export async function fuzz(target: FuzzTarget, kind: FuzzKind): Promise<FuzzRepo
             });
             if (during > limit) suspects.push({ req, route: name, ms: during });
             const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(early)?.[1] ?? 0);
-            if (status >= 500 && status !== 501) failures.push({ route: name, problem: `answered ${status} to a cut-off upload`, request: req });
+            if (status >= 500 && status !== 501)
+              failures.push({ route: name, problem: `answered ${status} to a cut-off upload`, request: req });
           } else {
             res = await send(base, req);
           }
@@ -172,7 +196,9 @@ export async function fuzz(target: FuzzTarget, kind: FuzzKind): Promise<FuzzRepo
         } finally {
           inFlight = undefined;
         }
-        if (res) for (const problem of answerProblems(target, req, res)) failures.push({ route: name, problem, request: req, answer: res });
+        if (res)
+          for (const problem of answerProblems(target, req, res))
+            failures.push({ route: name, problem, request: req, answer: res });
         if (before) {
           current = await snapshot();
           const refused = req.cutOff || (res && res.status >= 400);
@@ -180,7 +206,13 @@ export async function fuzz(target: FuzzTarget, kind: FuzzKind): Promise<FuzzRepo
           // the change may be the late work of an earlier success (e.g. an asynchronous container
           // update): it counts only when the request, sent again once things are still, repeats it
           if (refused && diff.length) {
-            if ((await confirmChange(base, req, snapshot)).length) failures.push({ route: name, problem: `refused (${res?.status ?? 'cut off'}) but changed ${diff.join(', ')}`, request: req, answer: res });
+            if ((await confirmChange(base, req, snapshot)).length)
+              failures.push({
+                route: name,
+                problem: `refused (${res?.status ?? 'cut off'}) but changed ${diff.join(', ')}`,
+                request: req,
+                answer: res,
+              });
             current = await snapshot();
           }
         }
@@ -192,8 +224,23 @@ export async function fuzz(target: FuzzTarget, kind: FuzzKind): Promise<FuzzRepo
     await prober;
   }
   await confirmStall();
-  if (probeError) failures.push({ route: target.probe.path, problem: `the probe failed: ${probeError.message}`, request: { kind: 'probe', method: target.probe.method, path: target.probe.path, headers: target.probe.headers ?? {} } });
-  return { cases: count, failures, snapshotMs: Math.round(snapshotMs), ms: Math.round(performance.now() - started) };
+  if (probeError)
+    failures.push({
+      route: target.probe.path,
+      problem: `the probe failed: ${probeError.message}`,
+      request: {
+        kind: 'probe',
+        method: target.probe.method,
+        path: target.probe.path,
+        headers: target.probe.headers ?? {},
+      },
+    });
+  return {
+    cases: count,
+    failures,
+    snapshotMs: Math.round(snapshotMs),
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 function show(s: string, max: number): string {
@@ -210,18 +257,39 @@ export function assertNoFailures(report: FuzzReport, seed = FUZZ_SEED): void {
 /** One paragraph per failure: the problem, the request as sent (method, path, headers, body) and the answer. */
 export function formatFailures(report: FuzzReport, seed = FUZZ_SEED): string {
   if (report.failures.length === 0) return '';
-  const lines = [`${report.failures.length} problem(s) in ${report.cases} cases (seed ${seed}; replay with KUMO_FUZZ_SEED=${seed}):`];
+  const lines = [
+    `${report.failures.length} problem(s) in ${report.cases} cases (seed ${seed}; replay with KUMO_FUZZ_SEED=${seed}):`,
+  ];
   for (const f of report.failures) {
     const r = f.request;
     lines.push(
       '',
       `* ${f.route} [${r.kind}]: ${f.problem}`,
       `  > ${r.method} ${r.path.length > 300 ? `${r.path.slice(0, 300)}… (${r.path.length} chars)` : r.path}`,
-      ...Object.entries(r.headers).map(([k, v]) => `  > ${k}: ${v.length > 80 ? `${v.slice(0, 80)}… (${v.length} chars)` : v}`),
-      ...(r.cutOff ? [`  > (Content-Length ${r.cutOff.declared}, ${r.body?.length ?? 0} bytes sent, then closed)`] : []),
+      ...Object.entries(r.headers).map(
+        ([k, v]) => `  > ${k}: ${v.length > 80 ? `${v.slice(0, 80)}… (${v.length} chars)` : v}`,
+      ),
+      ...(r.cutOff
+        ? [`  > (Content-Length ${r.cutOff.declared}, ${r.body?.length ?? 0} bytes sent, then closed)`]
+        : []),
       ...(r.body ? [`  > body ${show(r.body.toString('latin1'), 200)}`] : []),
       ...(f.answer ? [`  < ${f.answer.status} ${show(f.answer.body, 300)}`] : []),
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * The fuzz tier's tests for one app: one jest test per kind of case, each asserting that cases ran
+ * and none failed. `target` is read when the test runs (the app starts in the spec's beforeAll);
+ * `fault` names the service's fault style in the test titles (Keystone, Glance, Swift, ...).
+ */
+export function itFuzzesEveryKind(target: () => FuzzTarget, fault: string): void {
+  for (const kind of FUZZ_KINDS) {
+    it(`answers ${kind} cases without a 5xx, with a ${fault} fault and a request id, and creates nothing on a refusal`, async () => {
+      const report = await fuzz(target(), kind);
+      expect(report.cases).toBeGreaterThan(0);
+      assertNoFailures(report);
+    }, 300_000);
+  }
 }

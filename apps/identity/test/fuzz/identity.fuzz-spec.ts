@@ -1,5 +1,12 @@
 import { httpRoutes } from '@kumo/common';
-import { assertNoFailures, closeAgent, expandRoutes, fuzz, FUZZ_KINDS, FuzzTarget, keystoneFault, tableCounts } from '@kumo/testing';
+import {
+  closeAgent,
+  expandRoutes,
+  FuzzTarget,
+  keystoneFault,
+  tableCounts,
+  itFuzzesEveryKind,
+} from '@kumo/testing';
 import { IdentityTestApp, startIdentity } from '../helpers/app';
 
 /**
@@ -16,10 +23,17 @@ describe('identity fuzz', () => {
     await t.app.listen(0, '127.0.0.1');
     const { port } = t.app.getHttpServer().address() as { port: number };
     const token = await t.adminToken();
-    const get = async (path: string, key: string): Promise<Array<{ id: string; name?: string }>> => (await t.inject('GET', path, { token })).json[key];
+    const get = async (path: string, key: string): Promise<Array<{ id: string; name?: string }>> =>
+      (await t.inject('GET', path, { token })).json[key];
     const adminUser = (await get('/v3/users?name=admin', 'users'))[0].id;
-    const groupRes = await t.inject('POST', '/v3/groups', { token, body: { group: { name: 'fuzz-group', domain_id: 'default' } } });
-    const credRes = await t.inject('POST', `/v3/users/${adminUser}/application_credentials`, { token, body: { application_credential: { name: 'fuzz-cred' } } });
+    const groupRes = await t.inject('POST', '/v3/groups', {
+      token,
+      body: { group: { name: 'fuzz-group', domain_id: 'default' } },
+    });
+    const credRes = await t.inject('POST', `/v3/users/${adminUser}/application_credentials`, {
+      token,
+      body: { application_credential: { name: 'fuzz-cred' } },
+    });
     const fixtures: Record<string, string> = {
       projects: (await get('/v3/projects?name=admin', 'projects'))[0].id,
       domains: 'default',
@@ -31,7 +45,10 @@ describe('identity fuzz', () => {
       endpoints: (await get('/v3/endpoints', 'endpoints'))[0].id,
       application_credentials: credRes.json.application_credential.id,
     };
-    const authBody = (inner: unknown): [string, string] => ['application/json', JSON.stringify({ auth: inner })];
+    const authBody = (inner: unknown): [string, string] => [
+      'application/json',
+      JSON.stringify({ auth: inner }),
+    ];
     target = {
       baseUrl: `http://127.0.0.1:${port}`,
       routes: expandRoutes(httpRoutes(t.app).map((r) => ({ method: r.method, path: r.url }))),
@@ -42,18 +59,46 @@ describe('identity fuzz', () => {
         fixtures,
         auth: { 'x-auth-token': token },
         perRoute: { params: 12, query: 16 },
-        bodyKey: (route) => (route.path.endsWith('/auth/tokens') ? 'auth' : route.path.endsWith('/password') ? 'user' : undefined) ?? defaultKey(route.path),
+        bodyKey: (route) =>
+          (route.path.endsWith('/auth/tokens')
+            ? 'auth'
+            : route.path.endsWith('/password')
+              ? 'user'
+              : undefined) ?? defaultKey(route.path),
         extraBodies: (route) =>
           route.path === '/v3/auth/tokens' && route.method === 'POST'
             ? [
-                authBody({ identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'wrong' } } } }),
+                authBody({
+                  identity: {
+                    methods: ['password'],
+                    password: { user: { name: 'admin', domain: { id: 'default' }, password: 'wrong' } },
+                  },
+                }),
                 authBody({ identity: { methods: ['__proto__'] } }),
                 authBody({ identity: { methods: ['token'], token: { id: '__proto__' } } }),
-                authBody({ identity: { methods: ['password'], password: { user: { id: 'a\u0000b', password: 'x' } } } }),
-                authBody({ identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: '__proto__' }, password: 'x' } } } }),
-                authBody({ identity: { methods: ['application_credential'], application_credential: { id: 'constructor', secret: 'x' } } }),
-                authBody({ identity: { methods: ['token'], token: { id: token } }, scope: { project: { id: '__proto__' } } }),
-                authBody({ identity: { methods: ['token'], token: { id: token } }, scope: { system: { all: 'maybe' } } }),
+                authBody({
+                  identity: { methods: ['password'], password: { user: { id: 'a\u0000b', password: 'x' } } },
+                }),
+                authBody({
+                  identity: {
+                    methods: ['password'],
+                    password: { user: { name: 'admin', domain: { name: '__proto__' }, password: 'x' } },
+                  },
+                }),
+                authBody({
+                  identity: {
+                    methods: ['application_credential'],
+                    application_credential: { id: 'constructor', secret: 'x' },
+                  },
+                }),
+                authBody({
+                  identity: { methods: ['token'], token: { id: token } },
+                  scope: { project: { id: '__proto__' } },
+                }),
+                authBody({
+                  identity: { methods: ['token'], token: { id: token } },
+                  scope: { system: { all: 'maybe' } },
+                }),
               ]
             : [],
       },
@@ -67,16 +112,13 @@ describe('identity fuzz', () => {
 
   it('reads its routes from the app', () => {
     expect(target.routes.length).toBeGreaterThan(80);
-    expect(target.routes).toContainEqual({ method: 'PUT', path: '/v3/projects/:targetId/users/:actorId/roles/:roleId' });
+    expect(target.routes).toContainEqual({
+      method: 'PUT',
+      path: '/v3/projects/:targetId/users/:actorId/roles/:roleId',
+    });
   });
 
-  for (const kind of FUZZ_KINDS) {
-    it(`answers ${kind} cases without a 5xx, with a Keystone fault and a request id, and creates nothing on a refusal`, async () => {
-      const report = await fuzz(target, kind);
-      expect(report.cases).toBeGreaterThan(0);
-      assertNoFailures(report);
-    }, 300_000);
-  }
+  itFuzzesEveryKind(() => target, 'Keystone');
 });
 
 function defaultKey(path: string): string | undefined {

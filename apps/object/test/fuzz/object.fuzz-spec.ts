@@ -1,4 +1,4 @@
-import { assertNoFailures, closeAgent, fileCounts, fuzz, FUZZ_KINDS, FuzzTarget, swiftFault } from '@kumo/testing';
+import { closeAgent, fileCounts, FuzzTarget, swiftFault, itFuzzesEveryKind } from '@kumo/testing';
 import { OBJECT_ROUTES } from '../../src/proxy/routes';
 import { TestCluster } from '../support/cluster';
 
@@ -44,11 +44,5 @@ describe('object fuzz', () => {
     expect(target.routes).toContainEqual({ method: 'COPY', path: '/v1/{account}/{container}/{object}' });
   });
 
-  for (const kind of FUZZ_KINDS) {
-    it(`answers ${kind} cases without a 5xx, with a Swift fault and a request id, and creates nothing on a refusal`, async () => {
-      const report = await fuzz(target, kind);
-      expect(report.cases).toBeGreaterThan(0);
-      assertNoFailures(report);
-    }, 300_000);
-  }
+  itFuzzesEveryKind(() => target, 'Swift');
 });
