@@ -17,10 +17,7 @@ describe('image API: filters, error bodies and bad input', () => {
   });
   afterAll(() => t.close());
 
-  const create = async (who: string, body: Record<string, unknown>) => {
-    const r = await t.as(who, '/v2/images', { method: 'POST', headers: JSON_BODY, body: JSON.stringify(body) });
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  };
+  const create = (who: string, body: Record<string, unknown>) => t.createImage(who, body);
   const upload = (id: string, size: number) => t.as('demo', `/v2/images/${id}/file`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(size, 1) });
   const names = async (query: string) => {
     const r = await t.as('demo', `/v2/images?${query}`);

@@ -17,10 +17,7 @@ describe('image API', () => {
   });
   afterAll(() => t.close());
 
-  const create = async (who: string, body: Record<string, unknown>) => {
-    const r = await t.as(who, '/v2/images', { method: 'POST', headers: JSON_BODY, body: JSON.stringify(body) });
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  };
+  const create = (who: string, body: Record<string, unknown>) => t.createImage(who, body);
   const upload = (who: string, id: string, data: Buffer, headers: Record<string, string> = {}) =>
     t.as(who, `/v2/images/${id}/file`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...headers }, body: data });
   const show = async (who: string, id: string) => {

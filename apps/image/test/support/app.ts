@@ -28,6 +28,8 @@ export interface TestImageApp {
   app: NestFastifyApplication;
   config: ImageConfig;
   as(who: string, path: string, init?: RequestInit & { duplex?: 'half' }): Promise<Response>;
+  /** POST /v2/images as `who`: the status and the parsed body. */
+  createImage(who: string, body: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -44,13 +46,19 @@ export async function startImageApp(overrides: Partial<ImageConfig['image']> = {
   const app = await createImageApp({ config, dataSource: db.dataSource, store: store ?? fileStore, validator: testValidator, logger: createLogger('image-test', process.env.KUMO_TEST_LOG ?? 'silent') });
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
+  const as: TestImageApp['as'] = (who, path, init = {}) =>
+    fetch(`${url}${path}`, { ...init, headers: { 'x-auth-token': who, accept: 'application/json', ...(init.headers as Record<string, string> | undefined) } });
   return {
     url: url.replace('[::1]', '127.0.0.1'),
     dir,
     db,
     app,
     config,
-    as: (who, path, init = {}) => fetch(`${url}${path}`, { ...init, headers: { 'x-auth-token': who, accept: 'application/json', ...(init.headers as Record<string, string> | undefined) } }),
+    as,
+    async createImage(who, body) {
+      const r = await as(who, '/v2/images', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    },
     async close() {
       await app.close();
       await db.drop();
