@@ -23,10 +23,6 @@ export class FaultFilter implements ExceptionFilter {
   }
 }
 
-/** Keystone refuses a body that is not JSON with a 400 ValidationError (keystone/server/flask/request_processing/json_body.py). */
-const KEYSTONE_NOT_JSON =
-  'Expecting to find application/json in Content-Type header. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
-
 export function sendFault(style: FaultStyle, logger: Logger, err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   let fault = toFault(err);
   // no route matched: a path that other methods serve answers 405 with Allow, as Keystone and Glance do
@@ -35,8 +31,6 @@ export function sendFault(style: FaultStyle, logger: Logger, err: unknown, reque
     fault = { ...fault, type: undefined, status: 405, message: `The method ${request.method} is not allowed for this resource: it accepts ${allow.join(', ')}.` };
     reply.header('allow', allow.join(', '));
   }
-  // (Nest hands Fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE over as a plain 415 HttpException)
-  if (style === 'keystone' && fault.status === 415) fault = { ...fault, status: 400, message: KEYSTONE_NOT_JSON };
   if (fault.internal) {
     logger.error({ err, method: request.method, url: request.url }, 'unexpected error');
   } else if (fault.status >= 500) {

@@ -128,8 +128,22 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Renders a fault in the given service's style. `_accept` (the request's Accept header) is no longer used: Glance's style is JSON always. */
-export function renderFault(style: FaultStyle, fault: Fault, _accept?: string): RenderedFault {
+/** Keystone refuses a body that is not JSON with a 400 ValidationError (keystone/server/flask/request_processing/json_body.py). */
+const KEYSTONE_NOT_JSON =
+  'Expecting to find application/json in Content-Type header. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+
+/**
+ * The fault a style answers instead of the one raised: Keystone has no 415 (Fastify's
+ * FST_ERR_CTP_INVALID_MEDIA_TYPE, which Nest hands over as a plain 415, is its 400 ValidationError).
+ */
+function styled(style: FaultStyle, fault: Fault): Fault {
+  if (style === 'keystone' && fault.status === 415) return { ...fault, status: 400, message: KEYSTONE_NOT_JSON };
+  return fault;
+}
+
+/** Renders a fault in the given service's style (the one place that decides a fault's status and body). `_accept` (the request's Accept header) is no longer used: Glance's style is JSON always. */
+export function renderFault(style: FaultStyle, raised: Fault, _accept?: string): RenderedFault {
+  const fault = styled(style, raised);
   const { status, message } = fault;
   const title = statusTitle(status);
   const headers: Record<string, string> = {};

@@ -10,6 +10,17 @@ describe('faults', () => {
     expect(JSON.parse(r.body)).toEqual({ error: { code: 404, title: 'Not Found', message: 'Could not find project: x.' } });
   });
 
+  it("renders a 415 in Keystone style as Keystone's 400 ValidationError, and leaves it a 415 elsewhere", () => {
+    const raised = { status: 415, message: 'Unsupported Content-Type: send application/json.' };
+    const r = renderFault('keystone', raised);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toEqual({
+      error: { code: 400, title: 'Bad Request', message: expect.stringMatching(/^Expecting to find application\/json in Content-Type header\. /) },
+    });
+    expect(renderFault('nova', raised).status).toBe(415);
+    expect(renderFault('glance', raised).status).toBe(415);
+  });
+
   it('renders Nova style keys', () => {
     expect(JSON.parse(renderFault('nova', toFault(new NotFound('no'))).body)).toEqual({
       itemNotFound: { code: 404, message: 'no' },
