@@ -4,3 +4,4 @@ export * from './auth.guard';
 export * from './policy';
 export * from './auth.module';
 export * from './service-auth';
+export * from './fake-token-validator';

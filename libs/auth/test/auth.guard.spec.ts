@@ -1,7 +1,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp, createLogger, Public } from '@kumo/common';
-import { FakeTokenValidator } from '@kumo/testing';
+import { FakeTokenValidator } from '../src/fake-token-validator';
 import { AuthContext } from '../src/auth-context';
 import { Auth } from '../src/auth.guard';
 import { AuthModule } from '../src/auth.module';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '@kumo/common';
 import { MessagingClient } from '@kumo/messaging';
-import { FakeTokenValidator } from '@kumo/testing';
+import { FakeTokenValidator } from '../src/fake-token-validator';
 import { startServiceAuth } from '../src/service-auth';
 
 const URL = process.env.KUMO_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

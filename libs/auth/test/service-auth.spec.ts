@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@kumo/common';
-import { FakeTokenValidator } from '@kumo/testing';
+import { FakeTokenValidator } from '../src/fake-token-validator';
 import { AuthContext } from '../src/auth-context';
 import { RevocationBus, startServiceAuth } from '../src/service-auth';
 import { CachingTokenValidator } from '../src/token-validator';

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { runWithContext, ServiceUnavailable, Unauthorized } from '@kumo/common';
-import { FakeTokenValidator } from '@kumo/testing';
+import { FakeTokenValidator } from '../src/fake-token-validator';
 import { AuthContext } from '../src/auth-context';
 import { CachingTokenValidator, KeystoneTokenValidator } from '../src/token-validator';
 

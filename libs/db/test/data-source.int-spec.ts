@@ -1,6 +1,6 @@
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
 import { createConnection } from 'mysql2/promise';
-import { createTestDatabase, TestDatabase, testDatabaseUrl } from '@kumo/testing';
+import { createTestDatabase, TestDatabase, testDatabaseUrl } from '../src/test-database';
 
 @Entity('widget')
 class Widget {

@@ -1,5 +1,5 @@
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner, UpdateDateColumn } from 'typeorm';
-import { createTestDatabase, TestDatabase } from '@kumo/testing';
+import { createTestDatabase, TestDatabase } from '../src/test-database';
 import { StateTransitionConflict, StateTransitions } from '../src/state-transition';
 
 type UploadState = 'queued' | 'saving' | 'active' | 'deactivated';

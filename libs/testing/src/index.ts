@@ -7,3 +7,4 @@ export * from './coverage';
 export * from './cli';
 export * from './database';
 export * from './token-validator';
+export * from './revocation';

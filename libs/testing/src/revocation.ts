@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { openrc, openstack } from '@kumo/testing';
+import { openrc, openstack } from './cli';
 
 /**
  * The system-tier revocation cases every token-validating service runs against the running stack
- * (apps/<service>/test/system/revocation.sys-spec.ts gives its probe): for each way a token stops being valid (`openstack token revoke`, its user disabled, its project
- * deleted, its role removed) the service answers the token with a 2xx first (the validation is
- * cached), then refuses it (401) within 1 s of identity's answer to the revocation.
+ * (apps/<service>/test/system/revocation.sys-spec.ts calls `itRefusesRevokedTokens` with its
+ * route): for each way a token stops being valid (`openstack token revoke`, its user disabled, its
+ * project deleted, its role removed) the service answers the token with a 2xx first (the
+ * validation is cached), then refuses it (401) within 1 s of identity's answer to the revocation.
  */
-
-export { STACK_DIR } from '@kumo/testing';
 
 /** What the token's holder gets from the service: the HTTP status of one request. */
 export type RevocationProbe = (token: string, projectId: string) => Promise<number>;
@@ -202,3 +201,21 @@ export const REVOCATION_WAYS: string[] = WAYS.map(([name]) => name);
 
 /** What every case must give (with the service's 2xx twice before: validated, then cached). */
 export const REFUSED_IN_TIME: Omit<RevocationOutcome, 'before'> = { after: 401, inTime: true };
+
+/**
+ * One `it` per way a token stops being valid (inside the caller's `describe`): the holder's
+ * `GET url(projectId)` answers `okStatus` twice (validated, then cached), then 401 within
+ * REFUSED_WITHIN_MS of identity's answer to the revocation. What the cases made is removed after.
+ */
+export function itRefusesRevokedTokens(url: (projectId: string) => string, okStatus: number): void {
+  const stack = new RevocationStack();
+  afterAll(() => stack.cleanup());
+  it.each(REVOCATION_WAYS)('by %s', async (way) => {
+    const outcome = await stack.run(way, async (token, projectId) => {
+      const res = await fetchRetrying(url(projectId), { headers: { 'x-auth-token': token } });
+      await res.arrayBuffer();
+      return res.status;
+    });
+    expect(outcome).toEqual({ ...REFUSED_IN_TIME, before: [okStatus, okStatus] });
+  });
+}
