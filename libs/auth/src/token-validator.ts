@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { kumoFetch, ServiceUnavailable, Unauthorized } from '@kumo/common';
-import { IdentityClient, LoginFailed, ServiceSession, ServiceUnreachable, UnexpectedStatus } from '@kumo/sdk';
+import { IdentityClient, InvalidResponse, LoginFailed, ServiceSession, ServiceUnreachable, UnexpectedStatus } from '@kumo/sdk';
 import { AuthContext, authContextFromTokenBody } from './auth-context';
 
 /** Validates a token; throws Unauthorized (invalid, expired, revoked) or ServiceUnavailable. */
@@ -61,6 +61,7 @@ export class KeystoneTokenValidator extends TokenValidator {
     if (err instanceof ServiceUnreachable) return new ServiceUnavailable(`Identity is unreachable at ${base}: ${(err.cause as Error).message}`);
     if (err instanceof LoginFailed) return new ServiceUnavailable(`This service cannot authenticate to identity as ${err.username} (HTTP ${err.status}).`);
     if (err instanceof UnexpectedStatus) return new ServiceUnavailable(`Identity answered ${err.status} while validating a token.`);
+    if (err instanceof InvalidResponse) return new ServiceUnavailable('Identity answered a token validation with a body that is not a token.');
     return err as Error;
   }
 }

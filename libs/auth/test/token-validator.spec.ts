@@ -92,6 +92,11 @@ describe('KeystoneTokenValidator', () => {
         res.end('{}');
         return;
       }
+      if (req.headers['x-subject-token'] === 'garbled') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"nope":1}');
+        return;
+      }
       if (req.headers['x-subject-token'] === 'good') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(tokenBody('alice')));
@@ -135,5 +140,6 @@ describe('KeystoneTokenValidator', () => {
     await expect(v.validate('bad')).rejects.toBeInstanceOf(Unauthorized);
     const down = new KeystoneTokenValidator({ ...creds(), auth_url: 'http://127.0.0.1:1/v3' }, 2000);
     await expect(down.validate('good')).rejects.toBeInstanceOf(ServiceUnavailable);
+    await expect(v.validate('garbled')).rejects.toThrow(new ServiceUnavailable('Identity answered a token validation with a body that is not a token.'));
   });
 });

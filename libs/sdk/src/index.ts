@@ -2,3 +2,5 @@ export * from './errors';
 export * from './catalog';
 export * from './session';
 export * from './identity';
+export * from './http';
+export * from './image';

@@ -37,6 +37,14 @@ export interface SessionToken {
   catalog?: CatalogEntry[];
 }
 
+/** A request's init for `authorizedFetch`: the body may be a function that makes it (for the retry after a 401). */
+export type AuthorizedInit = Omit<RequestInit, 'body'> & { body?: RequestInit['body'] | (() => RequestInit['body']) };
+
+/** A body that can be read only once (undici sends it with `duplex: 'half'`). */
+function isStream(body: unknown): boolean {
+  return !!body && typeof body === 'object' && (Symbol.asyncIterator in body || typeof (body as ReadableStream).getReader === 'function');
+}
+
 const defaultFetch: SessionFetch = (url, { timeoutMs = 10_000, ...init }) =>
   fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
 
@@ -103,17 +111,24 @@ export class ServiceSession {
 
   /**
    * A request with the session's token in X-Auth-Token; on 401 the token is dropped and the
-   * request sent once more with a new one (requests with a body too: `init.body` must be reusable).
+   * request sent once more with a new one. A body is sent again on that retry when it is reusable
+   * (a string, a buffer) or a function that makes it anew (`() => createReadStream(path)`); a
+   * stream (a web stream, a Node Readable, an async iterable) goes once, so a 401 to it is the
+   * answer (and the next request logs in again). Stream bodies are sent with `duplex: 'half'`.
    */
-  async authorizedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  async authorizedFetch(url: string, init: AuthorizedInit = {}): Promise<Response> {
+    const { body, ...rest } = init;
     for (let attempt = 0; ; attempt++) {
       const token = await this.token();
       const headers = new Headers(init.headers);
       headers.set('x-auth-token', token);
-      const res = await this.fetch(url, { ...init, headers });
+      const sent = typeof body === 'function' ? body() : body;
+      const streamed = isStream(sent);
+      const res = await this.fetch(url, { ...rest, headers, body: sent, ...(streamed ? { duplex: 'half' } : {}) } as RequestInit);
       if (res.status !== 401 || attempt > 0) return res;
-      await res.body?.cancel();
       this.invalidate(token);
+      if (streamed && typeof body !== 'function') return res;
+      await res.body?.cancel();
     }
   }
 
