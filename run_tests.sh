@@ -98,7 +98,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-quiet "system packages" apt_install "${KUMO_APT_PACKAGES[@]}" jq
+quiet "system packages" apt_install "${KUMO_APT_PACKAGES[@]}" jq libvirt-daemon-system
 quiet "MariaDB, RabbitMQ, database user" start_services
 if [ -z "${KUMO_TEST_DATABASE_URL:-}" ] && [ -f "$STACK_DIR/secrets.env" ]; then
   load_secrets

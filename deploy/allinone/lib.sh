@@ -204,6 +204,24 @@ start_rabbitmq() {
   return 1
 }
 
+# libvirtd (with virtlogd, which it needs for QEMU's logs): libs/libvirt's integration tests start
+# it, as the compute service will. "Running" means its socket answers a qemu:///system connection.
+libvirtd_running() { timeout 10 virsh -c qemu:///system uri >/dev/null 2>&1; }
+
+start_libvirtd() {
+  if libvirtd_running; then echo "libvirtd is running"; return 0; fi
+  command -v libvirtd >/dev/null 2>&1 || { echo "libvirtd is not installed (apt-get install libvirt-daemon-system)"; return 1; }
+  if have_systemd; then
+    systemctl start virtlogd.socket libvirtd.socket libvirtd.service || return 1
+  else
+    pgrep -x virtlogd >/dev/null 2>&1 || virtlogd -d || return 1
+    libvirtd -d || return 1
+  fi
+  for _ in $(seq 1 60); do libvirtd_running && { echo "libvirtd is up"; return 0; }; sleep 0.5; done
+  echo "libvirtd did not answer within 30 s"
+  return 1
+}
+
 # --- secrets and the database user (stack.sh; run_tests.sh for the integration tests) -----------
 gen_hex() { od -An -N "$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
