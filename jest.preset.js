@@ -5,11 +5,21 @@ const path = require('path');
 
 const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 
+// ESM-only packages that a CommonJS dependency requires (light-my-request 6.8 → cookie 2, under
+// fastify's inject): Node loads them with require(esm), jest cannot, so SWC compiles them to
+// CommonJS as it does our sources.
+const ESM_ONLY = ['cookie'];
+const esmOnly = `(${ESM_ONLY.join('|')})`;
+
 module.exports = (dir) => ({
   displayName: path.relative(__dirname, dir),
   rootDir: dir,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }],
+    [`/node_modules/(\\.pnpm/[^/]+/node_modules/)?${esmOnly}/.+\\.js$`]: ['@swc/jest', { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' } } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?${esmOnly}[@/])`],
   moduleNameMapper: { '^@kumo/([a-z-]+)$': path.join(__dirname, 'libs/$1/src') },
   testMatch: ['<rootDir>/{src,test}/**/*.{spec,int-spec,sys-spec,compat-spec,fuzz-spec}.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
