@@ -1,4 +1,4 @@
-import { createLogger, enableBodyBufferReclaim, listen, Logger, tuneHeapForStreaming } from '@kumo/common';
+import { createLogger, enableBodyBufferReclaim, listen, Logger, settleWhenIdle, tuneHeapForStreaming } from '@kumo/common';
 // types only: @kumo/db (TypeORM) and @kumo/auth (the bus) load when a service asks for them, so
 // that a process without a database or token validation (a storage node) does not carry them
 import type { createDataSource, DataSourceOptions } from '@kumo/db';
@@ -132,6 +132,10 @@ export async function runService<C extends ServiceConfig>(spec: ServiceSpec<C>, 
     const config = spec.config();
     const log = runtime.logger ?? createLogger(spec.name, config.logging.level);
     logger = log;
+    // what a load left in the heap goes back to the system once the process is quiet (docs/operations.md)
+    const MiB = 1024 * 1024;
+    const stopSettle = settleWhenIdle({ onSettle: (before, after) => log.debug({ rssMiB: Math.round(before / MiB), settledMiB: Math.round(after / MiB) }, 'memory settled') });
+    closers.data.push(stopSettle);
     const kit: ServiceKit<C> = {
       config,
       logger: log,
