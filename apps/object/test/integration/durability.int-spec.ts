@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { metadataTrailer, readDataFile } from '../../src/storage/data-file';
 import { hashPath } from '../../src/storage/hash';
@@ -149,6 +149,23 @@ describe('object cluster durability', () => {
     await cluster.replicateAll();
     expect(holders('c1', 'x2')).toContain(victim.index);
     expect((await cluster.auditor(victim.index).runOnce()).quarantined).toBe(0);
+  });
+
+  it('audits an object of several reads: a byte flipped in its last MiB is found, the intact copies pass', async () => {
+    const body = Buffer.alloc(2.5 * 1024 * 1024, 'abcdefgh');
+    await expect(put('c1', 'x3', body)).resolves.toBe(201);
+    const { nodes, part } = cluster.rings.object.getNodes('AUTH_p1', 'c1', 'x3');
+    const [victim, intact] = [cluster.nodeOfDevice(nodes[0]), cluster.nodeOfDevice(nodes[1])];
+    const hash = hashPath(cluster.hashPath, 'AUTH_p1', 'c1', 'x3');
+    const dir = join(victim.devicesRoot, victim.device, 'objects', String(part), hash.slice(-3), hash);
+    const fd = openSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.data'))!), 'r+');
+    writeSync(fd, Buffer.from('Z'), 0, 1, body.length - 1000);
+    closeSync(fd);
+    expect((await cluster.auditor(intact.index).runOnce()).quarantined).toBe(0);
+    const stats = await cluster.auditor(victim.index).runOnce();
+    expect(stats.quarantined).toBe(1);
+    expect(stats.bytes).toBeGreaterThanOrEqual(body.length);
+    expect(holders('c1', 'x3')).not.toContain(victim.index);
   });
 
   it('catches the listing up through async pendings after a container server was down', async () => {
