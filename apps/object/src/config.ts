@@ -29,6 +29,8 @@ export const objectSection = z
     auditor_bytes_per_second: z.number().int().min(0).default(4 * 1024 * 1024),
     /** Tombstones older than this (seconds) are removed by the replicator. */
     reclaim_age: z.number().int().min(1).default(7 * 24 * 3600),
+    /** Container and account databases a storage node keeps open at once (least recently used closed first). */
+    max_open_databases: z.number().int().min(1).default(32),
     /** Objects up to this size are checked against their MD5 before a GET sends them. */
     verify_on_read_max_bytes: z.number().int().min(0).default(4 * 1024 * 1024),
     /** How the proxy validates tokens (the service user of identity). */

@@ -22,6 +22,7 @@ void runService({
       accountPort: o.account_port,
       logger,
       verifyOnReadMaxBytes: o.verify_on_read_max_bytes,
+      maxOpenDatabases: o.max_open_databases,
     });
     await node.start();
     const stopDaemons = startDaemonLoops(

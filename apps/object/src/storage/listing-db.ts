@@ -35,16 +35,20 @@ export interface DbInfo {
   metadata: Record<string, [string, string]>;
 }
 
+/** SQLite's page cache of one open listing database, KiB. */
+export const LISTING_DB_CACHE_KIB = 1024;
+
 /**
  * A container's object listing or an account's container listing, in SQLite (one database file per
  * container/account, as Swift keeps them). Rows and metadata are last-writer-wins by timestamp;
  * deletions are kept as tombstone rows so replicas can merge.
  */
 export class ListingDb {
-  private readonly db: Database.Database;
+  private conn: Database.Database | undefined;
   /** Prepared statements by SQL: preparing costs more than running them (a container update runs several). */
   private readonly statements = new Map<string, Database.Statement>();
   private named = false;
+  private migrated = false;
 
   private st(sql: string): Database.Statement {
     let s = this.statements.get(sql);
@@ -52,18 +56,47 @@ export class ListingDb {
     return s;
   }
 
+  /**
+   * Opens the database (creating it); `onOpen` is told each time its connection opens, the first and
+   * after every `release` (a ListingDbPool keeps the number of open connections bounded).
+   */
   constructor(
-    path: string,
+    readonly path: string,
     readonly kind: 'container' | 'account',
+    private readonly onOpen?: (db: ListingDb) => void,
   ) {
     mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // WAL with NORMAL: a commit survives a crash of the process without an fsync of its own (the WAL is
-    // fsynced at checkpoints); rows lost to a power cut come back from the other replicas (replication)
-    // — what Swift accepts for its unsynced .pending files
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
+    this.connect();
+  }
+
+  /** The SQLite connection, opened again on first use after a `release`. */
+  private get db(): Database.Database {
+    return this.conn ?? this.connect();
+  }
+
+  private connect(): Database.Database {
+    const db = new Database(this.path);
+    try {
+      db.pragma('journal_mode = WAL');
+      // WAL with NORMAL: a commit survives a crash of the process without an fsync of its own (the WAL is
+      // fsynced at checkpoints); rows lost to a power cut come back from the other replicas (replication)
+      // — what Swift accepts for its unsynced .pending files
+      db.pragma('synchronous = NORMAL');
+      // SQLite's page cache is per connection (2 MiB by default); the file's pages stay in the kernel's
+      // page cache anyway, so 1 MiB per open database keeps a node's memory bounded (docs/operations.md)
+      db.pragma(`cache_size = -${LISTING_DB_CACHE_KIB}`);
+      if (!this.migrated) this.migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.conn = db;
+    this.onOpen?.(this);
+    return db;
+  }
+
+  private migrate(db: Database.Database): void {
+    db.exec(`
       CREATE TABLE IF NOT EXISTS info (id INTEGER PRIMARY KEY CHECK (id = 0), put_timestamp TEXT NOT NULL DEFAULT '0',
         delete_timestamp TEXT NOT NULL DEFAULT '0', metadata TEXT NOT NULL DEFAULT '{}');
       INSERT OR IGNORE INTO info (id) VALUES (0);
@@ -73,10 +106,24 @@ export class ListingDb {
       CREATE TABLE IF NOT EXISTS sync_points (peer TEXT PRIMARY KEY, seq INTEGER NOT NULL);
     `);
     // columns added after the first release: the names (for the replicator) and a change sequence
-    const has = (table: string, column: string) => (this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
-    if (!has('info', 'account')) this.db.exec(`ALTER TABLE info ADD COLUMN account TEXT; ALTER TABLE info ADD COLUMN container TEXT;`);
-    if (!has('rows', 'seq')) this.db.exec(`ALTER TABLE rows ADD COLUMN seq INTEGER NOT NULL DEFAULT 0; UPDATE rows SET seq = rowid;`);
-    this.db.exec('CREATE INDEX IF NOT EXISTS rows_seq ON rows (seq)');
+    const has = (table: string, column: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+    if (!has('info', 'account')) db.exec(`ALTER TABLE info ADD COLUMN account TEXT; ALTER TABLE info ADD COLUMN container TEXT;`);
+    if (!has('rows', 'seq')) db.exec(`ALTER TABLE rows ADD COLUMN seq INTEGER NOT NULL DEFAULT 0; UPDATE rows SET seq = rowid;`);
+    db.exec('CREATE INDEX IF NOT EXISTS rows_seq ON rows (seq)');
+    this.migrated = true;
+  }
+
+  /** Whether its SQLite connection is open now. */
+  get isOpen(): boolean {
+    return this.conn !== undefined;
+  }
+
+  /** Closes the SQLite connection (its page cache, statements and file handles); the next use reopens it. */
+  release(): void {
+    if (!this.conn) return;
+    this.statements.clear();
+    this.conn.close();
+    this.conn = undefined;
   }
 
   /** Records whose database this is (the replicator needs the names to address its peers). */
@@ -127,7 +174,7 @@ export class ListingDb {
   }
 
   close(): void {
-    this.db.close();
+    this.release();
   }
 
   /** Where a container reports its object count and bytes (the paired account server). */
@@ -305,6 +352,55 @@ export class ListingDb {
       if (!rolledUp && seen < want) break;
     }
     return out;
+  }
+}
+
+/**
+ * The listing databases of a storage node, at most `maxOpen` of them with an open SQLite connection.
+ * A node used to keep every database it had opened open for good (each one 150 KiB of connection and
+ * up to its page cache: 0.3-0.5 MiB for a container of 2,000 objects), and the replicator opens every
+ * database on the node each pass. Past `maxOpen`, the least recently used one is released; whoever
+ * still holds it (a replication pass across a request) reopens it on its next use.
+ */
+export class ListingDbPool {
+  private readonly open = new Map<string, ListingDb>();
+
+  constructor(readonly maxOpen = 32) {
+    if (!(maxOpen >= 1)) throw new Error(`maxOpen must be at least 1, got ${maxOpen}`);
+  }
+
+  /** The database at `path`: the open one (now the most recently used), or a newly opened one. */
+  get(kind: 'container' | 'account', path: string): ListingDb {
+    const db = this.open.get(path);
+    if (db) {
+      this.open.delete(path);
+      this.open.set(path, db);
+      return db;
+    }
+    return new ListingDb(path, kind, (d) => this.opened(d));
+  }
+
+  /** How many connections are open. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  close(): void {
+    for (const db of this.open.values()) db.release();
+    this.open.clear();
+  }
+
+  private opened(db: ListingDb): void {
+    const other = this.open.get(db.path);
+    this.open.delete(db.path);
+    // a released one reopened while its replacement was open: one connection per file
+    if (other && other !== db) other.release();
+    this.open.set(db.path, db);
+    for (const [path, oldest] of this.open) {
+      if (this.open.size <= this.maxOpen) break;
+      this.open.delete(path);
+      oldest.release();
+    }
   }
 }
 

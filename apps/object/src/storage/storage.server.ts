@@ -5,7 +5,7 @@ import type { Logger } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { hashPath } from './hash';
 import { OBJECT_UPDATES_HEADER, ObjectRowUpdate } from './container-updates';
-import { ListingDb, listingQueryOf } from './listing-db';
+import { ListingDb, ListingDbPool, listingQueryOf } from './listing-db';
 import { ObjectServer, send, timestampOf } from './object-server';
 import { normalizeTimestamp } from '../common/timestamp';
 
@@ -18,6 +18,8 @@ export interface StorageNodeOptions {
   accountPort: number;
   logger: Logger;
   verifyOnReadMaxBytes?: number;
+  /** listing databases with an open SQLite connection at once (default 32; see ListingDbPool) */
+  maxOpenDatabases?: number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, parts: string[]) => Promise<void>;
@@ -36,11 +38,12 @@ function decodeParts(url: string): string[] {
  */
 export class StorageNode {
   private readonly servers: Server[] = [];
-  private readonly dbs = new Map<string, ListingDb>();
+  private readonly dbs: ListingDbPool;
 
   readonly objects: ObjectServer;
 
   constructor(private readonly opts: StorageNodeOptions) {
+    this.dbs = new ListingDbPool(opts.maxOpenDatabases);
     this.objects = new ObjectServer({ devicesRoot: opts.devicesRoot, hashPath: opts.hashPath, logger: opts.logger, verifyOnReadMaxBytes: opts.verifyOnReadMaxBytes });
   }
 
@@ -86,8 +89,7 @@ export class StorageNode {
     this.servers.length = 0;
     for (const t of this.accountUpdates.values()) clearTimeout(t);
     this.accountUpdates.clear();
-    for (const db of this.dbs.values()) db.close();
-    this.dbs.clear();
+    this.dbs.close();
   }
 
   private db(kind: 'container' | 'account', device: string, part: string, account: string, container?: string): ListingDb {
@@ -97,14 +99,14 @@ export class StorageNode {
     return db;
   }
 
-  /** The open database at a path (one handle per file, shared with the replicator). */
+  /** The database at a path, from the node's pool (shared with the replicator). */
   dbAt(kind: 'container' | 'account', path: string): ListingDb {
-    let db = this.dbs.get(path);
-    if (!db) {
-      db = new ListingDb(path, kind);
-      this.dbs.set(path, db);
-    }
-    return db;
+    return this.dbs.get(kind, path);
+  }
+
+  /** How many listing databases have an open connection. */
+  openDatabases(): number {
+    return this.dbs.size;
   }
 
   /** A replica's rows and info, from another node's database replicator. */
