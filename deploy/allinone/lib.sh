@@ -476,15 +476,26 @@ start_service() {
     local -a envs
     mapfile -t envs < <(svc_env "$name" "$extra")
     rm -f "$PID_DIR/$name.pid"
-    # a new session, detached from this terminal; the child writes its own pid, then becomes node
+    # a new session, detached from this terminal; the child writes its own pid, then becomes node.
+    # It keeps no descriptor of ours beyond 0-2: a caller's lock (`flock /tmp/kumo-stack.lock
+    # start_service ...` without -o) would otherwise be held by the service until it stops
     # shellcheck disable=SC2016
-    (cd "$KUMO_ROOT" && exec env -i "${envs[@]}" setsid nohup sh -c 'echo $$ > "$1"; shift; exec "$@"' "kumo-$name" \
+    (cd "$KUMO_ROOT" && close_inherited_fds && exec env -i "${envs[@]}" setsid nohup sh -c 'echo $$ > "$1"; shift; exec "$@"' "kumo-$name" \
       "$PID_DIR/$name.pid" "$(command -v node)" "$KUMO_ROOT/$entry" >> "$LOG_DIR/$name.log" 2>&1 < /dev/null &)
     for _ in $(seq 1 50); do [ -s "$PID_DIR/$name.pid" ] && break; sleep 0.1; done
     read -r pid < "$PID_DIR/$name.pid" || true
   fi
   echo "started $name (pid ${pid:-?}, ports $(svc_field "$line" 2), log $LOG_DIR/$name.log)"
   wait_health "$name" "$health"
+}
+
+# close_inherited_fds: closes every descriptor of this (sub)shell but 0, 1, 2 and bash's own 255.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd=${fd##*/}
+    case "$fd" in 0 | 1 | 2 | 255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+  done
 }
 
 # pid_alive PID: the process exists and is not a zombie waiting for its parent
