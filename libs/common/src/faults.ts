@@ -161,7 +161,8 @@ export function renderFault(style: FaultStyle, raised: Fault, _accept?: string):
     case 'keystone':
       return json({ error: { code: status, title, message } });
     case 'nova': {
-      const key = NOVA_KEYS[status] ?? (status >= 500 ? 'computeFault' : 'badRequest');
+      // nova/api/openstack/wsgi.py Fault: a status without a name of its own (406, 408, 414, 422, 500...) is a computeFault
+      const key = NOVA_KEYS[status] ?? 'computeFault';
       const body: Record<string, unknown> = { code: status, message };
       if (key === 'overLimit' && retryAfter !== undefined) body.retryAfter = String(retryAfter);
       return json({ [key]: body });

@@ -21,6 +21,8 @@ export interface HttpAppOptions {
   requestIdAliases?: string[];
   /** Parse JSON bodies (default true); object/image services stream raw bodies instead. */
   jsonBodies?: boolean;
+  /** Route `/a/` as `/a` (default false): Nova's version documents are linked with a trailing slash. */
+  ignoreTrailingSlash?: boolean;
 }
 
 class PinoNestLogger implements LoggerService {
@@ -49,6 +51,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, opts:
     return503OnClosing: false,
     // a path parameter may be a Glance tag (255 characters) or a name; longer ones answer 414
     maxParamLength: 1024,
+    ignoreTrailingSlash: opts.ignoreTrailingSlash ?? false,
     // errors raised before a route or a hook runs still get the request id and the fault body
     // (cast: @nestjs/platform-fastify may bring its own copy of fastify's types)
     frameworkErrors: frameworkErrorHandler(edge) as never,

@@ -30,6 +30,16 @@ describe('faults', () => {
     });
   });
 
+  it("names a status Nova has no key for computeFault, as Nova's Fault does (406 of an unsupported microversion, 414, 500)", () => {
+    expect(JSON.parse(renderFault('nova', { status: 406, message: 'Version 2.99 is not supported by the API.' }).body)).toEqual({
+      computeFault: { code: 406, message: 'Version 2.99 is not supported by the API.' },
+    });
+    expect(Object.keys(JSON.parse(renderFault('nova', { status: 414, message: 'long' }).body))).toEqual(['computeFault']);
+    expect(JSON.parse(renderFault('nova', toFault(new Error('boom'))).body)).toEqual({
+      computeFault: { code: 500, message: 'An unexpected error prevented the server from fulfilling your request.' },
+    });
+  });
+
   it('renders Neutron style with the error class as type', () => {
     class NetworkNotFound extends NotFound {}
     const body = JSON.parse(renderFault('neutron', toFault(new NetworkNotFound('Network x could not be found.'))).body);

@@ -51,3 +51,32 @@ export const swiftFault: FaultCheck = (res, req) => {
   if (!/^<html><h1>[^<]+<\/h1><p>[^<]*<\/p><\/html>$/.test(res.body)) return 'body is not <html><h1>…</h1><p>…</p></html>';
   return undefined;
 };
+
+/** Nova's fault names by status (nova/api/openstack/wsgi.py Fault); any other status is a computeFault. */
+const NOVA_FAULT_NAMES: Record<number, string> = {
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
+};
+
+/** Nova (compute): `application/json` `{"<name>": {"code": <status>, "message": ...}}`, the one key named by the status. */
+export const novaFault: FaultCheck = (res, req) => {
+  if (req.method === 'HEAD') return undefined;
+  if (!contentType(res).startsWith('application/json')) return `content-type ${contentType(res) || '(none)'}, not application/json`;
+  const parsed = parse(res.body) as Record<string, { code?: unknown; message?: unknown }> | undefined;
+  const name = NOVA_FAULT_NAMES[res.status] ?? 'computeFault';
+  const keys = parsed && typeof parsed === 'object' ? Object.keys(parsed) : [];
+  if (keys.length !== 1 || keys[0] !== name) return `body keys ${JSON.stringify(keys)}, not ["${name}"]`;
+  const f = parsed![name];
+  if (!f || f.code !== res.status || typeof f.message !== 'string') return `body is not {"${name}": {"code": ${res.status}, "message"}}`;
+  if (/^FST_|Client Error/.test(f.message)) return `framework message "${f.message}"`;
+  return undefined;
+};

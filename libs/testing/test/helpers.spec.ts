@@ -1,5 +1,6 @@
 import { Unauthorized } from '@kumo/common';
 import { runCli, runCliOk, uniqueName } from '../src/cli';
+import { novaFault } from '../src/faults';
 import { FakeTokenValidator } from '../src/token-validator';
 
 describe('FakeTokenValidator', () => {
@@ -39,5 +40,22 @@ describe('runCli', () => {
     await expect(runCli('sleep', ['5'], {}, { timeoutMs: 100 })).resolves.toMatchObject({ code: 'SIGTERM' });
     await expect(runCli('kumo-no-such-command', [], {})).resolves.toMatchObject({ code: 'ENOENT' });
     expect(uniqueName('t')).toMatch(/^t-[0-9a-f]{8}$/);
+  });
+});
+
+describe('novaFault', () => {
+  const req = { kind: 'body', method: 'GET', path: '/v2.1/flavors/x', headers: {} } as const;
+  const answer = (status: number, body: unknown, type = 'application/json') => ({ status, headers: { 'content-type': type }, body: JSON.stringify(body), ms: 1 });
+
+  it("accepts Nova's body, the key named by the status (computeFault for the others)", () => {
+    expect(novaFault(answer(404, { itemNotFound: { code: 404, message: 'Flavor x could not be found.' } }), req)).toBeUndefined();
+    expect(novaFault(answer(406, { computeFault: { code: 406, message: 'Version 2.99 is not supported by the API.' } }), req)).toBeUndefined();
+  });
+
+  it('refuses another key, a wrong code, a second key, a non-JSON answer', () => {
+    expect(novaFault(answer(404, { badRequest: { code: 404, message: 'x' } }), req)).toMatch(/not \["itemNotFound"\]/);
+    expect(novaFault(answer(400, { badRequest: { code: 404, message: 'x' } }), req)).toMatch(/"code": 400/);
+    expect(novaFault(answer(409, { conflictingRequest: { code: 409, message: 'x' }, extra: 1 }), req)).toMatch(/body keys/);
+    expect(novaFault({ status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>404</h1>', ms: 1 }, req)).toMatch(/not application\/json/);
   });
 });
