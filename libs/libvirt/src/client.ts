@@ -115,7 +115,12 @@ export class LibvirtClient extends EventEmitter<ClientEventMap> {
     if (types.length === 0 || types.includes(AuthType.NONE)) return;
     if (types.includes(AuthType.POLKIT)) {
       const { complete } = await this.rpc.call('AUTH_POLKIT', undefined);
-      if (!complete) throw new LibvirtError('polkit authentication did not complete', ErrorNumber.AUTH_FAILED, ErrorDomain.AUTH);
+      if (!complete)
+        throw new LibvirtError(
+          'polkit authentication did not complete',
+          ErrorNumber.AUTH_FAILED,
+          ErrorDomain.AUTH,
+        );
       return;
     }
     throw new LibvirtError(
@@ -135,11 +140,16 @@ export class LibvirtClient extends EventEmitter<ClientEventMap> {
 
   /** Opens the hypervisor connection (`qemu:///system`, `test:///default`, ...). */
   async open(uri: string, flags = 0): Promise<void> {
-    await this.rpc.call('CONNECT_OPEN', { name: uri, flags: flags | (this.options.readOnly ? ConnectFlags.RO : 0) });
+    await this.rpc.call('CONNECT_OPEN', {
+      name: uri,
+      flags: flags | (this.options.readOnly ? ConnectFlags.RO : 0),
+    });
     this.openedUri = uri;
     const keepalive = this.options.keepalive ?? DEFAULT_KEEPALIVE;
     // asking for the feature is also what makes libvirtd start pinging us
-    const { supported } = await this.rpc.call('CONNECT_SUPPORTS_FEATURE', { feature: FEATURE_PROGRAM_KEEPALIVE });
+    const { supported } = await this.rpc.call('CONNECT_SUPPORTS_FEATURE', {
+      feature: FEATURE_PROGRAM_KEEPALIVE,
+    });
     if (supported && keepalive) this.rpc.startKeepalive(keepalive);
   }
 
@@ -215,7 +225,9 @@ export class LibvirtClient extends EventEmitter<ClientEventMap> {
 
   /** Starts a defined domain; returns it with its new id. flags: DomainCreateFlags. */
   async domainCreate(dom: Domain, flags = 0): Promise<Domain> {
-    return domainFromWire((await this.rpc.call('DOMAIN_CREATE_WITH_FLAGS', { dom: domainToWire(dom), flags })).dom);
+    return domainFromWire(
+      (await this.rpc.call('DOMAIN_CREATE_WITH_FLAGS', { dom: domainToWire(dom), flags })).dom,
+    );
   }
 
   /** Stops a domain at once (power off). flags: DomainDestroyFlags. */
@@ -282,7 +294,10 @@ export class LibvirtClient extends EventEmitter<ClientEventMap> {
    */
   async domainEventRegister(eventId: DomainEventID, dom: Domain | null = null): Promise<number> {
     if (!EVENT_KINDS[eventId]) {
-      throw new LibvirtError(`domain event ${DomainEventID[eventId] ?? eventId} is not decoded by @kumo/libvirt`, ErrorNumber.INVALID_ARG);
+      throw new LibvirtError(
+        `domain event ${DomainEventID[eventId] ?? eventId} is not decoded by @kumo/libvirt`,
+        ErrorNumber.INVALID_ARG,
+      );
     }
     const { callbackID } = await this.rpc.call('CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY', {
       eventID: eventId,
@@ -315,7 +330,11 @@ export class LibvirtClient extends EventEmitter<ClientEventMap> {
     const serial = this.rpc.nextSerial();
     const stream = new LibvirtStream(this.rpc, Procedure.DOMAIN_OPEN_CONSOLE, serial);
     try {
-      await this.rpc.call('DOMAIN_OPEN_CONSOLE', { dom: domainToWire(dom), dev_name: devName, flags }, serial);
+      await this.rpc.call(
+        'DOMAIN_OPEN_CONSOLE',
+        { dom: domainToWire(dom), dev_name: devName, flags },
+        serial,
+      );
     } catch (err) {
       stream.discard();
       throw err;

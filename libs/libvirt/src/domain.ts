@@ -20,13 +20,25 @@ export function uuidToString(b: Buffer): string {
 
 export function uuidToBytes(uuid: string): Buffer {
   if (!UUID_RE.test(uuid)) {
-    throw new LibvirtError(`invalid UUID ${JSON.stringify(uuid)}`, ErrorNumber.INVALID_ARG, ErrorDomain.DOMAIN);
+    throw new LibvirtError(
+      `invalid UUID ${JSON.stringify(uuid)}`,
+      ErrorNumber.INVALID_ARG,
+      ErrorDomain.DOMAIN,
+    );
   }
   const b = Buffer.from(uuid.replace(/-/g, ''), 'hex');
   if (b.length !== VIR_UUID_BUFLEN) throw new LibvirtError(`invalid UUID ${uuid}`, ErrorNumber.INVALID_ARG);
   return b;
 }
 
-export const domainFromWire = (d: NonnullDomain): Domain => ({ name: d.name, uuid: uuidToString(d.uuid), id: d.id });
+export const domainFromWire = (d: NonnullDomain): Domain => ({
+  name: d.name,
+  uuid: uuidToString(d.uuid),
+  id: d.id,
+});
 
-export const domainToWire = (d: Domain): NonnullDomain => ({ name: d.name, uuid: uuidToBytes(d.uuid), id: d.id });
+export const domainToWire = (d: Domain): NonnullDomain => ({
+  name: d.name,
+  uuid: uuidToBytes(d.uuid),
+  id: d.id,
+});

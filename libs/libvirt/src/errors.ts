@@ -73,7 +73,8 @@ export const isOperationInvalid = (err: unknown): err is LibvirtError =>
 export const isNoConnect = (err: unknown): err is LibvirtError =>
   hasErrorCode(err, ErrorNumber.NO_CONNECT) || hasErrorCode(err, ErrorNumber.INVALID_CONN);
 /** The connection to libvirtd went away (or could not be made) while the call waited. */
-export const isConnectionError = (err: unknown): err is LibvirtConnectionError => err instanceof LibvirtConnectionError;
+export const isConnectionError = (err: unknown): err is LibvirtConnectionError =>
+  err instanceof LibvirtConnectionError;
 /** A domain with that name or UUID exists already (VIR_ERR_DOM_EXIST). */
 export const isDomainExists = (err: unknown): err is LibvirtError => hasErrorCode(err, ErrorNumber.DOM_EXIST);
 /** The driver does not implement the call (VIR_ERR_NO_SUPPORT). */
@@ -97,4 +98,5 @@ export const isAuthFailed = (err: unknown): err is LibvirtError =>
   hasErrorCode(err, ErrorNumber.AUTH_CANCELLED) ||
   hasErrorCode(err, ErrorNumber.AUTH_UNAVAILABLE);
 /** The device named in a detach is not in the domain (VIR_ERR_DEVICE_MISSING). */
-export const isDeviceMissing = (err: unknown): err is LibvirtError => hasErrorCode(err, ErrorNumber.DEVICE_MISSING);
+export const isDeviceMissing = (err: unknown): err is LibvirtError =>
+  hasErrorCode(err, ErrorNumber.DEVICE_MISSING);

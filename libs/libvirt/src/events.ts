@@ -94,7 +94,10 @@ export function toDomainEvent(
     }
     case 'DOMAIN_EVENT_CALLBACK_DEVICE_ADDED': {
       const m = msg as Messages['DOMAIN_EVENT_CALLBACK_DEVICE_ADDED'];
-      return { kind: 'deviceAdded', event: { callbackID: m.callbackID, domain: domainFromWire(m.dom), devAlias: m.devAlias } };
+      return {
+        kind: 'deviceAdded',
+        event: { callbackID: m.callbackID, domain: domainFromWire(m.dom), devAlias: m.devAlias },
+      };
     }
     default:
       return null;

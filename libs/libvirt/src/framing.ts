@@ -4,7 +4,12 @@
 import { XdrReader, XdrWriter } from './xdr';
 import { LibvirtProtocolError } from './errors';
 import { decodeMessageHeader, encodeMessageHeader } from './generated/codecs';
-import { type MessageHeader, VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from './generated/types';
+import {
+  type MessageHeader,
+  VIR_NET_MESSAGE_HEADER_MAX,
+  VIR_NET_MESSAGE_LEN_MAX,
+  VIR_NET_MESSAGE_MAX,
+} from './generated/types';
 
 export type { MessageHeader };
 
@@ -23,7 +28,9 @@ export function encodeMessage(header: MessageHeader, body?: ((w: XdrWriter) => v
   else if (body) body(w);
   const out = w.finish();
   if (out.length - VIR_NET_MESSAGE_LEN_MAX > VIR_NET_MESSAGE_MAX) {
-    throw new LibvirtProtocolError(`message of ${out.length} bytes exceeds libvirt's maximum ${VIR_NET_MESSAGE_MAX}`);
+    throw new LibvirtProtocolError(
+      `message of ${out.length} bytes exceeds libvirt's maximum ${VIR_NET_MESSAGE_MAX}`,
+    );
   }
   out.writeUInt32BE(out.length, 0);
   return out;
@@ -50,7 +57,10 @@ export class MessageSplitter {
     for (;;) {
       if (this.buffered < VIR_NET_MESSAGE_LEN_MAX) break;
       const len = this.peekLength();
-      if (len < VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX || len - VIR_NET_MESSAGE_LEN_MAX > VIR_NET_MESSAGE_MAX) {
+      if (
+        len < VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX ||
+        len - VIR_NET_MESSAGE_LEN_MAX > VIR_NET_MESSAGE_MAX
+      ) {
         throw new LibvirtProtocolError(`bad message length ${len}`);
       }
       if (this.buffered < len) break;

@@ -7,7 +7,13 @@ export type { DialOptions, UnixDialOptions, TcpDialOptions } from './transport';
 export { RpcConnection, type KeepaliveOptions, type StreamSink } from './rpc';
 export { LibvirtStream } from './stream';
 export { uuidToBytes, uuidToString, type Domain } from './domain';
-export type { DomainLifecycleEvent, DomainRebootEvent, DomainDeviceEvent, DomainEvents, DomainEventKind } from './events';
+export type {
+  DomainLifecycleEvent,
+  DomainRebootEvent,
+  DomainDeviceEvent,
+  DomainEvents,
+  DomainEventKind,
+} from './events';
 export {
   LibvirtClient,
   DEFAULT_KEEPALIVE,

@@ -68,7 +68,8 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectEventMap> {
   /** Resolves with the client as soon as one is connected. */
   ready(): Promise<LibvirtClient> {
     if (this.current) return Promise.resolve(this.current);
-    if (this.stopped) return Promise.reject(new LibvirtConnectionError('the reconnecting client was stopped'));
+    if (this.stopped)
+      return Promise.reject(new LibvirtConnectionError('the reconnecting client was stopped'));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -115,7 +116,8 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectEventMap> {
     const client = await LibvirtClient.connect(this.options.connect);
     try {
       await client.open(this.options.uri);
-      for (const e of this.options.events ?? []) await client.domainEventRegister(e.eventId, e.domain ?? null);
+      for (const e of this.options.events ?? [])
+        await client.domainEventRegister(e.eventId, e.domain ?? null);
       return client;
     } catch (err) {
       await client.close().catch(() => undefined);
@@ -126,7 +128,8 @@ export class ReconnectingLibvirt extends EventEmitter<ReconnectEventMap> {
   private adopt(client: LibvirtClient): void {
     this.current = client;
     this.connections++;
-    for (const kind of FORWARDED) (client as EventEmitter).on(kind, (e: unknown) => (this as EventEmitter).emit(kind, e));
+    for (const kind of FORWARDED)
+      (client as EventEmitter).on(kind, (e: unknown) => (this as EventEmitter).emit(kind, e));
     client.once('close', (err: LibvirtError, expected: boolean) => {
       if (this.current === client) this.current = null;
       if (expected || this.stopped) return;

@@ -52,7 +52,9 @@ export function decodeErrorPayload(payload: Buffer): LibvirtError {
   try {
     return LibvirtError.fromRemote(decodeRemoteError(new XdrReader(payload)));
   } catch (err) {
-    return new LibvirtProtocolError(`undecodable error from libvirtd: ${(err as Error).message}`, { cause: err });
+    return new LibvirtProtocolError(`undecodable error from libvirtd: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -79,12 +81,18 @@ export class RpcConnection extends EventEmitter {
     super();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) =>
-      this.fail(new LibvirtConnectionError(`connection to libvirtd at ${target} failed: ${err.message}`, { cause: err })),
+      this.fail(
+        new LibvirtConnectionError(`connection to libvirtd at ${target} failed: ${err.message}`, {
+          cause: err,
+        }),
+      ),
     );
     socket.on('close', () =>
       this.fail(
         new LibvirtConnectionError(
-          this.closing ? `connection to libvirtd at ${target} closed` : `libvirtd at ${target} closed the connection`,
+          this.closing
+            ? `connection to libvirtd at ${target} closed`
+            : `libvirtd at ${target} closed the connection`,
         ),
       ),
     );
@@ -122,12 +130,21 @@ export class RpcConnection extends EventEmitter {
     let frame: Buffer;
     try {
       frame = encodeMessage(
-        { prog: REMOTE_PROGRAM, vers: REMOTE_PROTOCOL_VERSION, proc, type: MessageType.CALL, serial, status: MessageStatus.OK },
+        {
+          prog: REMOTE_PROGRAM,
+          vers: REMOTE_PROTOCOL_VERSION,
+          proc,
+          type: MessageType.CALL,
+          serial,
+          status: MessageStatus.OK,
+        },
         body,
       );
     } catch (err) {
       const message = err instanceof XdrError ? `invalid argument: ${err.message}` : (err as Error).message;
-      return Promise.reject(new LibvirtError(message, ErrorNumber.INVALID_ARG, ErrorDomain.RPC, undefined, {}, { cause: err }));
+      return Promise.reject(
+        new LibvirtError(message, ErrorNumber.INVALID_ARG, ErrorDomain.RPC, undefined, {}, { cause: err }),
+      );
     }
     return new Promise<R>((resolve, reject) => {
       this.pending.set(serial, { proc, decode, resolve: resolve as (v: unknown) => void, reject });
@@ -145,7 +162,13 @@ export class RpcConnection extends EventEmitter {
   }
 
   /** Sends one stream packet; `done` is called once the bytes are handed to the socket. */
-  sendStream(serial: number, proc: number, status: MessageStatus, data?: Buffer, done?: (err?: Error | null) => void): void {
+  sendStream(
+    serial: number,
+    proc: number,
+    status: MessageStatus,
+    data?: Buffer,
+    done?: (err?: Error | null) => void,
+  ): void {
     if (this.closedWith) {
       done?.(this.closedWith);
       return;
@@ -166,7 +189,9 @@ export class RpcConnection extends EventEmitter {
   private keepaliveTick({ intervalMs, count }: KeepaliveOptions): void {
     if (Date.now() - this.lastReceived < intervalMs) return;
     if (this.unanswered >= count) {
-      this.fail(new LibvirtConnectionError(`libvirtd at ${this.target} did not answer ${count} keepalive pings`));
+      this.fail(
+        new LibvirtConnectionError(`libvirtd at ${this.target} did not answer ${count} keepalive pings`),
+      );
       return;
     }
     this.unanswered++;
@@ -205,7 +230,11 @@ export class RpcConnection extends EventEmitter {
     try {
       messages = this.splitter.push(chunk);
     } catch (err) {
-      this.fail(new LibvirtConnectionError(`libvirtd at ${this.target} broke the protocol: ${(err as Error).message}`));
+      this.fail(
+        new LibvirtConnectionError(
+          `libvirtd at ${this.target} broke the protocol: ${(err as Error).message}`,
+        ),
+      );
       return;
     }
     for (const m of messages) this.handle(m);
@@ -259,7 +288,11 @@ export class RpcConnection extends EventEmitter {
       r.end();
       p.resolve(value);
     } catch (err) {
-      p.reject(new LibvirtProtocolError(`undecodable reply to procedure ${p.proc}: ${(err as Error).message}`, { cause: err }));
+      p.reject(
+        new LibvirtProtocolError(`undecodable reply to procedure ${p.proc}: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
     }
   }
 
@@ -272,7 +305,10 @@ export class RpcConnection extends EventEmitter {
       decoded = messageCodecs[name].decode(r);
       r.end();
     } catch (err) {
-      this.emit('warning', new LibvirtProtocolError(`undecodable ${name} message: ${(err as Error).message}`));
+      this.emit(
+        'warning',
+        new LibvirtProtocolError(`undecodable ${name} message: ${(err as Error).message}`),
+      );
       return;
     }
     this.emit('message', name, decoded);

@@ -97,7 +97,8 @@ export class LibvirtStream extends Duplex implements StreamSink {
 
   onPacket(type: MessageType, status: MessageStatus, payload: Buffer): void {
     if (status === MessageStatus.CONTINUE) {
-      if (type === MessageType.STREAM && payload.length > 0 && !this.readEnded) this.push(Buffer.from(payload));
+      if (type === MessageType.STREAM && payload.length > 0 && !this.readEnded)
+        this.push(Buffer.from(payload));
       return;
     }
     if (status === MessageStatus.ERROR) {

@@ -43,11 +43,15 @@ export function dial(o: DialOptions): Promise<Socket> {
       : createConnection({ path: o.socketPath ?? (o.readOnly ? DEFAULT_READONLY_SOCKET : DEFAULT_SOCKET) });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new LibvirtConnectionError(`connecting to libvirtd at ${target} timed out after ${timeoutMs} ms`));
+      reject(
+        new LibvirtConnectionError(`connecting to libvirtd at ${target} timed out after ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     const onError = (err: Error) => {
       clearTimeout(timer);
-      reject(new LibvirtConnectionError(`cannot connect to libvirtd at ${target}: ${err.message}`, { cause: err }));
+      reject(
+        new LibvirtConnectionError(`cannot connect to libvirtd at ${target}: ${err.message}`, { cause: err }),
+      );
     };
     socket.once('error', onError);
     socket.once('connect', () => {

@@ -55,7 +55,8 @@ export class XdrWriter {
   }
 
   hyper(v: bigint): this {
-    if (typeof v !== 'bigint' || v < HYPER_MIN || v > HYPER_MAX) throw new XdrError(`hyper out of range: ${v}`);
+    if (typeof v !== 'bigint' || v < HYPER_MIN || v > HYPER_MAX)
+      throw new XdrError(`hyper out of range: ${v}`);
     this.reserve(8);
     this.buf.writeBigInt64BE(v, this.pos);
     this.pos += 8;
@@ -63,7 +64,8 @@ export class XdrWriter {
   }
 
   uhyper(v: bigint): this {
-    if (typeof v !== 'bigint' || v < 0n || v > UHYPER_MAX) throw new XdrError(`unsigned hyper out of range: ${v}`);
+    if (typeof v !== 'bigint' || v < 0n || v > UHYPER_MAX)
+      throw new XdrError(`unsigned hyper out of range: ${v}`);
     this.reserve(8);
     this.buf.writeBigUInt64BE(v, this.pos);
     this.pos += 8;
@@ -262,7 +264,8 @@ export class XdrReader {
     const n = this.uint();
     if (n > max) throw new XdrError(`array of ${n} items exceeds its maximum ${max}`);
     // each item takes at least 4 bytes: a count beyond what is left is malformed (no huge allocation)
-    if (n * 4 > this.remaining) throw new XdrError(`array of ${n} items cannot fit in ${this.remaining} bytes`);
+    if (n * 4 > this.remaining)
+      throw new XdrError(`array of ${n} items cannot fit in ${this.remaining} bytes`);
     const out: T[] = [];
     for (let i = 0; i < n; i++) out.push(each(this));
     return out;

@@ -17,7 +17,9 @@ function parse(text: string): any[] {
 
 describe('tools/gen.mjs', () => {
   it('src/generated/ is what protocol/*.x gives (regenerate with node tools/gen.mjs)', () => {
-    expect(() => execFileSync(process.execPath, [join(lib, 'tools/gen.mjs'), '--check'], { cwd: lib, stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync(process.execPath, [join(lib, 'tools/gen.mjs'), '--check'], { cwd: lib, stdio: 'pipe' }),
+    ).not.toThrow();
   });
 
   it('parses the XDR language as libvirt writes it: consts, typedefs, structs, unions, pass-through lines', () => {

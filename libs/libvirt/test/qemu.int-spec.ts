@@ -12,8 +12,22 @@ import { isOperationInvalid } from '../src/errors';
 import type { DomainDeviceEvent, DomainLifecycleEvent } from '../src/events';
 import type { Domain } from '../src/domain';
 import type { LibvirtStream } from '../src/stream';
-import { DomainEventID, DomainModificationImpact, DomainState, DomainXMLFlags } from '../src/generated/constants';
-import { REPO, connectedClient, ensureLibvirtd, nextEvent, rejection, removeTestDomains, uniqueName } from './support/libvirtd';
+import {
+  DomainEventID,
+  DomainModificationImpact,
+  DomainState,
+  DomainXMLFlags,
+} from '../src/generated/constants';
+import {
+  REPO,
+  connectedClient,
+  ensureLibvirtd,
+  lockLibvirtd,
+  nextEvent,
+  rejection,
+  removeTestDomains,
+  uniqueName,
+} from './support/libvirtd';
 
 const run = promisify(execFile);
 jest.setTimeout(300_000);
@@ -50,7 +64,10 @@ function collect(stream: LibvirtStream) {
       for (;;) {
         const i = text.slice(from).search(re);
         if (i >= 0) return from + i;
-        if (Date.now() > deadline) throw new Error(`console never showed ${re} within ${timeoutMs} ms; it showed:\n${text.slice(-2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `console never showed ${re} within ${timeoutMs} ms; it showed:\n${text.slice(-2000)}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -61,17 +78,31 @@ describe('LibvirtClient against libvirtd (qemu:///system)', () => {
   let client: LibvirtClient;
   let dir: string;
   const lifecycle: DomainLifecycleEvent[] = [];
-  const eventsOf = (name: string) => lifecycle.filter((e) => e.domain.name === name).map((e) => `${e.eventName}:${e.detailName}`);
+  const eventsOf = (name: string) =>
+    lifecycle.filter((e) => e.domain.name === name).map((e) => `${e.eventName}:${e.detailName}`);
   const waitLifecycle = (name: string, what: string) =>
-    nextEvent<DomainLifecycleEvent>(client, 'lifecycle', (e) => e.domain.name === name && `${e.eventName}:${e.detailName}` === what, 60_000);
+    nextEvent<DomainLifecycleEvent>(
+      client,
+      'lifecycle',
+      (e) => e.domain.name === name && `${e.eventName}:${e.detailName}` === what,
+      60_000,
+    );
+
+  let unlock: (() => void) | undefined;
 
   beforeAll(async () => {
+    unlock = await lockLibvirtd();
     await ensureLibvirtd();
     client = await connectedClient('qemu:///system');
     await removeTestDomains(client);
     dir = mkdtempSync(join(tmpdir(), 'kumo-test-libvirt-'));
     chmodSync(dir, 0o755); // QEMU runs as libvirt-qemu and must reach the disk files
-    for (const id of [DomainEventID.LIFECYCLE, DomainEventID.REBOOT, DomainEventID.DEVICE_ADDED, DomainEventID.DEVICE_REMOVED]) {
+    for (const id of [
+      DomainEventID.LIFECYCLE,
+      DomainEventID.REBOOT,
+      DomainEventID.DEVICE_ADDED,
+      DomainEventID.DEVICE_REMOVED,
+    ]) {
       await client.domainEventRegister(id);
     }
     client.on('lifecycle', (e) => lifecycle.push(e));
@@ -84,6 +115,7 @@ describe('LibvirtClient against libvirtd (qemu:///system)', () => {
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+  afterAll(() => unlock?.()); // after the cleanup above, even when it failed
 
   it('defines, starts, suspends, resumes, destroys and undefines a tiny domain, with its lifecycle events', async () => {
     const name = uniqueName('qemu');
@@ -93,7 +125,11 @@ describe('LibvirtClient against libvirtd (qemu:///system)', () => {
     await started;
     expect(running.id).toBeGreaterThan(0);
     expect(await client.domainGetState(running)).toMatchObject({ state: DomainState.RUNNING });
-    expect(await client.domainGetInfo(running)).toMatchObject({ state: DomainState.RUNNING, maxMemKiB: 65536, nrVirtCpu: 1 });
+    expect(await client.domainGetInfo(running)).toMatchObject({
+      state: DomainState.RUNNING,
+      maxMemKiB: 65536,
+      nrVirtCpu: 1,
+    });
     expect(await client.domainGetXMLDesc(running)).toMatch(/<domain type='qemu' id='\d+'>/);
 
     const suspended = waitLifecycle(name, 'SUSPENDED:PAUSED');
@@ -118,7 +154,14 @@ describe('LibvirtClient against libvirtd (qemu:///system)', () => {
     // in this order; QEMU adds others between them (RESUMED:UNPAUSED as it leaves its start-up
     // pause, SHUTDOWN:HOST when destroy's SIGTERM reaches it)
     const seen = eventsOf(name);
-    const want = ['DEFINED:ADDED', 'STARTED:BOOTED', 'SUSPENDED:PAUSED', 'RESUMED:UNPAUSED', 'STOPPED:DESTROYED', 'UNDEFINED:REMOVED'];
+    const want = [
+      'DEFINED:ADDED',
+      'STARTED:BOOTED',
+      'SUSPENDED:PAUSED',
+      'RESUMED:UNPAUSED',
+      'STOPPED:DESTROYED',
+      'UNDEFINED:REMOVED',
+    ];
     let at = -1;
     for (const w of want) {
       const next = seen.indexOf(w, at + 1);
@@ -159,7 +202,8 @@ describe('LibvirtClient against libvirtd (qemu:///system)', () => {
 
   it("reads and writes the guest's serial console as a stream, and sees the guest's reboot as an event", async () => {
     const image = join(REPO, '.stack/images/kumo-tiny.qcow2');
-    if (!existsSync(image)) await run(join(REPO, 'tools/guest-image/build.sh'), [], { cwd: REPO, timeout: 280_000 });
+    if (!existsSync(image))
+      await run(join(REPO, 'tools/guest-image/build.sh'), [], { cwd: REPO, timeout: 280_000 });
     const name = uniqueName('console');
     const disk = join(dir, `${name}.qcow2`);
     copyFileSync(image, disk); // a copy: QEMU may write to it, and .stack/ is not readable by QEMU's user

@@ -16,7 +16,11 @@ import { XdrReader } from '../src/xdr';
 const UUID = '6695eb01f6a4830479aa97f2502e193f';
 const dom = { name: 'kumo-test-a', uuid: '6695eb01-f6a4-8304-79aa-97f2502e193f', id: 3 };
 
-async function connected(fake: FakeLibvirtd, auth: AuthType[] = [], keepalive: false | { intervalMs: number; count: number } = false) {
+async function connected(
+  fake: FakeLibvirtd,
+  auth: AuthType[] = [],
+  keepalive: false | { intervalMs: number; count: number } = false,
+) {
   const pending = LibvirtClient.connect({ socketPath: fake.socketPath, keepalive });
   const list = await fake.call(Procedure.AUTH_LIST);
   fake.reply(list, (w) => w.array(auth, 20, (w, a) => w.int(a)));
@@ -55,7 +59,12 @@ describe('RPC over a scripted peer', () => {
     client = await connected(fake);
     void client.domainLookupByName('kumo-test-a').catch(() => undefined);
     const call = await fake.call(Procedure.DOMAIN_LOOKUP_BY_NAME);
-    expect(call.header).toMatchObject({ prog: REMOTE_PROGRAM, vers: 1, type: MessageType.CALL, status: MessageStatus.OK });
+    expect(call.header).toMatchObject({
+      prog: REMOTE_PROGRAM,
+      vers: 1,
+      type: MessageType.CALL,
+      status: MessageStatus.OK,
+    });
     expect(new XdrReader(call.payload).string(100)).toBe('kumo-test-a');
     fake.reply(call, (w) => writeDomain(w, 'kumo-test-a', UUID, -1));
   });
@@ -63,11 +72,21 @@ describe('RPC over a scripted peer', () => {
   it('turns an error reply into a LibvirtError with code, domain and message', async () => {
     client = await connected(fake);
     const lookup = client.domainLookupByName('nope');
-    fake.replyError(await fake.call(Procedure.DOMAIN_LOOKUP_BY_NAME), ErrorNumber.NO_DOMAIN, ErrorDomain.QEMU, "Domain not found: no domain with matching name 'nope'");
+    fake.replyError(
+      await fake.call(Procedure.DOMAIN_LOOKUP_BY_NAME),
+      ErrorNumber.NO_DOMAIN,
+      ErrorDomain.QEMU,
+      "Domain not found: no domain with matching name 'nope'",
+    );
     const err = await lookup.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LibvirtError);
     expect(isNoDomain(err)).toBe(true);
-    expect(err).toMatchObject({ code: ErrorNumber.NO_DOMAIN, domain: ErrorDomain.QEMU, codeName: 'NO_DOMAIN', domainName: 'QEMU' });
+    expect(err).toMatchObject({
+      code: ErrorNumber.NO_DOMAIN,
+      domain: ErrorDomain.QEMU,
+      codeName: 'NO_DOMAIN',
+      domainName: 'QEMU',
+    });
     expect((err as Error).message).toMatch(/no domain with matching name/);
   });
 
@@ -103,11 +122,14 @@ describe('RPC over a scripted peer', () => {
     await expect(reg).resolves.toBe(7);
     const got = new Promise((resolve) => client!.once('lifecycle', resolve));
     const push = (callbackID: number) =>
-      fake.send({ type: MessageType.MESSAGE, proc: Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE, serial: 0 }, (w) => {
-        w.int(callbackID);
-        writeDomain(w, 'kumo-test-a', UUID, 3);
-        w.int(DomainEventType.STARTED).int(0);
-      });
+      fake.send(
+        { type: MessageType.MESSAGE, proc: Procedure.DOMAIN_EVENT_CALLBACK_LIFECYCLE, serial: 0 },
+        (w) => {
+          w.int(callbackID);
+          writeDomain(w, 'kumo-test-a', UUID, 3);
+          w.int(DomainEventType.STARTED).int(0);
+        },
+      );
     push(99); // not ours: dropped
     push(7);
     await expect(got).resolves.toEqual({
@@ -124,7 +146,11 @@ describe('RPC over a scripted peer', () => {
     client = await connected(fake);
     fake.send({ prog: KEEPALIVE_PROGRAM, proc: KeepaliveProcedure.PING, type: MessageType.MESSAGE });
     const pong = await fake.next((m) => m.header.prog === KEEPALIVE_PROGRAM);
-    expect(pong.header).toMatchObject({ proc: KeepaliveProcedure.PONG, type: MessageType.MESSAGE, serial: 0 });
+    expect(pong.header).toMatchObject({
+      proc: KeepaliveProcedure.PONG,
+      type: MessageType.MESSAGE,
+      serial: 0,
+    });
     expect(client.rpc.stats.pongsSent).toBe(1);
   });
 
@@ -142,7 +168,9 @@ describe('RPC over a scripted peer', () => {
 
   it('fails every waiting call with a connection error when the peer goes away', async () => {
     client = await connected(fake);
-    const closed = new Promise((resolve) => client!.once('close', (err, expected) => resolve({ err, expected })));
+    const closed = new Promise((resolve) =>
+      client!.once('close', (err, expected) => resolve({ err, expected })),
+    );
     const a = client.connectGetHostname();
     const b = client.connectGetCapabilities();
     await fake.call(Procedure.CONNECT_GET_CAPABILITIES);
@@ -166,25 +194,47 @@ describe('RPC over a scripted peer', () => {
     const stream = await opening;
     const serial = call.header.serial;
     const sendData = (data: string) =>
-      fake.send({ type: MessageType.STREAM, proc: Procedure.DOMAIN_OPEN_CONSOLE, serial, status: MessageStatus.CONTINUE }, (w) =>
-        w.raw(Buffer.from(data)),
+      fake.send(
+        {
+          type: MessageType.STREAM,
+          proc: Procedure.DOMAIN_OPEN_CONSOLE,
+          serial,
+          status: MessageStatus.CONTINUE,
+        },
+        (w) => w.raw(Buffer.from(data)),
       );
     const chunks: string[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c.toString()));
     const ended = new Promise((resolve) => stream.once('end', resolve));
     stream.write('ls\r');
     const written = await fake.next((m) => m.header.type === MessageType.STREAM);
-    expect(written.header).toMatchObject({ serial, proc: Procedure.DOMAIN_OPEN_CONSOLE, status: MessageStatus.CONTINUE });
+    expect(written.header).toMatchObject({
+      serial,
+      proc: Procedure.DOMAIN_OPEN_CONSOLE,
+      status: MessageStatus.CONTINUE,
+    });
     expect(written.payload.toString()).toBe('ls\r');
     sendData('hello ');
     sendData('world');
-    fake.send({ type: MessageType.STREAM, proc: Procedure.DOMAIN_OPEN_CONSOLE, serial, status: MessageStatus.OK });
+    fake.send({
+      type: MessageType.STREAM,
+      proc: Procedure.DOMAIN_OPEN_CONSOLE,
+      serial,
+      status: MessageStatus.OK,
+    });
     await ended;
     expect(chunks.join('')).toBe('hello world');
     stream.end();
-    const finish = await fake.next((m) => m.header.type === MessageType.STREAM && m.header.status === MessageStatus.OK);
+    const finish = await fake.next(
+      (m) => m.header.type === MessageType.STREAM && m.header.status === MessageStatus.OK,
+    );
     expect(finish.payload.length).toBe(0);
-    fake.send({ type: MessageType.REPLY, proc: Procedure.DOMAIN_OPEN_CONSOLE, serial, status: MessageStatus.OK });
+    fake.send({
+      type: MessageType.REPLY,
+      proc: Procedure.DOMAIN_OPEN_CONSOLE,
+      serial,
+      status: MessageStatus.OK,
+    });
     await new Promise((resolve) => stream.once('finish', resolve));
   });
 
@@ -196,9 +246,17 @@ describe('RPC over a scripted peer', () => {
     const stream = await opening;
     const failed = new Promise((resolve) => stream.once('error', resolve));
     fake.send(
-      { type: MessageType.STREAM, proc: Procedure.DOMAIN_OPEN_CONSOLE, serial: call.header.serial, status: MessageStatus.ERROR },
+      {
+        type: MessageType.STREAM,
+        proc: Procedure.DOMAIN_OPEN_CONSOLE,
+        serial: call.header.serial,
+        status: MessageStatus.ERROR,
+      },
       (w) => writeError(w, ErrorNumber.OPERATION_FAILED, ErrorDomain.STREAMS, 'console closed'),
     );
-    await expect(failed).resolves.toMatchObject({ code: ErrorNumber.OPERATION_FAILED, message: 'console closed' });
+    await expect(failed).resolves.toMatchObject({
+      code: ErrorNumber.OPERATION_FAILED,
+      message: 'console closed',
+    });
   });
 });

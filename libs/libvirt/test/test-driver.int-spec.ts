@@ -14,7 +14,14 @@ import {
   DomainXMLFlags,
   ErrorNumber,
 } from '../src/generated/constants';
-import { connectedClient, ensureLibvirtd, rejection, removeTestDomains, uniqueName } from './support/libvirtd';
+import {
+  connectedClient,
+  ensureLibvirtd,
+  lockLibvirtd,
+  rejection,
+  removeTestDomains,
+  uniqueName,
+} from './support/libvirtd';
 
 const URI = 'test:///default';
 const domainXml = (name: string, uuid = randomUUID()) =>
@@ -26,7 +33,10 @@ jest.setTimeout(60_000);
 describe('LibvirtClient against libvirtd (test:///default)', () => {
   let client: LibvirtClient;
 
+  let unlock: (() => void) | undefined;
+
   beforeAll(async () => {
+    unlock = await lockLibvirtd();
     await ensureLibvirtd();
     client = await connectedClient(URI);
     await removeTestDomains(client);
@@ -38,6 +48,7 @@ describe('LibvirtClient against libvirtd (test:///default)', () => {
       await client.close();
     }
   });
+  afterAll(() => unlock?.()); // after the cleanup above, even when it failed
 
   it('answers the host calls', async () => {
     expect(await client.connectGetUri()).toBe(URI);
@@ -64,7 +75,10 @@ describe('LibvirtClient against libvirtd (test:///default)', () => {
       expect(await client.domainLookupByName(name)).toEqual(defined);
       const inactive = await client.connectListAllDomains(ConnectListAllDomainsFlags.INACTIVE);
       expect(inactive.map((d) => d.name)).toContain(name);
-      expect(await client.domainGetState(defined)).toMatchObject({ state: DomainState.SHUTOFF, stateName: 'SHUTOFF' });
+      expect(await client.domainGetState(defined)).toMatchObject({
+        state: DomainState.SHUTOFF,
+        stateName: 'SHUTOFF',
+      });
 
       const running = await client.domainCreate(defined);
       expect(running.id).toBeGreaterThan(0);
@@ -75,7 +89,9 @@ describe('LibvirtClient against libvirtd (test:///default)', () => {
       const active = await client.connectListAllDomains(ConnectListAllDomainsFlags.ACTIVE);
       expect(active.map((d) => d.name)).toContain(name);
       expect(await client.domainGetXMLDesc(running)).toContain(`<uuid>${uuid}</uuid>`);
-      expect(await client.domainGetXMLDesc(running, DomainXMLFlags.INACTIVE)).toContain(`<name>${name}</name>`);
+      expect(await client.domainGetXMLDesc(running, DomainXMLFlags.INACTIVE)).toContain(
+        `<name>${name}</name>`,
+      );
 
       await client.domainSuspend(running);
       expect((await client.domainGetState(running)).state).toBe(DomainState.PAUSED);
@@ -102,7 +118,8 @@ describe('LibvirtClient against libvirtd (test:///default)', () => {
         'STOPPED:DESTROYED',
         'UNDEFINED:REMOVED',
       ];
-      for (let i = 0; i < 50 && !want.every((w) => seen().includes(w)); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !want.every((w) => seen().includes(w)); i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(seen().filter((s) => want.includes(s))).toEqual(want);
       expect(events.every((e) => e.callbackID === callbackID && e.domain.uuid === uuid)).toBe(true);
     } finally {
@@ -149,8 +166,13 @@ describe('LibvirtClient against libvirtd (test:///default)', () => {
     expect(isXmlError(await rejection(client.domainDefineXML('<domain type=')))).toBe(true);
     // a second definition of the name with another UUID (the test driver says OPERATION_FAILED)
     const dup = await rejection(client.domainDefineXML(domainXml(dom.name)));
-    expect(dup).toMatchObject({ code: ErrorNumber.OPERATION_FAILED, message: expect.stringMatching(/already exists/) });
-    await expect(client.domainLookupByUUID('not-a-uuid')).rejects.toMatchObject({ code: ErrorNumber.INVALID_ARG });
+    expect(dup).toMatchObject({
+      code: ErrorNumber.OPERATION_FAILED,
+      message: expect.stringMatching(/already exists/),
+    });
+    await expect(client.domainLookupByUUID('not-a-uuid')).rejects.toMatchObject({
+      code: ErrorNumber.INVALID_ARG,
+    });
     await client.domainUndefine(dom);
   });
 
@@ -203,7 +225,8 @@ describe('LibvirtClient against libvirtd (test:///default)', () => {
     const idle = await connectedClient(URI);
     try {
       const deadline = Date.now() + 15_000;
-      while (idle.rpc.stats.pongsSent === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while (idle.rpc.stats.pongsSent === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
       expect(idle.rpc.stats.pingsReceived).toBeGreaterThan(0);
       expect(idle.rpc.stats.pongsSent).toBe(idle.rpc.stats.pingsReceived);
       expect(await idle.connectGetUri()).toBe(URI);

@@ -1,5 +1,9 @@
 import { XdrError, XdrReader, XdrWriter } from '../src/xdr';
-import { decodeRemoteError, encodeConnectOpenArgs, encodeDomainAttachDeviceFlagsArgs } from '../src/generated/codecs';
+import {
+  decodeRemoteError,
+  encodeConnectOpenArgs,
+  encodeDomainAttachDeviceFlagsArgs,
+} from '../src/generated/codecs';
 import { decodeNodeGetInfoRet } from '../src/generated/codecs';
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -7,9 +11,17 @@ const hex = (b: Buffer) => b.toString('hex');
 describe('XdrWriter / XdrReader', () => {
   it('encodes integers big-endian in 4 and 8 bytes', () => {
     const w = new XdrWriter(4).int(-2).uint(0xfffffffe).hyper(-3n).uhyper(0xfffffffffffffffen).bool(true);
-    expect(hex(w.finish())).toBe('fffffffe' + 'fffffffe' + 'fffffffffffffffd' + 'fffffffffffffffe' + '00000001');
+    expect(hex(w.finish())).toBe(
+      'fffffffe' + 'fffffffe' + 'fffffffffffffffd' + 'fffffffffffffffe' + '00000001',
+    );
     const r = new XdrReader(w.finish());
-    expect([r.int(), r.uint(), r.hyper(), r.uhyper(), r.bool()]).toEqual([-2, 0xfffffffe, -3n, 0xfffffffffffffffen, true]);
+    expect([r.int(), r.uint(), r.hyper(), r.uhyper(), r.bool()]).toEqual([
+      -2,
+      0xfffffffe,
+      -3n,
+      0xfffffffffffffffen,
+      true,
+    ]);
     r.end();
   });
 
@@ -22,7 +34,10 @@ describe('XdrWriter / XdrReader', () => {
   });
 
   it('pads strings and opaques to 4 bytes and prefixes their length', () => {
-    const w = new XdrWriter().string('abcde', 10).opaque(Buffer.from([1, 2]), 4).fixedOpaque(Buffer.from([9, 9, 9]), 3);
+    const w = new XdrWriter()
+      .string('abcde', 10)
+      .opaque(Buffer.from([1, 2]), 4)
+      .fixedOpaque(Buffer.from([9, 9, 9]), 3);
     expect(hex(w.finish())).toBe('00000005' + '6162636465000000' + '00000002' + '01020000' + '09090900');
     const r = new XdrReader(w.finish());
     expect(r.string(10)).toBe('abcde');
@@ -41,20 +56,28 @@ describe('XdrWriter / XdrReader', () => {
   it('enforces declared maxima when reading (no allocation from a hostile length)', () => {
     const long = new XdrWriter().uint(11).finish();
     expect(() => new XdrReader(long).string(10)).toThrow(/exceeds its maximum 10/);
-    expect(() => new XdrReader(new XdrWriter().uint(1_000_000).finish()).array(16384, (r) => r.int())).toThrow(XdrError);
-    expect(() => new XdrReader(new XdrWriter().uint(3).finish()).array(2, (r) => r.int())).toThrow(/maximum 2/);
+    expect(() =>
+      new XdrReader(new XdrWriter().uint(1_000_000).finish()).array(16384, (r) => r.int()),
+    ).toThrow(XdrError);
+    expect(() => new XdrReader(new XdrWriter().uint(3).finish()).array(2, (r) => r.int())).toThrow(
+      /maximum 2/,
+    );
   });
 
   it('fails on truncated input and on bytes left over', () => {
     expect(() => new XdrReader(Buffer.from([0, 0, 0])).int()).toThrow(/truncated/);
-    expect(() => new XdrReader(new XdrWriter().uint(8).raw(Buffer.alloc(4)).finish()).opaque(10)).toThrow(/truncated/);
+    expect(() => new XdrReader(new XdrWriter().uint(8).raw(Buffer.alloc(4)).finish()).opaque(10)).toThrow(
+      /truncated/,
+    );
     const r = new XdrReader(new XdrWriter().int(1).int(2).finish());
     r.int();
     expect(() => r.end()).toThrow(/4 unexpected bytes/);
   });
 
   it('encodes optional data as a bool and the value', () => {
-    const w = new XdrWriter().optional<string>(null, (w, s) => w.string(s, 9)).optional('x', (w, s) => w.string(s, 9));
+    const w = new XdrWriter()
+      .optional<string>(null, (w, s) => w.string(s, 9))
+      .optional('x', (w, s) => w.string(s, 9));
     expect(hex(w.finish())).toBe('00000000' + '00000001' + '00000001' + '78000000');
     const r = new XdrReader(w.finish());
     expect(r.optional((r) => r.string(9))).toBeNull();
@@ -94,7 +117,11 @@ describe('generated codecs', () => {
   it('refuses a UUID that is not 16 bytes', () => {
     const w = new XdrWriter();
     expect(() =>
-      encodeDomainAttachDeviceFlagsArgs(w, { dom: { name: 'a', uuid: Buffer.alloc(15), id: 1 }, xml: '', flags: 0 }),
+      encodeDomainAttachDeviceFlagsArgs(w, {
+        dom: { name: 'a', uuid: Buffer.alloc(15), id: 1 },
+        xml: '',
+        flags: 0,
+      }),
     ).toThrow(/exactly 16 bytes/);
   });
 

@@ -85,7 +85,8 @@ export function parse(text, file = '<input>') {
     for (const prim of ['int', 'hyper', 'char', 'short', 'long', 'float', 'double', 'bool', 'quadruple']) {
       if (isId(prim)) return (p++, { kind: 'prim', name: prim });
     }
-    if (isId('enum') || isId('struct') || isId('union')) fail('inline enum/struct/union bodies are not supported');
+    if (isId('enum') || isId('struct') || isId('union'))
+      fail('inline enum/struct/union bodies are not supported');
     return { kind: 'ref', name: ident() };
   }
 

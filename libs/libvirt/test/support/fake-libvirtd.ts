@@ -117,11 +117,16 @@ export class FakeLibvirtd {
 }
 
 export function writeError(w: XdrWriter, code: number, domain: number, message: string): void {
-  w.int(code).int(domain).optional(message, (w, s) => w.string(s, 1 << 20)).int(2);
+  w.int(code)
+    .int(domain)
+    .optional(message, (w, s) => w.string(s, 1 << 20))
+    .int(2);
   w.bool(false).bool(false).bool(false).bool(false).int(0).int(0).bool(false);
 }
 
 /** A remote_nonnull_domain. */
 export function writeDomain(w: XdrWriter, name: string, uuidHex: string, id: number): void {
-  w.string(name, 1 << 20).fixedOpaque(Buffer.from(uuidHex, 'hex'), 16).int(id);
+  w.string(name, 1 << 20)
+    .fixedOpaque(Buffer.from(uuidHex, 'hex'), 16)
+    .int(id);
 }

@@ -2,7 +2,7 @@
 // start_libvirtd when none answers, as the compute service's stack will, and restarted by the
 // reconnect test. Domains the tests create are named kumo-test-* and removed by removeTestDomains.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LibvirtClient } from '../../src/client';
@@ -11,6 +11,44 @@ import { isNoDomain, isOperationInvalid } from '../../src/errors';
 const run = promisify(execFile);
 export const REPO = join(__dirname, '../../../..');
 export const TEST_PREFIX = 'kumo-test-';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const LOCK = '/tmp/kumo-libvirt-tests.lock';
+
+/**
+ * Serialises the libvirt integration suites across jest workers (the reconnect suite restarts
+ * libvirtd under the others' feet otherwise): a directory made atomically, holding the owner's
+ * pid; a lock whose owner died is taken over.
+ */
+export async function lockLibvirtd(timeoutMs = 600_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
+    } catch {
+      // being created or removed right now
+    }
+    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`${LOCK} held by pid ${owner} for ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** Starts libvirtd unless one answers; throws with start_libvirtd's output when it cannot. */
 export async function ensureLibvirtd(): Promise<void> {
@@ -38,15 +76,6 @@ export function libvirtdPid(): number | null {
   }
   return null;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Stops libvirtd (SIGTERM to its pid, as its init script does) and waits until it is gone. */
 export async function stopLibvirtd(): Promise<void> {
@@ -79,7 +108,8 @@ export async function removeTestDomains(client: LibvirtClient): Promise<void> {
   }
 }
 
-export const uniqueName = (what: string): string => `${TEST_PREFIX}${what}-${process.pid}-${Date.now().toString(36)}`;
+export const uniqueName = (what: string): string =>
+  `${TEST_PREFIX}${what}-${process.pid}-${Date.now().toString(36)}`;
 
 /** Waits for the first value of `emitter`'s `event` that `match` accepts. */
 export function nextEvent<T>(
