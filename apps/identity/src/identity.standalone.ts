@@ -7,13 +7,16 @@ import { EventPublisher } from './services/events';
 
 class NoPublisher extends EventPublisher {
   async publish(): Promise<void> {
-    // management commands run without the bus; API processes publish
+    // a management command that changes nothing other processes keep (db sync, key rotation)
   }
 }
 
-/** The identity services without HTTP, for management commands. */
-export async function createStandaloneIdentity(config: IdentityConfig, dataSource: DataSource): Promise<INestApplicationContext> {
-  @Module({ imports: [IdentityCoreModule.register({ config, dataSource, publisher: new NoPublisher() })] })
+/**
+ * The identity services without HTTP, for management commands; `publisher` tells the identity
+ * processes what the command changed (kumo-manage's catalog commands), none by default.
+ */
+export async function createStandaloneIdentity(config: IdentityConfig, dataSource: DataSource, publisher: EventPublisher = new NoPublisher()): Promise<INestApplicationContext> {
+  @Module({ imports: [IdentityCoreModule.register({ config, dataSource, publisher })] })
   class StandaloneModule {}
   return NestFactory.createApplicationContext(StandaloneModule, { logger: ['error', 'warn'] });
 }

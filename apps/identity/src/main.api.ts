@@ -5,7 +5,8 @@ import { loadIdentityConfig } from './config';
 import { IDENTITY_ENTITIES } from './db/entities';
 import { IdentityApiModule } from './identity-api.module';
 import { IDENTITY_DATABASE } from './database';
-import { connectBus } from './bus';
+import { connectBus, followCatalogChanges } from './bus';
+import { CatalogService } from './services/catalog.service';
 import { RevocationService } from './services/revocation.service';
 
 /** The identity API process (Keystone v3 on :5000). */
@@ -15,10 +16,15 @@ void runService({
   async start({ config, logger, database, onShutdown, listen }) {
     const dataSource = await database({ database: IDENTITY_DATABASE, entities: IDENTITY_ENTITIES });
     const bus = await connectBus(config, logger);
-    onShutdown(() => bus.close());
+    onShutdown(async () => {
+      await bus.settle(2_000);
+      await bus.close();
+    });
     const module = IdentityApiModule.register({ config, dataSource, publisher: bus.publisher });
     const app = await createHttpApp(module, { service: 'identity', faultStyle: 'keystone', logger });
     await app.get(RevocationService).start();
+    const catalogFeed = await followCatalogChanges(bus, app.get(CatalogService), logger);
+    onShutdown(() => catalogFeed.close());
     await listen(app, config.identity.port, config.identity.bind_host);
   },
 });

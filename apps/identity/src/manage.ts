@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { createLogger } from '@kumo/common';
 import { createDataSource, syncDatabase } from '@kumo/db';
 import { loadIdentityConfig } from './config';
 import { IDENTITY_ENTITIES } from './db/entities';
 import { IDENTITY_MIGRATIONS } from './db/migrations';
+import { connectBus } from './bus';
 import { createStandaloneIdentity } from './identity.standalone';
+import { CATALOG_FALLBACK_REFRESH_MS } from './services/catalog.service';
 import { BootstrapService } from './services/bootstrap.service';
 import { KeyRepository } from './services/key-repository';
 
@@ -79,15 +82,27 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-/** Runs `fn` with identity's bootstrap service on the configured database. */
+/** How long kumo-manage waits for the broker to confirm its catalog events. */
+const EVENTS_CONFIRM_MS = 5_000;
+
+/**
+ * Runs `fn` with identity's bootstrap service on the configured database. Its catalog changes go
+ * on the bus (`identity.catalog.changed`), so running identity processes rebuild their catalog at
+ * once; when the broker does not confirm them, one line says how long the processes may take.
+ */
 async function withBootstrap(fn: (b: BootstrapService) => Promise<void>): Promise<void> {
   const config = loadIdentityConfig();
   const ds = createDataSource({ url: config.database.url, database: IDENTITY_DATABASE, entities: IDENTITY_ENTITIES });
   await ds.initialize();
-  const app = await createStandaloneIdentity(config, ds);
+  const bus = await connectBus(config, createLogger('kumo-manage', 'fatal'));
+  const app = await createStandaloneIdentity(config, ds, bus.publisher);
   try {
     await fn(app.get(BootstrapService));
   } finally {
+    if (!(await bus.settle(EVENTS_CONFIRM_MS))) {
+      console.warn(`kumo-manage: the message bus did not confirm the catalog change; running identity processes show it within ${CATALOG_FALLBACK_REFRESH_MS / 60_000} minutes`);
+    }
+    await bus.close().catch(() => undefined);
     await app.close();
     await ds.destroy();
   }

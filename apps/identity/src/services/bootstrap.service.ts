@@ -4,6 +4,7 @@ import { EndpointInterface } from '../db/entities';
 import { AssignmentRepository } from '../db/repositories/assignment.repository';
 import { CatalogRepository } from '../db/repositories/catalog.repository';
 import { ResourceRepository } from '../db/repositories/resource.repository';
+import { CatalogService } from './catalog.service';
 import { ChangeFeed } from './events';
 import { newId, PasswordHasher } from './primitives';
 
@@ -56,6 +57,7 @@ export class BootstrapService {
     private readonly catalog: CatalogRepository,
     private readonly hasher: PasswordHasher,
     private readonly changes: ChangeFeed,
+    private readonly catalogs: CatalogService,
   ) {}
 
   async run(opts: BootstrapOptions, log: (line: string) => void = () => undefined): Promise<void> {
@@ -139,7 +141,7 @@ export class BootstrapService {
         changed = true;
       }
     }
-    if (changed) this.changes.changed();
+    if (changed) await this.catalogs.changed();
     else log(`${entry.type} (${name}) is registered at ${urls.public}`);
   }
 
@@ -150,7 +152,7 @@ export class BootstrapService {
       await this.catalog.deleteService(s.id);
       log(`removed service ${type}${s.name ? ` (${s.name})` : ''} and its endpoints`);
     }
-    if (services.length) this.changes.changed();
+    if (services.length) await this.catalogs.changed();
     return services.length;
   }
 

@@ -3,7 +3,7 @@ import { BadRequest, Conflict, Forbidden, NotFound } from '@kumo/common';
 import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { EndpointEntity, EndpointInterface, RegionEntity, ServiceEntity } from '../db/entities';
 import { CatalogRepository } from '../db/repositories/catalog.repository';
-import { ChangeFeed } from './events';
+import { CatalogService } from './catalog.service';
 import { newId } from './primitives';
 
 export interface RegionInput {
@@ -36,13 +36,16 @@ function missingRef(attribute: string, table: string): BadRequest {
   );
 }
 
-/** Regions, services and endpoints (the catalog's administration). Every change refreshes tokens' catalogs. */
+/**
+ * Regions, services and endpoints (the catalog's administration). Every change refreshes tokens'
+ * catalogs, in this identity process and (through the bus) in the others.
+ */
 @Injectable()
 export class CatalogAdminService {
   constructor(
     private readonly repo: CatalogRepository,
     private readonly policy: PolicyEnforcer,
-    private readonly changes: ChangeFeed,
+    private readonly catalogs: CatalogService,
   ) {}
 
   // regions
@@ -63,7 +66,7 @@ export class CatalogAdminService {
     if (input.parent_region_id) await this.findRegion(input.parent_region_id);
     const region: RegionEntity = { id: input.id ?? newId(), description: input.description ?? null, parentRegionId: input.parent_region_id ?? null };
     await this.repo.insertRegion(region);
-    this.changes.changed();
+    await this.catalogs.changed();
     return region;
   }
 
@@ -80,7 +83,7 @@ export class CatalogAdminService {
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.parent_region_id !== undefined ? { parentRegionId: input.parent_region_id } : {}),
     });
-    this.changes.changed();
+    await this.catalogs.changed();
     return this.findRegion(id);
   }
 
@@ -93,7 +96,7 @@ export class CatalogAdminService {
       throw new Forbidden(`Unable to delete region ${id} because it or its child regions have associated endpoints.`);
     }
     await this.repo.deleteRegions(subtree);
-    this.changes.changed();
+    await this.catalogs.changed();
   }
 
   /** The region and all its descendants. */
@@ -135,7 +138,7 @@ export class CatalogAdminService {
     this.policy.enforce('identity:create_service', auth);
     const s: ServiceEntity = { id: newId(), type: input.type, name: input.name ?? '', description: input.description ?? null, enabled: input.enabled ?? true };
     await this.repo.insertService(s);
-    this.changes.changed();
+    await this.catalogs.changed();
     return s;
   }
 
@@ -148,7 +151,7 @@ export class CatalogAdminService {
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
     });
-    this.changes.changed();
+    await this.catalogs.changed();
     return this.findService(id);
   }
 
@@ -157,7 +160,7 @@ export class CatalogAdminService {
     this.policy.enforce('identity:delete_service', auth);
     await this.findService(id);
     await this.repo.deleteService(id);
-    this.changes.changed();
+    await this.catalogs.changed();
   }
 
   private async findService(id: string): Promise<ServiceEntity> {
@@ -188,7 +191,7 @@ export class CatalogAdminService {
     const regionId = (await this.legacyRegion(input)) ?? null;
     const e: EndpointEntity = { id: newId(), serviceId: input.service_id, interface: input.interface, url: input.url, regionId, enabled: input.enabled ?? true };
     await this.repo.insertEndpoint(e);
-    this.changes.changed();
+    await this.catalogs.changed();
     return e;
   }
 
@@ -204,7 +207,7 @@ export class CatalogAdminService {
       ...(regionId !== undefined ? { regionId } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
     });
-    this.changes.changed();
+    await this.catalogs.changed();
     return this.findEndpoint(id);
   }
 
@@ -212,7 +215,7 @@ export class CatalogAdminService {
     this.policy.enforce('identity:delete_endpoint', auth);
     await this.findEndpoint(id);
     await this.repo.deleteEndpoint(id);
-    this.changes.changed();
+    await this.catalogs.changed();
   }
 
   private async findEndpoint(id: string): Promise<EndpointEntity> {

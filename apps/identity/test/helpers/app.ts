@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { createHttpApp, createLogger, loadConfig } from '@kumo/common';
+import type { Messaging } from '@kumo/messaging';
 import { createTestDatabase, TestDatabase } from '@kumo/testing';
+import { connectBus, followCatalogChanges } from '../../src/bus';
 import { identityConfigSections, IdentityConfig } from '../../src/config';
 import { IDENTITY_ENTITIES } from '../../src/db/entities';
 import { IDENTITY_MIGRATIONS } from '../../src/db/migrations';
 import { IdentityApiModule } from '../../src/identity-api.module';
 import { BootstrapService } from '../../src/services/bootstrap.service';
+import { CatalogService } from '../../src/services/catalog.service';
 import { EventPublisher } from '../../src/services/events';
 import { Clock } from '../../src/services/primitives';
 import { RevocationService } from '../../src/services/revocation.service';
@@ -57,17 +60,29 @@ export interface IdentityTestApp {
 
 class RecordingPublisher extends EventPublisher {
   readonly events: Published[] = [];
+  constructor(private readonly forward?: EventPublisher) {
+    super();
+  }
   async publish(eventType: string, payload: Record<string, unknown>): Promise<void> {
     this.events.push({ eventType, payload });
+    await this.forward?.publish(eventType, payload);
   }
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  /** A bus (libs/messaging's in-memory one): events are published on it and catalog changes followed, as main.api.ts does. */
+  messaging?: Messaging;
+  /** Another app's database (a second identity process); it is dropped by its owner only. */
+  database?: TestDatabase;
 }
 
 /**
  * A real identity API on a throwaway database (migrated, bootstrapped), driven with Fastify's
  * inject (no port). bcrypt cost 4 keeps the tests fast; everything else is as in production.
  */
-export async function startIdentity(env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<IdentityTestApp> {
-  const db = await createTestDatabase('identity', { entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS });
+export async function startIdentity(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<IdentityTestApp> {
+  const db = opts.database ?? (await createTestDatabase('identity', { entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS }));
   const keyDir = mkdtempSync(join(tmpdir(), 'kumo-identity-keys-'));
   const config = loadConfig(identityConfigSections, {
     file: join(keyDir, 'no-such-config.yaml'),
@@ -79,15 +94,18 @@ export async function startIdentity(env: Record<string, string> = {}, opts: { cl
       ...env,
     },
   });
-  const publisher = new RecordingPublisher();
+  const logger = createLogger('identity', 'silent');
+  const bus = opts.messaging ? await connectBus(config, logger, opts.messaging) : undefined;
+  const publisher = new RecordingPublisher(bus?.publisher);
   const app = await createHttpApp(IdentityApiModule.register({ config, dataSource: db.dataSource, publisher, clock: opts.clock }), {
     service: 'identity',
     faultStyle: 'keystone',
-    logger: createLogger('identity', 'silent'),
+    logger,
   });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await app.get(RevocationService).start(60_000);
+  const catalogFeed = bus ? await followCatalogChanges(bus, app.get(CatalogService), logger) : undefined;
   await app.get(BootstrapService).run({ adminPassword: ADMIN_PASSWORD });
 
   const inject = async (method: string, url: string, opts: InjectOptions = {}): Promise<InjectResult> => {
@@ -155,8 +173,9 @@ export async function startIdentity(env: Record<string, string> = {}, opts: { cl
     createUser,
     createProject,
     async close() {
+      await catalogFeed?.close();
       await app.close();
-      await db.drop();
+      if (!opts.database) await db.drop();
       rmSync(keyDir, { recursive: true, force: true });
     },
   };
