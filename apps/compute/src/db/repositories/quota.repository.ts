@@ -1,0 +1,75 @@
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { QuotaEntity, QuotaUsageEntity } from '../entities';
+
+/** Whose usage a row counts: key pairs are a user's (project ''), instances a project's (user '') or a user's in a project. */
+export interface UsageScope {
+  projectId: string;
+  userId: string;
+}
+
+/**
+ * In `m`'s transaction: the scope's usage row of `resource`, created if missing and locked until
+ * the transaction ends (INSERT ... ON DUPLICATE KEY UPDATE takes an exclusive lock, SELECT ... FOR
+ * UPDATE reads the latest committed count), so concurrent callers queue on it. Returns its count.
+ */
+export async function lockUsage(m: EntityManager, scope: UsageScope, resource: string): Promise<number> {
+  await m.query('INSERT INTO quota_usage (project_id, user_id, resource, in_use) VALUES (?, ?, ?, 0) ON DUPLICATE KEY UPDATE in_use = in_use', [scope.projectId, scope.userId, resource]);
+  const rows = (await m.query('SELECT in_use FROM quota_usage WHERE project_id = ? AND user_id = ? AND resource = ? FOR UPDATE', [scope.projectId, scope.userId, resource])) as Array<{ in_use: number }>;
+  return Number(rows[0].in_use);
+}
+
+/** In `m`'s transaction, after lockUsage: changes the count (never below 0). */
+export async function addUsage(m: EntityManager, scope: UsageScope, resource: string, delta: number): Promise<void> {
+  await m.query('UPDATE quota_usage SET in_use = GREATEST(in_use + ?, 0) WHERE project_id = ? AND user_id = ? AND resource = ?', [delta, scope.projectId, scope.userId, resource]);
+}
+
+/**
+ * In `m`'s transaction: adds `delta` to the scope's usage unless that exceeds `limit` (-1:
+ * unlimited). With the usage row locked, the check and the change of what it counts, made in the
+ * same transaction, are race-free. Returns the usage before, or undefined when the limit refused it.
+ */
+export async function consumeUsage(m: EntityManager, scope: UsageScope, resource: string, delta: number, limit: number): Promise<number | undefined> {
+  const inUse = await lockUsage(m, scope, resource);
+  if (delta > 0 && limit >= 0 && inUse + delta > limit) return undefined;
+  await addUsage(m, scope, resource, delta);
+  return inUse;
+}
+
+/** Quota limits set by admins (table quota) and what scopes use (table quota_usage). */
+export class QuotaRepository {
+  private readonly quotas: Repository<QuotaEntity>;
+  private readonly usages: Repository<QuotaUsageEntity>;
+
+  constructor(private readonly ds: DataSource) {
+    this.quotas = ds.getRepository(QuotaEntity);
+    this.usages = ds.getRepository(QuotaUsageEntity);
+  }
+
+  /** The limits stored for the project ('' user) and, when given, for the user within it. */
+  async limits(projectId: string, userId?: string): Promise<{ project: Record<string, number>; user: Record<string, number> }> {
+    const rows = await this.quotas.find({ where: { projectId, userId: In(userId === undefined ? [''] : ['', userId]) } });
+    const out = { project: {} as Record<string, number>, user: {} as Record<string, number> };
+    for (const r of rows) (r.userId === '' ? out.project : out.user)[r.resource] = r.hardLimit;
+    return out;
+  }
+
+  /** Stores limits of the project ('' user) or of a user within it, all in one transaction. */
+  async setLimits(projectId: string, userId: string, limits: Record<string, number>): Promise<void> {
+    const rows = Object.entries(limits).map(([resource, hardLimit]) => ({ projectId, userId, resource, hardLimit }));
+    if (!rows.length) return;
+    await this.ds.transaction((m) => m.getRepository(QuotaEntity).upsert(rows, ['projectId', 'userId', 'resource']));
+  }
+
+  /** Removes the project's limits (and its users' when `userId` is undefined) or one user's. */
+  async deleteLimits(projectId: string, userId?: string): Promise<void> {
+    await this.quotas.delete(userId === undefined ? { projectId } : { projectId, userId });
+  }
+
+  /** What the scope uses of these resources (0 without a row). */
+  async usage(scope: UsageScope, resources: string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = Object.fromEntries(resources.map((r) => [r, 0]));
+    if (!resources.length) return out;
+    for (const u of await this.usages.find({ where: { projectId: scope.projectId, userId: scope.userId, resource: In(resources) } })) out[u.resource] = u.inUse;
+    return out;
+  }
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { runService } from '@kumo/service';
+import { createComputeApp } from './app';
+import { IdentityProjectDirectory } from './clients/identity-projects';
+import { COMPUTE_DATABASE, loadComputeConfig } from './config';
+import { COMPUTE_ENTITIES } from './db/entities';
+
+/** The compute API process (Nova v2.1 on :8774). */
+void runService({
+  name: 'compute',
+  config: () => loadComputeConfig(),
+  async start({ config, logger, database, serviceAuth, listen }) {
+    const c = config.compute;
+    const auth = await serviceAuth({ auth_url: c.auth_url, username: c.service_user, password: c.service_password, passwordKey: 'compute.service_password' });
+    const dataSource = await database({ database: COMPUTE_DATABASE, entities: COMPUTE_ENTITIES });
+    const projects = new IdentityProjectDirectory(c.auth_url, (projectId, why) => logger.info({ projectId, why }, 'project id not verified; accepted as Nova does'));
+    const app = await createComputeApp({ config, dataSource, validator: auth.validator, projects, logger });
+    await listen(app, c.port, c.bind_host);
+  },
+});
