@@ -100,6 +100,10 @@ export class LibvirtClient extends EventEmitter<ClientEventMap> {
   static async connect(options: ConnectOptions = {}): Promise<LibvirtClient> {
     const socket = await dial(options);
     const client = new LibvirtClient(new RpcConnection(socket, describeTarget(options)), options);
+    // from the first byte: a libvirtd that accepted the connection but hangs (stopped, overloaded)
+    // is dropped after count × interval instead of leaving the handshake waiting forever
+    const keepalive = options.keepalive ?? DEFAULT_KEEPALIVE;
+    if (keepalive) client.rpc.startKeepalive(keepalive);
     try {
       await client.authenticate();
     } catch (err) {
@@ -145,12 +149,8 @@ export class LibvirtClient extends EventEmitter<ClientEventMap> {
       flags: flags | (this.options.readOnly ? ConnectFlags.RO : 0),
     });
     this.openedUri = uri;
-    const keepalive = this.options.keepalive ?? DEFAULT_KEEPALIVE;
-    // asking for the feature is also what makes libvirtd start pinging us
-    const { supported } = await this.rpc.call('CONNECT_SUPPORTS_FEATURE', {
-      feature: FEATURE_PROGRAM_KEEPALIVE,
-    });
-    if (supported && keepalive) this.rpc.startKeepalive(keepalive);
+    // asking for the feature is what makes libvirtd ping us too (our own pings started at connect)
+    await this.rpc.call('CONNECT_SUPPORTS_FEATURE', { feature: FEATURE_PROGRAM_KEEPALIVE });
   }
 
   /** Closes the hypervisor connection and the socket. */

@@ -96,4 +96,32 @@ describe('ReconnectingLibvirt across a libvirtd restart', () => {
     await rl.stop();
     expect(rl.connected).toBe(false);
   });
+
+  it('drops a libvirtd that stops answering (keepalive) and reconnects once it answers again', async () => {
+    const pid = libvirtdPid();
+    if (pid === null) throw new Error('libvirtd is not running');
+    rl = new ReconnectingLibvirt({
+      connect: { keepalive: { intervalMs: 200, count: 2 } },
+      uri: 'qemu:///system',
+      initialDelayMs: 100,
+      maxDelayMs: 500,
+    });
+    let failed = 0;
+    rl.on('connectFailed', () => failed++);
+    await rl.start();
+    const disconnected = nextEvent<Error>(rl, 'disconnected', () => true, 10_000);
+    const reconnected = nextEvent<LibvirtClient>(rl, 'reconnected', () => true, 30_000);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      expect((await disconnected).message).toMatch(/did not answer 2 keepalive pings/);
+      // the kernel still accepts connections for the stopped daemon: keepalive ends those handshakes too
+      const deadline = Date.now() + 10_000;
+      while (failed < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(failed).toBeGreaterThan(0);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await (await reconnected).connectGetUri()).toBe('qemu:///system');
+    await rl.stop();
+  });
 });
