@@ -1,52 +1,42 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
+import type { RegionEntity } from '../../db/entities';
 import { CatalogAdminService } from '../../services/catalog-admin.service';
 import { parseBody, refuseNul } from '../validation';
-import { ApiLinks } from '../links';
+import { ApiLinks, Json } from '../links';
+import { Resource, ResourceController } from '../resource.controller';
 import { regionView } from './catalog.view';
-import { regionCreate, regionUpdate } from './catalog.schema';
+import { RegionCreate, regionCreate, RegionUpdate, regionUpdate } from './catalog.schema';
 import { QueryParam } from '../query-param';
 
 /** `/v3/regions` (PUT /v3/regions/{id} creates a region with that id). */
 @Controller('v3/regions')
-export class RegionsController {
+export class RegionsController extends ResourceController<RegionEntity, RegionCreate, RegionUpdate> {
+  protected readonly resource: Resource<RegionEntity, RegionCreate, RegionUpdate>;
+
   constructor(
     private readonly catalog: CatalogAdminService,
-    private readonly links: ApiLinks,
-  ) {}
-
-  @Post()
-  @HttpCode(201)
-  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { region: regionView(this.links, await this.catalog.createRegion(auth, parseBody(regionCreate, body).region)) };
+    protected readonly links: ApiLinks,
+  ) {
+    super();
+    const service = {
+      create: (auth: AuthContext, input: RegionCreate) => catalog.createRegion(auth, input),
+      get: (auth: AuthContext, id: string) => catalog.getRegion(auth, id),
+      update: (auth: AuthContext, id: string, input: RegionUpdate) => catalog.updateRegion(auth, id, input),
+      delete: (auth: AuthContext, id: string) => catalog.deleteRegion(auth, id),
+    };
+    this.resource = { member: 'region', view: regionView, createBody: regionCreate, updateBody: regionUpdate, service };
   }
 
   @Put(':id')
   @HttpCode(201)
-  async createWithId(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+  async createWithId(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<Json> {
     refuseNul(id, 'region_id');
-    return { region: regionView(this.links, await this.catalog.createRegion(auth, { ...parseBody(regionCreate, body ?? { region: {} }).region, id })) };
+    return this.one(await this.catalog.createRegion(auth, { ...parseBody(regionCreate, body ?? { region: {} }).region, id }));
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @QueryParam('parent_region_id') parent?: string): Promise<unknown> {
-    const regions = await this.catalog.listRegions(auth, { parent_region_id: parent });
-    return this.links.list('regions', regions.map((r) => regionView(this.links, r)), 'regions');
-  }
-
-  @Get(':id')
-  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { region: regionView(this.links, await this.catalog.getRegion(auth, id)) };
-  }
-
-  @Patch(':id')
-  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { region: regionView(this.links, await this.catalog.updateRegion(auth, id, parseBody(regionUpdate, body).region)) };
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    await this.catalog.deleteRegion(auth, id);
+  async list(@Auth() auth: AuthContext, @QueryParam('parent_region_id') parent?: string): Promise<Json> {
+    return this.many('regions', await this.catalog.listRegions(auth, { parent_region_id: parent }));
   }
 }

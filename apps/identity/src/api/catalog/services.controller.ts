@@ -1,45 +1,34 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
+import type { ServiceEntity } from '../../db/entities';
 import { CatalogAdminService } from '../../services/catalog-admin.service';
-import { parseBody } from '../validation';
-import { ApiLinks } from '../links';
+import { ApiLinks, Json } from '../links';
+import { Resource, ResourceController } from '../resource.controller';
 import { serviceView } from './catalog.view';
-import { serviceCreate, serviceUpdate } from './catalog.schema';
+import { ServiceCreate, serviceCreate, ServiceUpdate, serviceUpdate } from './catalog.schema';
 import { QueryParam } from '../query-param';
 
 /** `/v3/services` (deleting a service deletes its endpoints). */
 @Controller('v3/services')
-export class ServicesController {
+export class ServicesController extends ResourceController<ServiceEntity, ServiceCreate, ServiceUpdate> {
+  protected readonly resource: Resource<ServiceEntity, ServiceCreate, ServiceUpdate>;
+
   constructor(
     private readonly catalog: CatalogAdminService,
-    private readonly links: ApiLinks,
-  ) {}
-
-  @Post()
-  @HttpCode(201)
-  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { service: serviceView(this.links, await this.catalog.createService(auth, parseBody(serviceCreate, body).service)) };
+    protected readonly links: ApiLinks,
+  ) {
+    super();
+    const service = {
+      create: (auth: AuthContext, input: ServiceCreate) => catalog.createService(auth, input),
+      get: (auth: AuthContext, id: string) => catalog.getService(auth, id),
+      update: (auth: AuthContext, id: string, input: ServiceUpdate) => catalog.updateService(auth, id, input),
+      delete: (auth: AuthContext, id: string) => catalog.deleteService(auth, id),
+    };
+    this.resource = { member: 'service', view: serviceView, createBody: serviceCreate, updateBody: serviceUpdate, service };
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @QueryParam('type') type?: string, @QueryParam('name') name?: string): Promise<unknown> {
-    const services = await this.catalog.listServices(auth, { type, name });
-    return this.links.list('services', services.map((s) => serviceView(this.links, s)), 'services');
-  }
-
-  @Get(':id')
-  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { service: serviceView(this.links, await this.catalog.getService(auth, id)) };
-  }
-
-  @Patch(':id')
-  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { service: serviceView(this.links, await this.catalog.updateService(auth, id, parseBody(serviceUpdate, body).service)) };
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    await this.catalog.deleteService(auth, id);
+  async list(@Auth() auth: AuthContext, @QueryParam('type') type?: string, @QueryParam('name') name?: string): Promise<Json> {
+    return this.many('services', await this.catalog.listServices(auth, { type, name }));
   }
 }

@@ -1,51 +1,34 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
+import type { GroupEntity } from '../../db/entities';
 import { GroupsService } from '../../services/groups.service';
-import { parseBody } from '../validation';
-import { ApiLinks } from '../links';
+import { ApiLinks, Json } from '../links';
+import { Resource, ResourceController } from '../resource.controller';
 import { groupView } from './groups.view';
 import { userView } from '../users/users.view';
-import { groupCreate, groupUpdate } from './groups.schema';
+import { GroupCreate, groupCreate, GroupUpdate, groupUpdate } from './groups.schema';
 import { QueryParam } from '../query-param';
 
 /** `/v3/groups` and their members. */
 @Controller('v3/groups')
-export class GroupsController {
+export class GroupsController extends ResourceController<GroupEntity, GroupCreate, GroupUpdate> {
+  protected readonly resource: Resource<GroupEntity, GroupCreate, GroupUpdate>;
+
   constructor(
     private readonly groups: GroupsService,
-    private readonly links: ApiLinks,
-  ) {}
-
-  @Post()
-  @HttpCode(201)
-  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { group: groupView(this.links, await this.groups.create(auth, parseBody(groupCreate, body).group)) };
+    protected readonly links: ApiLinks,
+  ) {
+    super();
+    this.resource = { member: 'group', view: groupView, createBody: groupCreate, updateBody: groupUpdate, service: groups };
   }
 
   @Get()
-  async list(@Auth() auth: AuthContext, @QueryParam('name') name?: string, @QueryParam('domain_id') domainId?: string): Promise<unknown> {
-    const groups = await this.groups.list(auth, { name, domain_id: domainId });
-    return this.links.list('groups', groups.map((g) => groupView(this.links, g)), 'groups');
-  }
-
-  @Get(':id')
-  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { group: groupView(this.links, await this.groups.get(auth, id)) };
-  }
-
-  @Patch(':id')
-  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { group: groupView(this.links, await this.groups.update(auth, id, parseBody(groupUpdate, body).group)) };
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    await this.groups.delete(auth, id);
+  async list(@Auth() auth: AuthContext, @QueryParam('name') name?: string, @QueryParam('domain_id') domainId?: string): Promise<Json> {
+    return this.many('groups', await this.groups.list(auth, { name, domain_id: domainId }));
   }
 
   @Get(':id/users')
-  async users(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+  async users(@Auth() auth: AuthContext, @Param('id') id: string): Promise<Json> {
     const users = await this.groups.users(auth, id);
     return this.links.list('users', users.map((u) => userView(this.links, u)), `groups/${id}/users`);
   }

@@ -1,24 +1,24 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
-import { ProjectsService } from '../../services/projects.service';
-import { boolQuery, parseBody } from '../validation';
-import { ApiLinks } from '../links';
+import { ProjectOrDomain, ProjectsService } from '../../services/projects.service';
+import { boolQuery } from '../validation';
+import { ApiLinks, Json } from '../links';
+import { Resource, ResourceController } from '../resource.controller';
 import { projectOrDomainView } from './projects.view';
-import { projectCreate, projectUpdate } from './projects.schema';
+import { ProjectCreate, projectCreate, ProjectUpdate, projectUpdate } from './projects.schema';
 import { QueryParam } from '../query-param';
 
 /** `/v3/projects` (a user's projects are under /v3/users/{id}/projects). */
 @Controller('v3/projects')
-export class ProjectsController {
+export class ProjectsController extends ResourceController<ProjectOrDomain, ProjectCreate, ProjectUpdate> {
+  protected readonly resource: Resource<ProjectOrDomain, ProjectCreate, ProjectUpdate>;
+
   constructor(
     private readonly projects: ProjectsService,
-    private readonly links: ApiLinks,
-  ) {}
-
-  @Post()
-  @HttpCode(201)
-  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { project: projectOrDomainView(this.links, await this.projects.create(auth, parseBody(projectCreate, body).project)) };
+    protected readonly links: ApiLinks,
+  ) {
+    super();
+    this.resource = { member: 'project', view: projectOrDomainView, createBody: projectCreate, updateBody: projectUpdate, service: projects };
   }
 
   @Get()
@@ -29,25 +29,8 @@ export class ProjectsController {
     @QueryParam('enabled') enabled?: string,
     @QueryParam('parent_id') parentId?: string,
     @QueryParam('is_domain') isDomain?: string,
-  ): Promise<unknown> {
+  ): Promise<Json> {
     const filter = { name, domain_id: domainId, enabled: boolQuery(enabled), parent_id: parentId, is_domain: boolQuery(isDomain, 'is_domain') };
-    const projects = await this.projects.list(auth, filter);
-    return this.links.list('projects', projects.map((p) => projectOrDomainView(this.links, p)), 'projects');
-  }
-
-  @Get(':id')
-  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { project: projectOrDomainView(this.links, await this.projects.get(auth, id)) };
-  }
-
-  @Patch(':id')
-  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { project: projectOrDomainView(this.links, await this.projects.update(auth, id, parseBody(projectUpdate, body).project)) };
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    await this.projects.delete(auth, id);
+    return this.many('projects', await this.projects.list(auth, filter));
   }
 }

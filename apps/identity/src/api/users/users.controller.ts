@@ -1,28 +1,29 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
+import type { UserEntity } from '../../db/entities';
 import { ProjectsService } from '../../services/projects.service';
 import { UsersService } from '../../services/users.service';
 import { boolQuery, parseBody } from '../validation';
-import { ApiLinks } from '../links';
+import { ApiLinks, Json } from '../links';
+import { Resource, ResourceController } from '../resource.controller';
 import { groupView } from '../groups/groups.view';
 import { projectView } from '../projects/projects.view';
 import { userView } from './users.view';
-import { passwordChange, userCreate, userUpdate } from './users.schema';
+import { passwordChange, UserCreate, userCreate, UserUpdate, userUpdate } from './users.schema';
 import { QueryParam } from '../query-param';
 
 /** `/v3/users`, a user's password, projects and groups. */
 @Controller('v3/users')
-export class UsersController {
+export class UsersController extends ResourceController<UserEntity, UserCreate, UserUpdate> {
+  protected readonly resource: Resource<UserEntity, UserCreate, UserUpdate>;
+
   constructor(
     private readonly users: UsersService,
     private readonly projects: ProjectsService,
-    private readonly links: ApiLinks,
-  ) {}
-
-  @Post()
-  @HttpCode(201)
-  async create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<unknown> {
-    return { user: userView(this.links, await this.users.create(auth, parseBody(userCreate, body).user)) };
+    protected readonly links: ApiLinks,
+  ) {
+    super();
+    this.resource = { member: 'user', view: userView, createBody: userCreate, updateBody: userUpdate, service: users };
   }
 
   @Get()
@@ -31,25 +32,8 @@ export class UsersController {
     @QueryParam('name') name?: string,
     @QueryParam('domain_id') domainId?: string,
     @QueryParam('enabled') enabled?: string,
-  ): Promise<unknown> {
-    const users = await this.users.list(auth, { name, domain_id: domainId, enabled: boolQuery(enabled) });
-    return this.links.list('users', users.map((u) => userView(this.links, u)), 'users');
-  }
-
-  @Get(':id')
-  async get(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { user: userView(this.links, await this.users.get(auth, id)) };
-  }
-
-  @Patch(':id')
-  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { user: userView(this.links, await this.users.update(auth, id, parseBody(userUpdate, body).user)) };
-  }
-
-  @Delete(':id')
-  @HttpCode(204)
-  async delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<void> {
-    await this.users.delete(auth, id);
+  ): Promise<Json> {
+    return this.many('users', await this.users.list(auth, { name, domain_id: domainId, enabled: boolQuery(enabled) }));
   }
 
   @Post(':id/password')
@@ -60,13 +44,13 @@ export class UsersController {
   }
 
   @Get(':id/projects')
-  async projectsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+  async projectsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<Json> {
     const projects = await this.projects.listForUser(auth, id);
     return this.links.list('projects', projects.map((p) => projectView(this.links, p)), `users/${id}/projects`);
   }
 
   @Get(':id/groups')
-  async groupsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+  async groupsOf(@Auth() auth: AuthContext, @Param('id') id: string): Promise<Json> {
     const groups = await this.users.groupsOf(auth, id);
     return this.links.list('groups', groups.map((g) => groupView(this.links, g)), `users/${id}/groups`);
   }
