@@ -12,12 +12,30 @@ import { BadRequest } from '@kumo/common';
 export function repr(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = `'${value}'`;
-  else if (value === undefined) text = 'None';
-  else if (value === null) text = 'None';
+  else if (value === undefined || value === null) text = 'None';
   else if (value === true) text = 'True';
   else if (value === false) text = 'False';
-  else text = JSON.stringify(value) ?? String(value);
+  else text = boundedJson(value, 4);
   return text.length > 300 ? `${text.slice(0, 300)}...` : text;
+}
+
+/** JSON of a value down to `depth` levels (deeper ones as `[...]`/`{...}`), at most ~300 characters: bodies may nest deeper than JSON.stringify recurses. */
+function boundedJson(value: unknown, depth: number): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
+  const array = Array.isArray(value);
+  if (depth === 0) return array ? '[...]' : '{...}';
+  const parts: string[] = [];
+  let size = 0;
+  for (const [k, v] of array ? (value as unknown[]).map((v, i) => [i, v] as const) : Object.entries(value)) {
+    const item = array ? boundedJson(v, depth - 1) : `${JSON.stringify(k)}:${boundedJson(v, depth - 1)}`;
+    parts.push(item);
+    size += item.length + 1;
+    if (size > 300) {
+      parts.push('...');
+      break;
+    }
+  }
+  return array ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }
 
 function valueAt(root: unknown, path: (string | number)[]): unknown {
