@@ -1,9 +1,9 @@
-import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
+import { commonSections, ConfigOf, loadConfigOrExit, LoadOptions, port } from '@kumo/common';
 import { z } from 'zod';
 
 export const identitySection = z
   .object({
-    port: z.number().int().min(1).max(65535).default(5000),
+    port: port.default(5000),
     bind_host: z.string().default('0.0.0.0'),
     /** The externally reachable URL of this service (version documents, links, WWW-Authenticate). */
     public_url: z.string().url().default('http://127.0.0.1:5000'),
@@ -46,9 +46,7 @@ export const identitySection = z
   .strict();
 
 export const identityConfigSections = { ...commonSections, identity: identitySection.default({}) };
-export type IdentityConfig = {
-  [K in keyof typeof identityConfigSections]: z.infer<(typeof identityConfigSections)[K]>;
-};
+export type IdentityConfig = ConfigOf<typeof identityConfigSections>;
 
 export function loadIdentityConfig(opts?: LoadOptions): IdentityConfig {
   return loadConfigOrExit(identityConfigSections, opts);

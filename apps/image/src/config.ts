@@ -1,4 +1,4 @@
-import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
+import { commonSections, ConfigOf, loadConfigOrExit, LoadOptions, port, serviceUserKeys } from '@kumo/common';
 import { z } from 'zod';
 
 export const DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
@@ -6,7 +6,7 @@ export const CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'do
 
 export const imageSection = z
   .object({
-    port: z.number().int().min(1).max(65535).default(9292),
+    port: port.default(9292),
     bind_host: z.string().default('0.0.0.0'),
     /** The externally reachable URL (version documents). */
     public_url: z.string().url().default('http://127.0.0.1:9292'),
@@ -30,15 +30,12 @@ export const imageSection = z
     disk_formats: z.array(z.string()).default(DISK_FORMATS),
     container_formats: z.array(z.string()).default(CONTAINER_FORMATS),
     /** Token validation (and the object store's credentials): identity's service user. */
-    auth_url: z.string().url().default('http://127.0.0.1:5000/v3'),
-    service_user: z.string().default('kumo'),
-    service_password: z.string().optional(),
-    identity_public_url: z.string().url().default('http://127.0.0.1:5000'),
+    ...serviceUserKeys,
   })
   .strict();
 
 export const imageConfigSections = { ...commonSections, image: imageSection.default({}) };
-export type ImageConfig = { [K in keyof typeof imageConfigSections]: z.infer<(typeof imageConfigSections)[K]> };
+export type ImageConfig = ConfigOf<typeof imageConfigSections>;
 
 export function loadImageConfig(opts?: LoadOptions): ImageConfig {
   return loadConfigOrExit(imageConfigSections, opts);

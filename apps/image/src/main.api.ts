@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runService } from '@kumo/service';
+import { runService, serviceUserOf } from '@kumo/service';
 import { createImageApp } from './app';
 import { IMAGE_DATABASE, loadImageConfig } from './config';
 import { IMAGE_ENTITIES } from './db/entities';
@@ -12,7 +12,7 @@ void runService({
   config: () => loadImageConfig(),
   async start({ config, logger, database, serviceAuth, listen }) {
     const c = config.image;
-    const auth = await serviceAuth({ auth_url: c.auth_url, username: c.service_user, password: c.service_password, passwordKey: 'image.service_password' });
+    const auth = await serviceAuth(serviceUserOf(c, 'image'));
     const dataSource = await database({ database: IMAGE_DATABASE, entities: IMAGE_ENTITIES });
     const store = await createStore(config);
     const app = await createImageApp({ config, dataSource, store, validator: auth.validator, logger });

@@ -1,7 +1,5 @@
-import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
+import { commonSections, ConfigOf, loadConfigOrExit, LoadOptions, port, serviceUserKeys } from '@kumo/common';
 import { z } from 'zod';
-
-const port = z.number().int().min(1).max(65535);
 
 export const objectSection = z
   .object({
@@ -34,15 +32,12 @@ export const objectSection = z
     /** Objects up to this size are checked against their MD5 before a GET sends them. */
     verify_on_read_max_bytes: z.number().int().min(0).default(4 * 1024 * 1024),
     /** How the proxy validates tokens (the service user of identity). */
-    auth_url: z.string().url().default('http://127.0.0.1:5000/v3'),
-    service_user: z.string().default('kumo'),
-    service_password: z.string().optional(),
-    identity_public_url: z.string().url().default('http://127.0.0.1:5000'),
+    ...serviceUserKeys,
   })
   .strict();
 
 export const objectConfigSections = { ...commonSections, object: objectSection };
-export type ObjectConfig = { [K in keyof typeof objectConfigSections]: z.infer<(typeof objectConfigSections)[K]> };
+export type ObjectConfig = ConfigOf<typeof objectConfigSections>;
 
 export function loadObjectConfig(opts?: LoadOptions): ObjectConfig {
   return loadConfigOrExit(objectConfigSections, opts);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runService } from '@kumo/service';
+import { runService, serviceUserOf } from '@kumo/service';
 import { loadObjectConfig } from './config';
 import { ProxyServer } from './proxy/proxy.server';
 import { Ring } from './ring/ring';
@@ -13,7 +13,7 @@ void runService({
     const o = config.object;
     const hp = { prefix: o.hash_path_prefix, suffix: o.hash_path_suffix };
     const ring = (name: string) => new Ring(join(o.ring_dir, `${name}.ring.gz`), hp);
-    const auth = await serviceAuth({ auth_url: o.auth_url, username: o.service_user, password: o.service_password, passwordKey: 'object.service_password' });
+    const auth = await serviceAuth(serviceUserOf(o, 'object'));
     const proxy = new ProxyServer({ accountRing: ring('account'), containerRing: ring('container'), objectRing: ring('object'), validator: auth.validator, logger, identityUri: o.identity_public_url });
     await proxy.listen(o.proxy_port, o.bind_host);
     serve(proxy);

@@ -130,6 +130,23 @@ export const loggingSection = z
   })
   .strict();
 
+/** A TCP port (`port.default(5000)` in a section). */
+export const port = z.number().int().min(1).max(65535);
+
+/**
+ * The keys of a section whose service validates tokens (and calls other services) as identity's
+ * service user: spread into the section's object (`...serviceUserKeys`); libs/service's
+ * `serviceUserOf(section, name)` gives them to the kit's `serviceAuth`.
+ */
+export const serviceUserKeys = {
+  auth_url: z.string().url().default('http://127.0.0.1:5000/v3'),
+  service_user: z.string().default('kumo'),
+  service_password: z.string().optional(),
+  /** Identity's public URL, for WWW-Authenticate (`Keystone uri=...`). */
+  identity_public_url: z.string().url().default('http://127.0.0.1:5000'),
+};
+export type ServiceUserConfig = z.infer<z.ZodObject<typeof serviceUserKeys>>;
+
 export const commonSections = {
   database: databaseSection.default({}),
   messaging: messagingSection.default({}),

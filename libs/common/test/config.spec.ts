@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, port, serviceUserKeys } from '../src/config';
 
 const sections = {
   identity: z.object({ port: z.number().int().default(5000), public_url: z.string().url() }).strict(),
@@ -44,5 +44,17 @@ describe('loadConfig', () => {
   it('reports YAML syntax errors in one line', () => {
     const path = file('identity: [\n');
     expect(() => loadConfig(sections, { file: path, env: {} })).toThrow(/not valid YAML/);
+  });
+
+  it("gives a service section identity's service-user keys and a port, overridable like any key", () => {
+    const image = { image: z.object({ port: port.default(9292), ...serviceUserKeys }).strict() };
+    expect(loadConfig(image, { file: file(''), env: { KUMO_IMAGE_SERVICE_PASSWORD: 'pw' } }).image).toEqual({
+      port: 9292,
+      auth_url: 'http://127.0.0.1:5000/v3',
+      service_user: 'kumo',
+      service_password: 'pw',
+      identity_public_url: 'http://127.0.0.1:5000',
+    });
+    expect(() => loadConfig(image, { file: file('image:\n  port: 70000\n'), env: {} })).toThrow(ConfigError);
   });
 });

@@ -1,4 +1,4 @@
-import { createLogger, enableBodyBufferReclaim, listen, Logger, settleWhenIdle, tuneHeapForStreaming } from '@kumo/common';
+import { createLogger, enableBodyBufferReclaim, listen, Logger, ServiceUserConfig, settleWhenIdle, tuneHeapForStreaming } from '@kumo/common';
 // types only: @kumo/db (TypeORM) and @kumo/auth (the bus) load when a service asks for them, so
 // that a process without a database or token validation (a storage node) does not carry them
 import type { createDataSource, DataSourceOptions } from '@kumo/db';
@@ -78,6 +78,11 @@ const nodeRuntime: ServiceRuntime = {
   exit: (code) => process.exit(code),
   stderr: process.stderr,
 };
+
+/** The kit's `serviceAuth` credentials from a section with libs/common's `serviceUserKeys` (`section`: its name, e.g. `image`). */
+export function serviceUserOf(keys: ServiceUserConfig, section: string): Parameters<ServiceKit<ServiceConfig>['serviceAuth']>[0] {
+  return { auth_url: keys.auth_url, username: keys.service_user, password: keys.service_password, passwordKey: `${section}.service_password` };
+}
 
 /** The one line a failed start-up prints: `<name>: failed to start: [<code> ]<message>`. */
 export function startFailureLine(name: string, err: unknown): string {

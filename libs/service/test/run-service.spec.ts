@@ -1,6 +1,6 @@
 import { createLogger } from '@kumo/common';
 import type { RevocationBus } from '@kumo/auth';
-import { runService, ServiceConfig, ServiceRuntime, startFailureLine } from '../src/run-service';
+import { runService, ServiceConfig, ServiceRuntime, serviceUserOf, startFailureLine } from '../src/run-service';
 
 /** A process whose signals the test sends and whose exits and stderr it records. */
 class FakeRuntime implements ServiceRuntime {
@@ -118,7 +118,8 @@ describe('runService', () => {
       {
         name: 'image',
         config: () => config,
-        start: async (kit) => void (await kit.serviceAuth({ auth_url: 'http://x', username: 'kumo', password: undefined, passwordKey: 'image.service_password' })),
+        // a section with libs/common's serviceUserKeys and no password set
+        start: async (kit) => void (await kit.serviceAuth(serviceUserOf({ auth_url: 'http://x', service_user: 'kumo', identity_public_url: 'http://x' }, 'image'))),
       },
       rt,
     );
