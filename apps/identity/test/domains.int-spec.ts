@@ -8,9 +8,7 @@ describe('/v3/domains', () => {
   beforeAll(async () => {
     t = await startIdentity();
     admin = await t.adminToken();
-    await t.createProject('demo');
-    await t.createUser('dora', 'dora-pass', { project: 'demo', role: 'member' });
-    dora = await t.tokenFor('dora', 'dora-pass', 'demo');
+    ({ dora } = await t.demoMember());
   });
   afterAll(async () => {
     await t.close();

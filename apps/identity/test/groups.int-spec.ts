@@ -10,10 +10,8 @@ describe('/v3/groups', () => {
   beforeAll(async () => {
     t = await startIdentity();
     admin = await t.adminToken();
-    demoId = await t.createProject('demo');
+    ({ demoId, dora } = await t.demoMember());
     readerId = await idOf(t, 'roles', 'reader');
-    await t.createUser('dora', 'dora-pass', { project: 'demo', role: 'member' });
-    dora = await t.tokenFor('dora', 'dora-pass', 'demo');
   });
   afterAll(async () => {
     await t.close();

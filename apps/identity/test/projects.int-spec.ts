@@ -10,9 +10,7 @@ describe('/v3/projects', () => {
   beforeAll(async () => {
     t = await startIdentity();
     admin = await t.adminToken();
-    demoId = await t.createProject('demo');
-    doraId = await t.createUser('dora', 'dora-pass', { project: 'demo', role: 'member' });
-    dora = await t.tokenFor('dora', 'dora-pass', 'demo');
+    ({ demoId, doraId, dora } = await t.demoMember());
   });
   afterAll(async () => {
     await t.close();

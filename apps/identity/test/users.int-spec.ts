@@ -9,9 +9,7 @@ describe('/v3/users', () => {
   beforeAll(async () => {
     t = await startIdentity();
     admin = await t.adminToken();
-    await t.createProject('demo');
-    doraId = await t.createUser('dora', 'dora-pass', { project: 'demo', role: 'member' });
-    dora = await t.tokenFor('dora', 'dora-pass', 'demo');
+    ({ doraId, dora } = await t.demoMember());
   });
   afterAll(async () => {
     await t.close();

@@ -4,7 +4,7 @@ import { AuthContext, PolicyEnforcer } from '@kumo/auth';
 import { EndpointEntity, EndpointInterface, RegionEntity, ServiceEntity } from '../db/entities';
 import { CatalogRepository } from '../db/repositories/catalog.repository';
 import { CatalogService } from './catalog.service';
-import { newId } from './primitives';
+import { given, newId } from './primitives';
 
 export interface RegionInput {
   id?: string;
@@ -79,10 +79,7 @@ export class CatalogAdminService {
         throw new BadRequest(`The specified parent region ${input.parent_region_id} would create a circular region hierarchy.`);
       }
     }
-    await this.repo.updateRegion(id, {
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.parent_region_id !== undefined ? { parentRegionId: input.parent_region_id } : {}),
-    });
+    await this.repo.updateRegion(id, given({ description: input.description, parentRegionId: input.parent_region_id }));
     await this.catalogs.changed();
     return this.findRegion(id);
   }
@@ -128,10 +125,7 @@ export class CatalogAdminService {
 
   async listServices(auth: AuthContext, f: { type?: string; name?: string }): Promise<ServiceEntity[]> {
     this.policy.enforce('identity:list_services', auth);
-    const where: { type?: string; name?: string } = {};
-    if (f.type !== undefined) where.type = f.type;
-    if (f.name !== undefined) where.name = f.name;
-    return this.repo.listServices(where);
+    return this.repo.listServices(given({ type: f.type, name: f.name }));
   }
 
   async createService(auth: AuthContext, input: ServiceInput & { type: string }): Promise<ServiceEntity> {
@@ -145,12 +139,7 @@ export class CatalogAdminService {
   async updateService(auth: AuthContext, id: string, input: ServiceInput): Promise<ServiceEntity> {
     this.policy.enforce('identity:update_service', auth);
     await this.findService(id);
-    await this.repo.updateService(id, {
-      ...(input.type !== undefined ? { type: input.type } : {}),
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-    });
+    await this.repo.updateService(id, given({ type: input.type, name: input.name, description: input.description, enabled: input.enabled }));
     await this.catalogs.changed();
     return this.findService(id);
   }
@@ -178,11 +167,7 @@ export class CatalogAdminService {
 
   async listEndpoints(auth: AuthContext, f: { service_id?: string; interface?: string; region_id?: string }): Promise<EndpointEntity[]> {
     this.policy.enforce('identity:list_endpoints', auth);
-    const where: { serviceId?: string; interface?: EndpointInterface; regionId?: string } = {};
-    if (f.service_id !== undefined) where.serviceId = f.service_id;
-    if (f.interface !== undefined) where.interface = f.interface as EndpointInterface;
-    if (f.region_id !== undefined) where.regionId = f.region_id;
-    return this.repo.listEndpoints(where);
+    return this.repo.listEndpoints(given({ serviceId: f.service_id, interface: f.interface as EndpointInterface | undefined, regionId: f.region_id }));
   }
 
   async createEndpoint(auth: AuthContext, input: EndpointInput & { service_id: string; interface: EndpointInterface; url: string }): Promise<EndpointEntity> {
@@ -200,13 +185,7 @@ export class CatalogAdminService {
     await this.findEndpoint(id);
     await this.checkRefs(input.service_id, input.region_id);
     const regionId = await this.legacyRegion(input);
-    await this.repo.updateEndpoint(id, {
-      ...(input.service_id !== undefined ? { serviceId: input.service_id } : {}),
-      ...(input.interface !== undefined ? { interface: input.interface } : {}),
-      ...(input.url !== undefined ? { url: input.url } : {}),
-      ...(regionId !== undefined ? { regionId } : {}),
-      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-    });
+    await this.repo.updateEndpoint(id, given({ serviceId: input.service_id, interface: input.interface, url: input.url, regionId, enabled: input.enabled }));
     await this.catalogs.changed();
     return this.findEndpoint(id);
   }

@@ -5,7 +5,7 @@ import { DomainEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
 import { ChangeFeed } from './events';
-import { newId } from './primitives';
+import { given, newId } from './primitives';
 import { RevocationService } from './revocation.service';
 
 export interface DomainInput {
@@ -34,10 +34,7 @@ export class DomainsService {
 
   async list(auth: AuthContext, filter: { name?: string; enabled?: boolean }): Promise<DomainEntity[]> {
     this.policy.enforce('identity:list_domains', auth);
-    const where: { name?: string; enabled?: boolean } = {};
-    if (filter.name !== undefined) where.name = filter.name;
-    if (filter.enabled !== undefined) where.enabled = filter.enabled;
-    return this.repo.listDomains(where);
+    return this.repo.listDomains(given({ name: filter.name, enabled: filter.enabled }));
   }
 
   async create(auth: AuthContext, input: DomainInput & { name: string }): Promise<DomainEntity> {
@@ -53,12 +50,7 @@ export class DomainsService {
   async update(auth: AuthContext, id: string, input: DomainInput): Promise<DomainEntity> {
     this.policy.enforce('identity:update_domain', auth, { domain_id: id });
     const domain = await this.find(id);
-    await this.repo.updateDomain(id, {
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-      ...(input.tags !== undefined ? { tags: input.tags } : {}),
-    });
+    await this.repo.updateDomain(id, given({ name: input.name, description: input.description, enabled: input.enabled, tags: input.tags }));
     if (domain.enabled && input.enabled === false) await this.revokeAll(id);
     this.changes.changed();
     return this.find(id);

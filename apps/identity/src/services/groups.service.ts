@@ -5,7 +5,7 @@ import { GroupEntity, UserEntity } from '../db/entities';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
 import { ChangeFeed } from './events';
-import { newId } from './primitives';
+import { given, newId } from './primitives';
 import { RevocationService } from './revocation.service';
 
 export interface GroupInput {
@@ -31,10 +31,7 @@ export class GroupsService {
 
   async list(auth: AuthContext, f: { name?: string; domain_id?: string }): Promise<GroupEntity[]> {
     this.policy.enforce('identity:list_groups', auth);
-    const where: { name?: string; domainId?: string } = {};
-    if (f.name !== undefined) where.name = f.name;
-    if (f.domain_id !== undefined) where.domainId = f.domain_id;
-    return this.repo.listGroups(where);
+    return this.repo.listGroups(given({ name: f.name, domainId: f.domain_id }));
   }
 
   async create(auth: AuthContext, input: GroupInput & { name: string }): Promise<GroupEntity> {
@@ -50,10 +47,7 @@ export class GroupsService {
     this.policy.enforce('identity:update_group', auth);
     const group = await this.find(id);
     if (input.domain_id !== undefined && input.domain_id !== group.domainId) throw new BadRequest('Cannot change Domain ID');
-    await this.repo.updateGroup(id, {
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-    });
+    await this.repo.updateGroup(id, given({ name: input.name, description: input.description }));
     return this.find(id);
   }
 

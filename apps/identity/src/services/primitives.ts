@@ -8,6 +8,14 @@ export function newId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
+/**
+ * `o` without its undefined values: a repository filter or patch of only the fields the caller
+ * gave (`given({ name: f.name, enabled: f.enabled })`); a null stays (it clears a field).
+ */
+export function given<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 /** A url-safe random secret (application credentials generate one when the client gives none). */
 export function newSecret(): string {
   return randomBytes(48).toString('base64url');

@@ -7,7 +7,7 @@ import { AssignmentService } from './assignment.service';
 import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
 import { DomainsService } from './domains.service';
 import { ChangeFeed } from './events';
-import { newId } from './primitives';
+import { given, newId } from './primitives';
 import { RevocationService } from './revocation.service';
 
 /** A project body as the API accepts it: the modelled attributes, and any other key (kept in `extra`). */
@@ -73,13 +73,9 @@ export class ProjectsService {
     if (f.is_domain) {
       // a project acting as a domain has no domain and no parent
       if (f.domain_id !== undefined || f.parent_id !== undefined) return [];
-      return this.repo.listDomains({ ...(f.name !== undefined ? { name: f.name } : {}), ...(f.enabled !== undefined ? { enabled: f.enabled } : {}) });
+      return this.repo.listDomains(given({ name: f.name, enabled: f.enabled }));
     }
-    const where: { name?: string; domainId?: string; enabled?: boolean } = {};
-    if (f.name !== undefined) where.name = f.name;
-    if (f.domain_id !== undefined) where.domainId = f.domain_id;
-    if (f.enabled !== undefined) where.enabled = f.enabled;
-    const projects = await this.repo.listProjects(where);
+    const projects = await this.repo.listProjects(given({ name: f.name, domainId: f.domain_id, enabled: f.enabled }));
     // a top-level project's parent is its domain (as Keystone reports it)
     return f.parent_id === undefined ? projects : projects.filter((p) => (p.parentId ?? p.domainId) === f.parent_id);
   }
@@ -157,10 +153,7 @@ export class ProjectsService {
     }
     const extra = extraOf(input);
     await this.repo.updateProject(id, {
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
-      ...(input.tags !== undefined ? { tags: input.tags } : {}),
+      ...given({ name: input.name, description: input.description, enabled: input.enabled, tags: input.tags }),
       ...(Object.keys(extra).length ? { extra: { ...(project.extra ?? {}), ...extra } } : {}),
     });
     if (project.enabled && input.enabled === false) await this.revocations.revoke({ projectId: id });

@@ -5,7 +5,7 @@ import { RoleEntity } from '../db/entities';
 import { AssignmentRepository } from '../db/repositories/assignment.repository';
 import { ResourceRepository } from '../db/repositories/resource.repository';
 import { ChangeFeed } from './events';
-import { newId } from './primitives';
+import { given, newId } from './primitives';
 import { grantRevocation } from './grants.service';
 import { Revocation, RevocationService } from './revocation.service';
 
@@ -39,7 +39,7 @@ export class RolesService {
   /** Global roles, or with `domain_id` the roles of that domain (Keystone lists only one kind). */
   async list(auth: AuthContext, f: { name?: string; domain_id?: string }): Promise<RoleEntity[]> {
     this.policy.enforce(f.domain_id ? 'identity:list_domain_roles' : 'identity:list_roles', auth);
-    return this.repo.listRolesIn(f.domain_id || null, f.name !== undefined ? { name: f.name } : {});
+    return this.repo.listRolesIn(f.domain_id || null, given({ name: f.name }));
   }
 
   async create(auth: AuthContext, input: RoleInput & { name: string }): Promise<RoleEntity> {
@@ -55,11 +55,7 @@ export class RolesService {
     this.policy.enforce('identity:update_role', auth);
     const role = await this.find(id);
     if (input.domain_id !== undefined && input.domain_id !== role.domainId) throw new BadRequest('Update of `domain_id` is not allowed.');
-    await this.repo.updateRole(id, {
-      ...(input.name !== undefined ? { name: input.name } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.options !== undefined ? { options: input.options } : {}),
-    });
+    await this.repo.updateRole(id, given({ name: input.name, description: input.description, options: input.options }));
     this.changes.changed();
     return this.find(id);
   }

@@ -6,7 +6,7 @@ import { ResourceRepository } from '../db/repositories/resource.repository';
 import { DEFAULT_DOMAIN_ID } from './bootstrap.service';
 import { ChangeFeed } from './events';
 import { LockoutService } from './lockout.service';
-import { newId, PasswordHasher } from './primitives';
+import { given, newId, PasswordHasher } from './primitives';
 import { RevocationService } from './revocation.service';
 
 /** Attributes a user body may carry that map to columns; anything else is kept in `extra`. */
@@ -57,11 +57,7 @@ export class UsersService {
 
   async list(auth: AuthContext, f: { name?: string; domain_id?: string; enabled?: boolean }): Promise<UserEntity[]> {
     this.policy.enforce('identity:list_users', auth);
-    const where: { name?: string; domainId?: string; enabled?: boolean } = {};
-    if (f.name !== undefined) where.name = f.name;
-    if (f.domain_id !== undefined) where.domainId = f.domain_id;
-    if (f.enabled !== undefined) where.enabled = f.enabled;
-    return this.repo.listUsers(where);
+    return this.repo.listUsers(given({ name: f.name, domainId: f.domain_id, enabled: f.enabled }));
   }
 
   async create(auth: AuthContext, input: UserInput & { name: string }): Promise<UserEntity> {

@@ -55,6 +55,8 @@ export interface IdentityTestApp {
   createUser(name: string, password: string, grant?: { project: string; role: string }): Promise<string>;
   /** Creates a project in Default; returns its id. */
   createProject(name: string): Promise<string>;
+  /** Project `demo` and user `dora` (password `dora-pass`), a member there, with her token on it: most specs' other caller. */
+  demoMember(): Promise<{ demoId: string; doraId: string; dora: string }>;
   close(): Promise<void>;
 }
 
@@ -162,6 +164,12 @@ export async function startIdentity(env: Record<string, string> = {}, opts: Star
     return id;
   };
 
+  const demoMember = async () => {
+    const demoId = await createProject('demo');
+    const doraId = await createUser('dora', 'dora-pass', { project: 'demo', role: 'member' });
+    return { demoId, doraId, dora: await tokenFor('dora', 'dora-pass', 'demo') };
+  };
+
   return {
     app,
     config,
@@ -172,6 +180,7 @@ export async function startIdentity(env: Record<string, string> = {}, opts: Star
     tokenFor,
     createUser,
     createProject,
+    demoMember,
     async close() {
       await catalogFeed?.close();
       await app.close();
