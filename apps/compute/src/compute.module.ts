@@ -21,8 +21,9 @@ import { FlavorExtraSpecsService } from './services/flavor-extra-specs.service';
 import { FlavorsService } from './services/flavors.service';
 import { KeypairsService } from './services/keypairs.service';
 import { QuotasService } from './services/quotas.service';
+import { SERVER_CONTROLLERS, serverProviders, ServersModuleOptions } from './servers.providers';
 
-export interface ComputeModuleOptions {
+export interface ComputeModuleOptions extends ServersModuleOptions {
   config: ComputeConfig;
   dataSource: DataSource;
   validator: TokenValidator;
@@ -52,8 +53,11 @@ export class ComputeModule {
         FlavorAccessService,
         KeypairsService,
         QuotasService,
+        ...serverProviders(opts),
       ],
-      controllers: [HealthController, VersionsController, FlavorsController, FlavorAccessController, ExtraSpecsController, KeypairsController, LimitsController, QuotaSetsController],
+      controllers: [HealthController, VersionsController, FlavorsController, FlavorAccessController, ExtraSpecsController, KeypairsController, LimitsController, QuotaSetsController,
+        ...SERVER_CONTROLLERS,
+      ],
     };
   }
 }

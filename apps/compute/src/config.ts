@@ -1,5 +1,6 @@
 import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
 import { z } from 'zod';
+import { schedulerSection } from './scheduler/scheduler-config';
 
 const quota = z.number().int().min(-1).max(0x7fffffff);
 
@@ -39,6 +40,10 @@ export const computeSection = z
     service_user: z.string().default('kumo'),
     service_password: z.string().optional(),
     identity_public_url: z.string().url().default('http://127.0.0.1:5000'),
+    /** The image service (Glance v2), asked with the user's token for images to boot and snapshots. */
+    image_url: z.string().url().default('http://127.0.0.1:9292'),
+    /** Placement, liveness and build timeouts (scheduler/scheduler-config.ts). */
+    scheduler: schedulerSection.default({}),
   })
   .strict();
 

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { runService } from '@kumo/service';
+import { MessagingClient } from '@kumo/messaging';
+import { GlanceImageService } from './clients/images';
 import { createComputeApp } from './app';
 import { IdentityProjectDirectory } from './clients/identity-projects';
 import { COMPUTE_DATABASE, loadComputeConfig } from './config';
@@ -9,12 +11,14 @@ import { COMPUTE_ENTITIES } from './db/entities';
 void runService({
   name: 'compute',
   config: () => loadComputeConfig(),
-  async start({ config, logger, database, serviceAuth, listen }) {
+  async start({ config, logger, database, serviceAuth, listen, onShutdown }) {
     const c = config.compute;
     const auth = await serviceAuth({ auth_url: c.auth_url, username: c.service_user, password: c.service_password, passwordKey: 'compute.service_password' });
     const dataSource = await database({ database: COMPUTE_DATABASE, entities: COMPUTE_ENTITIES });
     const projects = new IdentityProjectDirectory(c.auth_url, (projectId, why) => logger.info({ projectId, why }, 'project id not verified; accepted as Nova does'));
-    const app = await createComputeApp({ config, dataSource, validator: auth.validator, projects, logger });
+    const bus = new MessagingClient({ url: config.messaging.url, exchangePrefix: config.messaging.exchange_prefix, rpcTimeoutMs: config.messaging.rpc_timeout_ms, logger, connectionName: 'kumo compute-api' });
+    onShutdown(() => bus.close(), 'bus');
+    const app = await createComputeApp({ config, dataSource, validator: auth.validator, projects, logger, bus, images: new GlanceImageService(c.image_url) });
     await listen(app, c.port, c.bind_host);
   },
 });

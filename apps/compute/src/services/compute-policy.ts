@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Forbidden } from '@kumo/common';
 import { ADMIN, ADMIN_OR_OWNER, ADMIN_OR_PROJECT_READER, always, AuthContext, PolicyEnforcer, PolicyRules, Target } from '@kumo/auth';
+import { SERVER_POLICIES } from './server-policies';
 
 /** Nova's default policies (nova/policies/*.py) for what Kumo's compute API serves. */
 export const COMPUTE_POLICIES: PolicyRules = {
@@ -25,6 +26,7 @@ export const COMPUTE_POLICIES: PolicyRules = {
   'os_compute_api:os-quota-sets:defaults': always,
   'os_compute_api:os-quota-sets:update': ADMIN,
   'os_compute_api:os-quota-sets:delete': ADMIN,
+  ...SERVER_POLICIES,
 };
 
 /** Nova's context.is_admin: the admin role (on any scope, docs/adr/0003-admin-role.md). */

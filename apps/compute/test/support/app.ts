@@ -7,6 +7,8 @@ import { ProjectDirectory, ProjectLookup } from '../../src/clients/identity-proj
 import { computeConfigSections, ComputeConfig } from '../../src/config';
 import { COMPUTE_ENTITIES } from '../../src/db/entities';
 import { COMPUTE_MIGRATIONS } from '../../src/db/migrations';
+import { InMemoryMessaging, Messaging } from '@kumo/messaging';
+import { MemoryImages } from './images';
 
 /** Test callers: token → who (admin of p-admin; member and reader of p-demo; a second demo user; member of p-other). */
 export const CALLERS: Record<string, { project: string; roles: string[]; userId: string }> = {
@@ -52,11 +54,11 @@ export function testConfig(overrides: Partial<ComputeConfig['compute']> = {}): C
 }
 
 /** The compute API on a random port with a throwaway database. */
-export async function startComputeApp(overrides: Partial<ComputeConfig['compute']> = {}): Promise<TestComputeApp> {
+export async function startComputeApp(overrides: Partial<ComputeConfig['compute']> = {}, extra: { bus?: Messaging; images?: MemoryImages } = {}): Promise<TestComputeApp> {
   const config = testConfig(overrides);
   const db = await createTestDatabase('compute', { entities: COMPUTE_ENTITIES, migrations: COMPUTE_MIGRATIONS });
   const projects = new KnownProjects();
-  const app = await createComputeApp({ config, dataSource: db.dataSource, validator: testValidator, projects, logger: createLogger('compute-test', process.env.KUMO_TEST_LOG ?? 'silent') });
+  const app = await createComputeApp({ config, dataSource: db.dataSource, validator: testValidator, projects, logger: createLogger('compute-test', process.env.KUMO_TEST_LOG ?? 'silent'), bus: extra.bus ?? new InMemoryMessaging(), images: extra.images ?? new MemoryImages() });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const as: TestComputeApp['as'] = (who, path, init = {}) =>

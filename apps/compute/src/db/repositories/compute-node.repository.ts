@@ -1,0 +1,102 @@
+import { DataSource, Repository } from 'typeorm';
+import type { HostReport } from '../../rpc';
+import { ComputeNodeEntity, ComputeServiceEntity } from '../entities/compute-node.entity';
+
+/** What a claim takes from a node. */
+export interface ClaimAmount {
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+}
+
+export interface AllocationRatios {
+  cpu: number;
+  ram: number;
+  disk: number;
+}
+
+/** Compute nodes (agents' reports and the scheduler's claims) and services (os-services, liveness). */
+export class ComputeNodeRepository {
+  readonly nodes: Repository<ComputeNodeEntity>;
+  readonly services: Repository<ComputeServiceEntity>;
+
+  constructor(private readonly ds: DataSource) {
+    this.nodes = ds.getRepository(ComputeNodeEntity);
+    this.services = ds.getRepository(ComputeServiceEntity);
+  }
+
+  /**
+   * An agent's report: the node's capacity and facts (its claims are kept: they are the
+   * scheduler's), and the host's nova-compute service seen up now. The first report registers both.
+   */
+  async applyReport(r: HostReport, now: Date): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO compute_node (host, hypervisor_hostname, host_ip, availability_zone, hypervisor_type, hypervisor_version, virt_type, virt_type_reason, cpu_info,
+         vcpus, memory_mb, local_gb, reported_vcpus_used, reported_memory_mb_used, reported_local_gb_used, free_disk_gb, running_vms, agent_version, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE hypervisor_hostname = VALUES(hypervisor_hostname), host_ip = VALUES(host_ip), availability_zone = VALUES(availability_zone),
+         hypervisor_type = VALUES(hypervisor_type), hypervisor_version = VALUES(hypervisor_version), virt_type = VALUES(virt_type), virt_type_reason = VALUES(virt_type_reason),
+         cpu_info = VALUES(cpu_info), vcpus = VALUES(vcpus), memory_mb = VALUES(memory_mb), local_gb = VALUES(local_gb), reported_vcpus_used = VALUES(reported_vcpus_used),
+         reported_memory_mb_used = VALUES(reported_memory_mb_used), reported_local_gb_used = VALUES(reported_local_gb_used), free_disk_gb = VALUES(free_disk_gb),
+         running_vms = VALUES(running_vms), agent_version = VALUES(agent_version), updated_at = VALUES(updated_at)`,
+      [r.host, r.hypervisorHostname, r.hostIp, r.availabilityZone, r.hypervisorType, r.hypervisorVersion, r.virtType, r.virtTypeReason, r.cpuInfo, r.vcpus, r.memoryMb, r.localGb, r.vcpusUsed, r.memoryMbUsed, r.localGbUsed, r.freeDiskGb, r.runningVms, r.agentVersion, now],
+    );
+    await this.heartbeat(r.host, 'nova-compute', 'compute', now);
+  }
+
+  /** A service's heartbeat: registers it on first sight, else moves last_seen_up. */
+  async heartbeat(host: string, binary: string, topic: string, now: Date): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO compute_service (host, \`binary\`, topic, report_count, last_seen_up, updated_at) VALUES (?, ?, ?, 1, ?, ?)
+       ON DUPLICATE KEY UPDATE report_count = report_count + 1, last_seen_up = VALUES(last_seen_up), updated_at = VALUES(updated_at)`,
+      [host, binary, topic, now, now],
+    );
+  }
+
+  /** Every node with its nova-compute service (the scheduler's host states). */
+  async hosts(): Promise<Array<{ node: ComputeNodeEntity; service: ComputeServiceEntity | null }>> {
+    const [nodes, services] = await Promise.all([this.nodes.find({ order: { host: 'ASC' } }), this.services.find({ where: { binary: 'nova-compute' } })]);
+    const byHost = new Map(services.map((s) => [s.host, s]));
+    return nodes.map((node) => ({ node, service: byHost.get(node.host) ?? null }));
+  }
+
+  findNode(id: number): Promise<ComputeNodeEntity | null> {
+    return this.nodes.findOne({ where: { id } });
+  }
+
+  findNodeByHost(host: string): Promise<ComputeNodeEntity | null> {
+    return this.nodes.findOne({ where: { host } });
+  }
+
+  /**
+   * Takes `a` from the node if it still fits its capacity times the allocation ratios, in one
+   * conditional UPDATE: concurrent claims on one node queue on its row and never oversubscribe it.
+   * Whether it was taken.
+   */
+  async claim(host: string, a: ClaimAmount, ratios: AllocationRatios, reservedMemoryMb = 0): Promise<boolean> {
+    const res = (await this.ds.query(
+      `UPDATE compute_node SET vcpus_used = vcpus_used + ?, memory_mb_used = memory_mb_used + ?, local_gb_used = local_gb_used + ?
+       WHERE host = ? AND vcpus_used + ? <= vcpus * ? AND memory_mb_used + ? <= (memory_mb - ?) * ? AND local_gb_used + ? <= local_gb * ?`,
+      [a.vcpus, a.memoryMb, a.diskGb, host, a.vcpus, ratios.cpu, a.memoryMb, reservedMemoryMb, ratios.ram, a.diskGb, ratios.disk],
+    )) as { affectedRows: number };
+    return res.affectedRows === 1;
+  }
+
+  /** Gives a claim back (a claim that did not become an instance's). */
+  async unclaim(host: string, a: ClaimAmount): Promise<void> {
+    await this.ds.query(
+      'UPDATE compute_node SET vcpus_used = GREATEST(vcpus_used - ?, 0), memory_mb_used = GREATEST(memory_mb_used - ?, 0), local_gb_used = GREATEST(local_gb_used - ?, 0) WHERE host = ?',
+      [a.vcpus, a.memoryMb, a.diskGb, host],
+    );
+  }
+
+  listServices(filter: { host?: string; binary?: string } = {}): Promise<ComputeServiceEntity[]> {
+    return this.services.find({ where: { ...(filter.host !== undefined ? { host: filter.host } : {}), ...(filter.binary !== undefined ? { binary: filter.binary } : {}) }, order: { id: 'ASC' } });
+  }
+
+  /** Disables or enables a service; the service after, or null when there is none. */
+  async setDisabled(host: string, binary: string, disabled: boolean, reason: string | null): Promise<ComputeServiceEntity | null> {
+    await this.services.update({ host, binary }, { disabled, disabledReason: disabled ? reason : null });
+    return this.services.findOne({ where: { host, binary } });
+  }
+}

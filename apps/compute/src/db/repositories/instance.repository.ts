@@ -1,0 +1,245 @@
+import { Brackets, DataSource, EntityManager, In, Repository } from 'typeorm';
+import { InstanceActionEntity } from '../entities/instance-action.entity';
+import { InstanceEntity, InstanceFaultEntity, InstanceMetadataEntity } from '../entities/instance.entity';
+import { retryOnDeadlock } from './db-errors';
+import { addUsage, lockUsage, UsageScope } from './quota.repository';
+
+/** The counted resources of servers, in the order their usage rows are locked (one order: no deadlock between creates). */
+export const INSTANCE_RESOURCES = ['instances', 'cores', 'ram'] as const;
+export type InstanceResource = (typeof INSTANCE_RESOURCES)[number];
+export type InstanceLimits = Record<InstanceResource, number>;
+
+export type NewInstance = Omit<InstanceEntity, 'id' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'deleted' | 'claimed' | 'launchedAt' | 'terminatedAt' | 'progress'>;
+
+export type CreateResult =
+  | { ok: true; instances: InstanceEntity[] }
+  | { ok: false; resource: InstanceResource; requested: number; used: number; limit: number };
+
+/** Server list filters (Nova's get_all search_opts), already checked for who may use which. */
+export interface InstanceListQuery {
+  projectId?: string;
+  name?: string;
+  vmStates?: string[];
+  taskStates?: string[];
+  imageRef?: string;
+  flavorid?: string;
+  host?: string;
+  changesSince?: Date;
+  limit: number;
+  marker?: string;
+}
+
+function perInstance(r: InstanceResource, i: Pick<InstanceEntity, 'vcpus' | 'memoryMb'>): number {
+  return r === 'instances' ? 1 : r === 'cores' ? i.vcpus : i.memoryMb;
+}
+
+/** Servers (tables instance, instance_metadata, instance_fault), their quota usage and creation's first action. */
+export class InstanceRepository {
+  readonly instances: Repository<InstanceEntity>;
+  private readonly metadata: Repository<InstanceMetadataEntity>;
+  private readonly faults: Repository<InstanceFaultEntity>;
+
+  constructor(private readonly ds: DataSource) {
+    this.instances = ds.getRepository(InstanceEntity);
+    this.metadata = ds.getRepository(InstanceMetadataEntity);
+    this.faults = ds.getRepository(InstanceFaultEntity);
+  }
+
+  /**
+   * Inserts between `minCount` and `rows.length` instances (as many as the quota allows, Nova's
+   * min_count/max_count), with their metadata and a `create` action each, race-free: the usage rows
+   * of instances, cores and ram (project scope, and the user's when the user has own limits) are
+   * locked, checked, increased and the instances inserted in one transaction.
+   */
+  async createWithinQuota(rows: NewInstance[], minCount: number, metadata: Record<string, string>, limits: { project: InstanceLimits; user?: Partial<InstanceLimits> }, action: { requestId: string }): Promise<CreateResult> {
+    return retryOnDeadlock(() =>
+      this.ds.transaction(async (m) => {
+        const first = rows[0];
+        const scopes: Array<{ scope: UsageScope; limits: Partial<InstanceLimits> }> = [
+          { scope: { projectId: first.projectId, userId: '' }, limits: limits.project },
+          { scope: { projectId: first.projectId, userId: first.userId }, limits: limits.user ?? {} },
+        ];
+        let count = rows.length;
+        const usedBy = new Map<string, number>();
+        let refusal: Extract<CreateResult, { ok: false }> | undefined;
+        for (const { scope, limits: lim } of scopes) {
+          for (const r of INSTANCE_RESOURCES) {
+            const used = await lockUsage(m, scope, r);
+            usedBy.set(`${scope.userId}/${r}`, used);
+            const limit = lim[r];
+            if (limit === undefined || limit < 0) continue;
+            const each = perInstance(r, first);
+            const fits = each === 0 ? count : Math.floor((limit - used) / each);
+            if (fits < count) {
+              if (fits < minCount && !refusal) refusal = { ok: false, resource: r, requested: each * count, used, limit };
+              count = Math.max(fits, 0);
+            }
+          }
+        }
+        if (refusal || count < minCount || count === 0) return refusal ?? { ok: false, resource: 'instances', requested: rows.length, used: usedBy.get('/instances') ?? 0, limit: limits.project.instances };
+        const chosen = rows.slice(0, count);
+        for (const { scope } of scopes) for (const r of INSTANCE_RESOURCES) await addUsage(m, scope, r, chosen.reduce((s, i) => s + perInstance(r, i), 0));
+        const repo = m.getRepository(InstanceEntity);
+        const out: InstanceEntity[] = [];
+        for (const row of chosen) {
+          const { identifiers } = await repo.insert({ ...row, claimed: false, deleted: false, progress: 0, launchedAt: null, terminatedAt: null, deletedAt: null });
+          const id = identifiers[0].id as number;
+          const entries = Object.entries(metadata).map(([key, value]) => ({ instanceId: id, key, value }));
+          if (entries.length) await m.getRepository(InstanceMetadataEntity).insert(entries);
+          await m.getRepository(InstanceActionEntity).insert({ instanceUuid: row.uuid, requestId: action.requestId, action: 'create', userId: row.userId, projectId: row.projectId, message: null, startTime: new Date(), finishTime: null });
+          out.push(await repo.findOneByOrFail({ id }));
+        }
+        return { ok: true as const, instances: out };
+      }),
+    );
+  }
+
+  /** A live (not deleted) instance by uuid. */
+  find(uuid: string): Promise<InstanceEntity | null> {
+    return this.instances.findOne({ where: { uuid, deleted: false } });
+  }
+
+  findMany(uuids: string[]): Promise<InstanceEntity[]> {
+    return uuids.length ? this.instances.find({ where: { uuid: In(uuids), deleted: false } }) : Promise.resolve([]);
+  }
+
+  /** A page of instances, newest first (created_at desc, id desc, as Nova sorts); undefined when the marker is unknown. */
+  async list(q: InstanceListQuery): Promise<InstanceEntity[] | undefined> {
+    const qb = this.instances.createQueryBuilder('i');
+    if (q.changesSince) qb.where('i.updated_at >= :since', { since: q.changesSince });
+    else qb.where('i.deleted = 0');
+    if (q.projectId !== undefined) qb.andWhere('i.project_id = :projectId', { projectId: q.projectId });
+    if (q.name !== undefined) qb.andWhere('i.name REGEXP :name', { name: q.name });
+    if (q.vmStates) qb.andWhere(q.vmStates.length ? 'i.vm_state IN (:...vmStates)' : '1 = 0', { vmStates: q.vmStates });
+    if (q.taskStates) qb.andWhere('i.task_state IN (:...taskStates)', { taskStates: q.taskStates });
+    else if (q.vmStates?.includes('active')) qb.andWhere(new Brackets((w) => w.where("i.vm_state <> 'active'").orWhere("i.task_state IS NULL OR i.task_state NOT LIKE 'reboot%'")));
+    if (q.imageRef !== undefined) qb.andWhere('i.image_ref = :imageRef', { imageRef: q.imageRef });
+    if (q.flavorid !== undefined) qb.andWhere('i.flavorid = :flavorid', { flavorid: q.flavorid });
+    if (q.host !== undefined) qb.andWhere('i.host = :host', { host: q.host });
+    if (q.marker !== undefined) {
+      const marker = await this.instances.findOne({ where: { uuid: q.marker } });
+      if (!marker) return undefined;
+      qb.andWhere('(i.created_at < :mc OR (i.created_at = :mc AND i.id < :mid))', { mc: marker.createdAt, mid: marker.id });
+    }
+    return qb.orderBy('i.created_at', 'DESC').addOrderBy('i.id', 'DESC').take(q.limit).getMany();
+  }
+
+  async metadataOf(ids: number[]): Promise<Map<number, Record<string, string>>> {
+    const out = new Map<number, Record<string, string>>(ids.map((id) => [id, {}]));
+    if (!ids.length) return out;
+    for (const r of await this.metadata.find({ where: { instanceId: In(ids) }, order: { key: 'ASC' } })) out.get(r.instanceId)![r.key] = r.value;
+    return out;
+  }
+
+  /** Replaces all metadata (`replace`) or merges keys in, within `limit` items in all (-1: unlimited); false when over it. */
+  async setMetadata(instanceId: number, items: Record<string, string>, replace: boolean, limit: number): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      await m.query('SELECT id FROM instance WHERE id = ? FOR UPDATE', [instanceId]);
+      const repo = m.getRepository(InstanceMetadataEntity);
+      const current = replace ? {} : Object.fromEntries((await repo.find({ where: { instanceId } })).map((r) => [r.key, r.value]));
+      const next = { ...current, ...items };
+      if (limit >= 0 && Object.keys(next).length > limit) return false;
+      if (replace) await repo.delete({ instanceId });
+      const rows = Object.entries(items).map(([key, value]) => ({ instanceId, key, value }));
+      if (rows.length) await repo.upsert(rows, ['instanceId', 'key']);
+      return true;
+    });
+  }
+
+  async deleteMetadata(instanceId: number, key: string): Promise<boolean> {
+    return Boolean((await this.metadata.delete({ instanceId, key })).affected);
+  }
+
+  /** The latest fault of each instance. */
+  async latestFaults(uuids: string[]): Promise<Map<string, InstanceFaultEntity>> {
+    const out = new Map<string, InstanceFaultEntity>();
+    if (!uuids.length) return out;
+    for (const f of await this.faults.find({ where: { instanceUuid: In(uuids) }, order: { id: 'ASC' } })) out.set(f.instanceUuid, f);
+    return out;
+  }
+
+  async addFault(uuid: string, fault: { code: number; message: string; details: string; host: string | null }, m: EntityManager = this.ds.manager): Promise<void> {
+    await m.getRepository(InstanceFaultEntity).insert({ instanceUuid: uuid, code: fault.code, message: fault.message.slice(0, 255), details: fault.details, host: fault.host });
+  }
+
+  /**
+   * Compare-and-set: applies `patch` when the live instance's task_state is one of `expected`
+   * (any when undefined); whether it applied.
+   */
+  async transition(uuid: string, expected: Array<string | null> | undefined, patch: Partial<InstanceEntity>, m: EntityManager = this.ds.manager): Promise<boolean> {
+    const qb = m.getRepository(InstanceEntity).createQueryBuilder().update().set(patch).where('uuid = :uuid AND deleted = 0', { uuid });
+    if (expected) {
+      const values = expected.filter((e): e is string => e !== null);
+      const withNull = expected.includes(null);
+      qb.andWhere(
+        new Brackets((w) => {
+          if (values.length) w.where('task_state IN (:...casTasks)', { casTasks: values });
+          if (withNull) w.orWhere('task_state IS NULL');
+          if (!values.length && !withNull) w.where('1 = 0');
+        }),
+      );
+    }
+    return (await qb.execute()).affected === 1;
+  }
+
+  /**
+   * Deletes the instance's row for good (soft delete: deleted = 1), gives its quota back and
+   * releases its claim on the node, in one transaction; false when it was already deleted.
+   */
+  async destroy(uuid: string): Promise<InstanceEntity | undefined> {
+    return retryOnDeadlock(() =>
+      this.ds.transaction(async (m) => {
+        const rows = (await m.query('SELECT id FROM instance WHERE uuid = ? AND deleted = 0 FOR UPDATE', [uuid])) as Array<{ id: number }>;
+        if (!rows.length) return undefined;
+        const inst = await m.getRepository(InstanceEntity).findOneByOrFail({ id: rows[0].id });
+        for (const scope of [{ projectId: inst.projectId, userId: '' }, { projectId: inst.projectId, userId: inst.userId }]) {
+          for (const r of INSTANCE_RESOURCES) {
+            await lockUsage(m, scope, r);
+            await addUsage(m, scope, r, -perInstance(r, inst));
+          }
+        }
+        if (inst.claimed && inst.host) await releaseNodeClaim(m, inst);
+        const now = new Date();
+        await m.getRepository(InstanceEntity).update({ id: inst.id }, { deleted: true, deletedAt: now, terminatedAt: now, vmState: 'deleted', taskState: null, powerState: 0, claimed: false });
+        return inst;
+      }),
+    );
+  }
+
+  /** Releases the instance's claim on its node once (claimed 1 → 0 and the node's *_used lowered in one transaction). */
+  async releaseClaim(uuid: string): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      const inst = await m.getRepository(InstanceEntity).findOne({ where: { uuid, claimed: true }, lock: { mode: 'pessimistic_write' } });
+      if (!inst?.host) return false;
+      await releaseNodeClaim(m, inst);
+      await m.getRepository(InstanceEntity).update({ id: inst.id }, { claimed: false });
+      return true;
+    });
+  }
+
+  /** Instances still building whose row has not moved for `olderThan`, or that build on one of `deadHosts`. */
+  async stalledBuilds(olderThan: Date, deadHosts: string[]): Promise<InstanceEntity[]> {
+    const qb = this.instances.createQueryBuilder('i').where("i.deleted = 0 AND i.vm_state = 'building'");
+    qb.andWhere(
+      new Brackets((w) => {
+        w.where('i.updated_at < :olderThan', { olderThan });
+        if (deadHosts.length) w.orWhere('i.host IN (:...deadHosts)', { deadHosts });
+      }),
+    );
+    return qb.take(500).getMany();
+  }
+
+  /** Per project: instances alive or deleted after `start`, for os-simple-tenant-usage. */
+  usageBetween(start: Date, end: Date, projectId?: string): Promise<InstanceEntity[]> {
+    const qb = this.instances.createQueryBuilder('i').where('i.created_at < :end', { end }).andWhere('(i.deleted_at IS NULL OR i.deleted_at > :start)', { start });
+    if (projectId !== undefined) qb.andWhere('i.project_id = :projectId', { projectId });
+    return qb.orderBy('i.id', 'ASC').getMany();
+  }
+}
+
+async function releaseNodeClaim(m: EntityManager, inst: InstanceEntity): Promise<void> {
+  await m.query(
+    'UPDATE compute_node SET vcpus_used = GREATEST(vcpus_used - ?, 0), memory_mb_used = GREATEST(memory_mb_used - ?, 0), local_gb_used = GREATEST(local_gb_used - ?, 0), updated_at = updated_at WHERE host = ?',
+    [inst.vcpus, inst.memoryMb, inst.rootGb + inst.ephemeralGb, inst.host],
+  );
+}

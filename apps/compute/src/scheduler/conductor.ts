@@ -1,0 +1,87 @@
+import type { Logger } from '@kumo/common';
+import type { Handlers, RpcContext } from '@kumo/messaging';
+import type { InstanceEntity } from '../db/entities/instance.entity';
+import type { ComputeNodeRepository } from '../db/repositories/compute-node.repository';
+import type { InstanceActionRepository } from '../db/repositories/instance-action.repository';
+import type { InstanceRepository } from '../db/repositories/instance.repository';
+import type { computeConductor } from '../rpc';
+import type { ServerNotifier } from '../services/server-notifier';
+
+export interface ConductorDeps {
+  instances: InstanceRepository;
+  nodes: ComputeNodeRepository;
+  actions: InstanceActionRepository;
+  notifier: ServerNotifier;
+  log: Logger;
+  now?: () => Date;
+}
+
+type InstanceUpdateArgs = Parameters<Handlers<typeof computeConductor>['instanceUpdate']>[1];
+
+/**
+ * What agents tell the control plane (they hold no database credentials): host reports, instance
+ * state changes (compare-and-set on task_state), action events. Served in the scheduler process.
+ */
+export class Conductor {
+  private readonly now: () => Date;
+
+  constructor(private readonly d: ConductorDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  handlers(): Handlers<typeof computeConductor> {
+    return {
+      reportHost: async (_ctx, report) => {
+        await this.d.nodes.applyReport(report, this.now());
+      },
+      instanceUpdate: (ctx, args) => this.instanceUpdate(ctx, args),
+      actionEvent: async (_ctx, e) => {
+        const inst = await this.d.instances.instances.findOne({ where: { uuid: e.instanceId } });
+        await this.d.actions.event({ instanceUuid: e.instanceId, requestId: e.requestId, event: e.event, phase: e.phase, result: e.result, details: e.details, at: new Date(e.at), host: inst?.host ?? null });
+      },
+    };
+  }
+
+  async instanceUpdate(ctx: RpcContext, a: InstanceUpdateArgs): Promise<{ applied: boolean; found: { vmState: InstanceEntity['vmState']; taskState: InstanceEntity['taskState']; deleted: boolean } | null }> {
+    const before = await this.d.instances.instances.findOne({ where: { uuid: a.instanceId } });
+    if (!before) return { applied: false, found: null };
+    const found = () => ({ vmState: before.vmState, taskState: before.taskState, deleted: before.deleted });
+    if (before.deleted) return { applied: false, found: found() };
+    const c = a.change;
+    if (c.vmState === 'deleted') {
+      // the agent has destroyed the guest: the row goes, with its quota and claim
+      if (a.expectTaskState && !a.expectTaskState.includes(before.taskState)) return { applied: false, found: found() };
+      const gone = await this.d.instances.destroy(a.instanceId);
+      if (!gone) return { applied: false, found: { ...found(), deleted: true } };
+      await this.d.actions.finish(a.instanceId, ctx.requestId, null, this.now());
+      await this.notify(ctx, a.instanceId, a.notify ?? { action: 'delete', phase: 'end' }, true);
+      return { applied: true, found: { vmState: 'deleted', taskState: null, deleted: true } };
+    }
+    const patch: Partial<InstanceEntity> = {};
+    if (c.vmState !== undefined) patch.vmState = c.vmState;
+    if (c.taskState !== undefined) patch.taskState = c.taskState;
+    if (c.powerState !== undefined) patch.powerState = c.powerState;
+    if (c.host !== undefined) patch.host = c.host;
+    if (c.progress !== undefined) patch.progress = c.progress;
+    if (c.launchedAt !== undefined) patch.launchedAt = c.launchedAt === null ? null : new Date(c.launchedAt);
+    else if (c.vmState === 'active' && before.launchedAt === null) patch.launchedAt = this.now();
+    if (c.vmState === 'active' && before.vmState === 'building') patch.progress = 100;
+    const applied = await this.d.instances.transition(a.instanceId, a.expectTaskState, patch);
+    if (!applied) {
+      const now = await this.d.instances.instances.findOne({ where: { uuid: a.instanceId } });
+      return { applied: false, found: now ? { vmState: now.vmState, taskState: now.taskState, deleted: now.deleted } : null };
+    }
+    if (c.fault) await this.d.instances.addFault(a.instanceId, { code: c.fault.code, message: c.fault.message, details: c.fault.details, host: before.host });
+    // a build that failed gives its resources back (the guest is gone); other errors keep the guest and its claim
+    if (c.vmState === 'error' && before.vmState === 'building') await this.d.instances.releaseClaim(a.instanceId);
+    if (a.notify && a.notify.phase !== 'start') await this.d.actions.finish(a.instanceId, ctx.requestId, a.notify.phase === 'error' ? 'Error' : null, this.now());
+    if (a.notify) await this.notify(ctx, a.instanceId, a.notify, false);
+    const after = await this.d.instances.instances.findOne({ where: { uuid: a.instanceId } });
+    return { applied: true, found: after ? { vmState: after.vmState, taskState: after.taskState, deleted: after.deleted } : null };
+  }
+
+  private async notify(ctx: RpcContext, uuid: string, n: { action: string; phase: 'start' | 'end' | 'error' }, deleted: boolean): Promise<void> {
+    const inst = await this.d.instances.instances.findOne({ where: { uuid, ...(deleted ? {} : { deleted: false }) } });
+    if (inst) await this.d.notifier.notify(ctx, inst, n.action, n.phase);
+  }
+}
