@@ -140,10 +140,10 @@ export async function startComputeStack(overrides: Partial<ComputeConfig['comput
       // the report is a cast: wait until the conductor has applied it
       for (let i = 0; i < 100; i++) {
         const rows = (await t.db.dataSource.query('SELECT 1 FROM compute_service WHERE host = ?', [host])) as unknown[];
-        if (rows.length) break;
+        if (rows.length) return a;
         await new Promise((r) => setTimeout(r, 20));
       }
-      return a;
+      throw new Error(`${host}'s report never reached the conductor`);
     },
     async waitFor(who, id, done) {
       let last: ServerBody | undefined;
