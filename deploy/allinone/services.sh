@@ -17,6 +17,7 @@ KUMO_SERVICES=(
   "object-node3|apps/object/dist/main.storage.js|6220,6221,6222|http://127.0.0.1:6220/healthcheck|KUMO_OBJECT_OBJECT_PORT=6220 KUMO_OBJECT_CONTAINER_PORT=6221 KUMO_OBJECT_ACCOUNT_PORT=6222 KUMO_OBJECT_DEVICES=@STACK@/object/node3 UV_THREADPOOL_SIZE=16"
   "object-proxy|apps/object/dist/main.proxy.js|8080|http://127.0.0.1:8080/healthcheck|"
   "image|apps/image/dist/main.api.js|9292|http://127.0.0.1:9292/healthcheck|NODE_OPTIONS=--max-semi-space-size=2"
+  "compute-scheduler|apps/compute/dist/main.scheduler.js|||"
 )
 
 # Generated once into .stack/secrets.env (mode 600) and reused: NAME or NAME:BYTES (hex, default 16).
