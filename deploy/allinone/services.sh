@@ -17,6 +17,7 @@ KUMO_SERVICES=(
   "object-node3|apps/object/dist/main.storage.js|6220,6221,6222|http://127.0.0.1:6220/healthcheck|KUMO_OBJECT_OBJECT_PORT=6220 KUMO_OBJECT_CONTAINER_PORT=6221 KUMO_OBJECT_ACCOUNT_PORT=6222 KUMO_OBJECT_DEVICES=@STACK@/object/node3 UV_THREADPOOL_SIZE=16"
   "object-proxy|apps/object/dist/main.proxy.js|8080|http://127.0.0.1:8080/healthcheck|"
   "image|apps/image/dist/main.api.js|9292|http://127.0.0.1:9292/healthcheck|NODE_OPTIONS=--max-semi-space-size=2"
+  "compute-api|apps/compute/dist/main.api.js|8774|http://127.0.0.1:8774/healthcheck|"
   "compute-scheduler|apps/compute/dist/main.scheduler.js|||"
 )
 
@@ -25,7 +26,7 @@ KUMO_SECRETS=(KUMO_DB_PASSWORD ADMIN_PASSWORD:12 DEMO_PASSWORD:12 SERVICE_PASSWO
 
 # kumo.yaml sections after database/messaging/logging; config_<name> prints one. stack.sh writes
 # kumo.yaml once and later only appends the sections it lacks (a user's edits are kept).
-KUMO_CONFIG_SECTIONS=(identity object image)
+KUMO_CONFIG_SECTIONS=(identity object image compute)
 
 # "step name|function": run in order after the configuration, before the services start ...
 KUMO_PREPARE_STEPS=(
@@ -218,4 +219,40 @@ upload_tiny_image() {
   os_admin image create --file "$img" --disk-format qcow2 --container-format bare --public \
     --property os_distro=busybox --property hw_serial_console=true kumo-tiny -f value -c id
   echo "uploaded kumo-tiny ($sum) as a public image"
+}
+
+# --- compute -------------------------------------------------------------------------------------
+# The compute API (Nova v2.1, docs/compute.md); its catalog URL is Nova's, with the version.
+config_compute() {
+  cat <<YAML
+compute:
+  port: 8774
+  bind_host: 0.0.0.0
+  public_url: http://127.0.0.1:8774
+  auth_url: http://127.0.0.1:5000/v3
+  service_password: ${SERVICE_PASSWORD}
+YAML
+}
+
+compute_db_sync() { node "$KUMO_ROOT/apps/compute/dist/manage.js" db sync compute; }
+KUMO_PREPARE_STEPS+=("compute database|compute_db_sync")
+KUMO_CATALOG+=("compute|nova|compute-api|http://127.0.0.1:8774/v2.1")
+
+# The flavor menu (梅 ume, 竹 take, 松 matsu) and a tiny one for tests: id|vcpus|ram MiB|disk GB, public.
+KUMO_FLAVORS=("ume|2|4096|20" "take|4|8192|40" "matsu|8|16384|80" "tiny|1|256|1")
+KUMO_READY_STEPS+=("flavors|ensure_flavors")
+
+# Check, then apply: each flavor exists with its id as name and its sizes; one that differs (flavors
+# cannot be changed) is deleted and created again (servers keep the copy they were built with).
+ensure_flavors() {
+  local entry id vcpus ram disk have want
+  for entry in "${KUMO_FLAVORS[@]}"; do
+    IFS='|' read -r id vcpus ram disk <<< "$entry"
+    want=$(printf 'disk="%s"\nname="%s"\nos_flavor_access_is_public="True"\nram="%s"\nvcpus="%s"\n' "$disk" "$id" "$ram" "$vcpus" | sort)
+    have=$(os_admin flavor show "$id" -f shell -c name -c vcpus -c ram -c disk -c os-flavor-access:is_public 2>/dev/null | sort || true)
+    if [ "$have" = "$want" ]; then echo "flavor $id ($vcpus vCPU, $ram MiB, $disk GB) is there"; continue; fi
+    if [ -n "$have" ]; then os_admin flavor delete "$id"; echo "removed flavor $id, which differed: $(echo "$have" | tr '\n' ' ')"; fi
+    os_admin flavor create --id "$id" --vcpus "$vcpus" --ram "$ram" --disk "$disk" --public "$id" -f value -c id >/dev/null
+    echo "created flavor $id ($vcpus vCPU, $ram MiB, $disk GB)"
+  done
 }
