@@ -20,7 +20,7 @@ export const computeAgentSection = z
     libvirt_socket: z.string().optional(),
     /** kvm | qemu (TCG) | auto: kvm when /dev/kvm exists and a probe guest runs under it. */
     virt_type: z.enum(['auto', 'kvm', 'qemu']).default('auto'),
-    kvm_probe_timeout_seconds: z.number().positive().default(15),
+    kvm_probe_timeout_seconds: z.number().positive().default(30),
     /** Disks, config drives, console logs and the image cache (_base/). QEMU must be able to reach it. */
     instances_path: z.string().default('/var/lib/kumo/instances'),
     /** Domains are <prefix><instance uuid>. */

@@ -13,6 +13,8 @@ export interface KumoInstanceMetadata {
   flavor: { id: string; name: string; vcpus: number; memoryMb: number; rootGb: number; ephemeralGb: number; swapMb: number };
   owner: { userId: string; projectId: string };
   imageId: string;
+  /** the image's os_shutdown_timeout (seconds), which overrides the agent's shutdown timeout */
+  shutdownTimeout?: number;
 }
 
 export interface DiskDevice {
@@ -78,6 +80,7 @@ export function toDomainXml(d: DomainDefinition): string {
         },
         'kumo:owner': { 'kumo:user': { '@_uuid': m.owner.userId }, 'kumo:project': { '@_uuid': m.owner.projectId } },
         'kumo:root': { '@_type': 'image', '@_uuid': m.imageId },
+        ...(m.shutdownTimeout !== undefined ? { 'kumo:shutdownTimeout': m.shutdownTimeout } : {}),
       },
     },
     memory: { '@_unit': 'MiB', ...text(d.memoryMiB) },
@@ -164,6 +167,7 @@ export function parseKumoMetadata(xml: string): KumoInstanceMetadata | null {
     },
     owner: { userId: str(node(owner.user)['@_uuid']) ?? '', projectId: str(node(owner.project)['@_uuid']) ?? '' },
     imageId: str(node(inst.root)['@_uuid']) ?? '',
+    ...(inst.shutdownTimeout !== undefined ? { shutdownTimeout: num(inst.shutdownTimeout) } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ const DECLARED: Record<string, string> = { vhd: 'vpc' };
 
 export class ImageCache {
   private readonly inflight = new Map<string, Promise<CachedImage>>();
+  /** virtual sizes of the bases known to be on disk (qemu-img is asked once per image and process) */
+  private readonly known = new Map<string, number>();
   readonly dir: string;
   /** fetches made (tests, logs) */
   fetches = 0;
@@ -59,9 +61,11 @@ export class ImageCache {
   private async ensure(imageId: string, declaredFormat: string | null): Promise<CachedImage> {
     const final = this.pathOf(imageId);
     if (await exists(final)) {
-      const info = await this.qemuImg.info(final);
-      return { path: final, virtualSize: info.virtualSize, fetched: false, fetchMs: 0 };
+      const virtualSize = this.known.get(imageId) ?? (await this.qemuImg.info(final)).virtualSize;
+      this.known.set(imageId, virtualSize);
+      return { path: final, virtualSize, fetched: false, fetchMs: 0 };
     }
+    this.known.delete(imageId);
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     const started = Date.now();
     const tmp = `${final}.fetch-${randomBytes(4).toString('hex')}`;
@@ -78,6 +82,7 @@ export class ImageCache {
         await rename(converted, final);
         await rm(tmp, { force: true });
       }
+      this.known.set(imageId, info.virtualSize);
       return { path: final, virtualSize: info.virtualSize, fetched: true, fetchMs: Date.now() - started };
     } catch (err) {
       await rm(tmp, { force: true });

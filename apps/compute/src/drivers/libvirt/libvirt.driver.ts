@@ -2,7 +2,7 @@
 // qcow2 overlay on the cached base image), disk.config (the config drive ISO), console.log (the
 // serial console, written by virtlogd). Domains are named <prefix><uuid> and carry Kumo's metadata.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, statfs } from 'node:fs/promises';
+import { mkdir, readdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@kumo/common';
 import {
@@ -15,13 +15,11 @@ import {
   ReconnectingLibvirt,
   type ConnectOptions,
   type Domain,
-  type DomainLifecycleEvent,
   type LibvirtClient,
 } from '@kumo/libvirt';
 import {
   ComputeDriver,
   FlavorDiskSmallerThanImage,
-  GUEST_POWER,
   GuestNotFound,
   type DriverCapabilities,
   type GuestInfo,
@@ -36,6 +34,7 @@ import type { CommandExecutor } from '../command-executor';
 import { buildConfigDrive } from './config-drive';
 import { parseCapabilities, parseKumoMetadata, toDomainXml, type DomainDefinition, type KumoInstanceMetadata } from './domain-xml';
 import { ImageCache, type ImageFetcher } from './image-cache';
+import { MAX_CONSOLE_BYTES, powerStateOf, readTail, waitForLifecycle, type LifecycleWait } from './guest-state';
 import { probeKvm } from './kvm-probe';
 import { QemuImg } from './qemu-img';
 
@@ -59,24 +58,10 @@ export interface LibvirtDriverOptions {
   kvmProbeTimeoutMs: number;
 }
 
-/** libvirt's domain states as Nova's power states (nova/virt/libvirt/driver.py LIBVIRT_POWER_STATE). */
-export function powerStateOf(state: DomainState): GuestPowerState {
-  switch (state) {
-    case DomainState.RUNNING:
-    case DomainState.BLOCKED:
-      return GUEST_POWER.RUNNING;
-    case DomainState.PAUSED:
-      return GUEST_POWER.PAUSED;
-    case DomainState.SHUTDOWN:
-    case DomainState.SHUTOFF:
-      return GUEST_POWER.SHUTDOWN;
-    case DomainState.CRASHED:
-      return GUEST_POWER.CRASHED;
-    case DomainState.PMSUSPENDED:
-      return GUEST_POWER.SUSPENDED;
-    default:
-      return GUEST_POWER.NOSTATE;
-  }
+/** Nova's os_shutdown_timeout image property: seconds a guest gets to power off on ACPI (0: destroyed at once). */
+function shutdownTimeoutOf(properties: Record<string, string>): { shutdownTimeout?: number } {
+  const v = properties.os_shutdown_timeout;
+  return v !== undefined && /^\d{1,6}$/.test(v) ? { shutdownTimeout: Number(v) } : {};
 }
 
 class BuildAborted extends Error {
@@ -285,6 +270,7 @@ export class LibvirtDriver extends ComputeDriver {
         flavor: spec.flavor,
         owner: { userId: spec.userId, projectId: spec.projectId },
         imageId: spec.image.id,
+        ...shutdownTimeoutOf(spec.image.properties),
       },
       disks: [
         { device: 'disk', file: join(dir, 'disk'), format: 'qcow2', target: 'vda', bus: 'virtio' },
@@ -296,43 +282,8 @@ export class LibvirtDriver extends ComputeDriver {
     };
   }
 
-  /**
-   * Resolves on the next lifecycle event of `types` for the domain (subscribe before acting);
-   * also polls the state once a second in case an event was missed across a reconnect.
-   */
-  private waitForEvent(instanceId: string, types: DomainEventType[], timeoutMs: number) {
-    let done = false;
-    let cancel!: () => void;
-    const promise = new Promise<void>((resolve, reject) => {
-      const wanted = new Set<number>(types);
-      const onEvent = (e: DomainLifecycleEvent) => {
-        if (e.domain.uuid === instanceId && wanted.has(e.event)) finish();
-      };
-      const finish = (err?: Error) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        clearInterval(poll);
-        this.lv.off('lifecycle', onEvent);
-        if (err) reject(err);
-        else resolve();
-      };
-      const runningWanted = types.includes(DomainEventType.STARTED) || types.includes(DomainEventType.RESUMED);
-      const poll = setInterval(() => {
-        void this.lookup(instanceId)
-          .then(async (dom) => {
-            if (!dom) return;
-            const { state } = await this.client.domainGetState(dom);
-            if (runningWanted ? state === DomainState.RUNNING : state === DomainState.SHUTOFF) finish();
-          })
-          .catch(() => undefined);
-      }, 1000);
-      const timer = setTimeout(() => finish(new Error(`libvirt sent no ${types.map((t) => DomainEventType[t]).join('/')} event within ${timeoutMs} ms`)), timeoutMs);
-      cancel = () => finish(new Error('cancelled'));
-      this.lv.on('lifecycle', onEvent);
-    });
-    promise.catch(() => undefined);
-    return { promise, cancel: () => cancel() };
+  private waitForEvent(instanceId: string, types: DomainEventType[], timeoutMs: number): LifecycleWait {
+    return waitForLifecycle(this.lv, (id) => this.lookup(id).then(async (dom) => (dom ? (await this.client.domainGetState(dom)).state : null)), instanceId, types, timeoutMs);
   }
 
   async destroy(instanceId: string): Promise<void> {
@@ -369,7 +320,7 @@ export class LibvirtDriver extends ComputeDriver {
         if (!active) await this.startAndWait(instanceId, dom);
         break;
       case 'stop':
-        if (active) await this.cleanShutdown(instanceId, dom, this.opts.shutdownTimeoutMs);
+        if (active) await this.cleanShutdown(instanceId, dom, await this.shutdownTimeoutMs(dom));
         break;
       case 'reboot_hard':
         await this.hardReboot(instanceId, dom, active);
@@ -395,6 +346,15 @@ export class LibvirtDriver extends ComputeDriver {
         break;
     }
     return powerStateOf(await this.state(dom));
+  }
+
+  private async shutdownTimeoutMs(dom: Domain): Promise<number> {
+    let meta = this.metadata.get(dom.uuid);
+    if (meta === undefined) {
+      meta = parseKumoMetadata(await this.client.domainGetXMLDesc(dom));
+      this.metadata.set(dom.uuid, meta);
+    }
+    return meta?.shutdownTimeout !== undefined ? meta.shutdownTimeout * 1000 : this.opts.shutdownTimeoutMs;
   }
 
   private async isActive(dom: Domain): Promise<boolean> {
@@ -451,7 +411,7 @@ export class LibvirtDriver extends ComputeDriver {
     const file = join(this.instanceDir(instanceId), 'console.log');
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await readTail(file, MAX_CONSOLE_BYTES);
     } catch {
       await this.mustLookup(instanceId);
       return '';

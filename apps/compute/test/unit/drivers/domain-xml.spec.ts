@@ -71,6 +71,8 @@ describe('toDomainXml', () => {
 
   it('reads Kumo metadata back (and null for a domain Kumo did not make)', () => {
     expect(parseKumoMetadata(toDomainXml(definition()))).toEqual(definition().metadata);
+    const withTimeout = definition({ metadata: { ...definition().metadata, shutdownTimeout: 0 } });
+    expect(parseKumoMetadata(toDomainXml(withTimeout))?.shutdownTimeout).toBe(0);
     expect(parseKumoMetadata("<domain type='kvm'><name>other</name><uuid>x</uuid></domain>")).toBeNull();
     // libvirt may re-prefix the namespace: the element is found by its local name
     const reprefixed = toDomainXml(definition()).replace(/kumo:/g, 'k:').replace('xmlns:k=', 'xmlns:k=');
