@@ -1,6 +1,7 @@
 import { httpRoutes } from '@kumo/common';
 import { closeAgent, expandRoutes, FuzzTarget, itFuzzesEveryKind, novaFault, tableCounts } from '@kumo/testing';
 import { startComputeApp, TestComputeApp } from '../support/app';
+import { MemoryImages } from '../support/images';
 
 /** The JSON key Nova wraps each route's body in (libs/testing's default would say `os-keypair`, `os-quota-set`). */
 function bodyKey(route: { method: string; path: string }): string | undefined {
@@ -8,6 +9,9 @@ function bodyKey(route: { method: string; path: string }): string | undefined {
   if (route.path.endsWith('/os-extra_specs')) return 'extra_specs';
   if (route.path.startsWith('/v2.1/os-quota-sets/')) return 'quota_set';
   if (route.path.endsWith('/flavors')) return 'flavor';
+  if (route.path.endsWith('/servers') || route.path.endsWith('/servers/:id')) return 'server';
+  if (route.path.endsWith('/metadata')) return 'metadata';
+  if (route.path.endsWith('/metadata/:key')) return 'meta';
   return undefined;
 }
 
@@ -21,7 +25,9 @@ describe('compute fuzz', () => {
   let target: FuzzTarget;
 
   beforeAll(async () => {
-    t = await startComputeApp();
+    const images = new MemoryImages();
+    const image = images.add();
+    t = await startComputeApp({}, { images });
     // a private flavor with an extra spec and a project in its access list, and a key pair, so that cases reach past the lookups
     const flavor = await t.json('admin', 'POST', '/v2.1/flavors', { flavor: { id: 'fuzz', name: 'fuzz', ram: 64, vcpus: 1, disk: 0, 'os-flavor-access:is_public': false } });
     if (flavor.status !== 200) throw new Error(`flavor: ${flavor.status} ${JSON.stringify(flavor.body)}`);
@@ -31,6 +37,10 @@ describe('compute fuzz', () => {
     if (access.status !== 200) throw new Error(`access: ${access.status}`);
     const kp = await t.json('admin', 'POST', '/v2.1/os-keypairs', { keypair: { name: 'fuzz-key' } });
     if (kp.status !== 200) throw new Error(`keypair: ${kp.status}`);
+    // a server (no scheduler runs: it stays in BUILD) with metadata, so that server routes reach past the lookup
+    const server = await t.json('admin', 'POST', '/v2.1/servers', { server: { name: 'fuzz', imageRef: image.id, flavorRef: 'fuzz', metadata: { fuzz: 'x' } } });
+    if (server.status !== 202) throw new Error(`server: ${server.status} ${JSON.stringify(server.body)}`);
+    const actions = await t.json('admin', 'GET', `/v2.1/servers/${server.body.server.id}/os-instance-actions`);
     const json = 'application/json';
     target = {
       baseUrl: t.url,
@@ -39,7 +49,7 @@ describe('compute fuzz', () => {
       probe: { method: 'GET', path: '/v2.1' },
       snapshot: () => tableCounts((sql) => t.db.dataSource.query(sql)),
       cases: {
-        fixtures: { flavors: 'fuzz', 'os-extra_specs': 'hw:cpu_policy', 'os-keypairs': 'fuzz-key', 'os-quota-sets': 'p-demo' },
+        fixtures: { flavors: 'fuzz', 'os-extra_specs': 'hw:cpu_policy', 'os-keypairs': 'fuzz-key', 'os-quota-sets': 'p-demo', servers: server.body.server.id, metadata: 'fuzz', 'os-instance-actions': actions.body.instanceActions[0].request_id },
         auth: { 'x-auth-token': 'admin' },
         headers: { accept: json },
         bodyKey,
