@@ -22,6 +22,7 @@ import { FlavorsService } from './services/flavors.service';
 import { KeypairsService } from './services/keypairs.service';
 import { QuotasService } from './services/quotas.service';
 import { SERVER_CONTROLLERS, serverProviders, ServersModuleOptions } from './servers.providers';
+import { CONSOLE_CONTROLLERS, consoleProviders } from './consoles.providers';
 
 export interface ComputeModuleOptions extends ServersModuleOptions {
   config: ComputeConfig;
@@ -54,9 +55,11 @@ export class ComputeModule {
         KeypairsService,
         QuotasService,
         ...serverProviders(opts),
+        ...consoleProviders(opts.config.compute_console),
       ],
       controllers: [HealthController, VersionsController, FlavorsController, FlavorAccessController, ExtraSpecsController, KeypairsController, LimitsController, QuotaSetsController,
         ...SERVER_CONTROLLERS,
+        ...CONSOLE_CONTROLLERS,
       ],
     };
   }

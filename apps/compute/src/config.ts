@@ -1,6 +1,7 @@
 import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
 import { z } from 'zod';
 import { schedulerSection } from './scheduler/scheduler-config';
+import { consoleSection } from './console/console.config';
 
 const quota = z.number().int().min(-1).max(0x7fffffff);
 
@@ -47,7 +48,9 @@ export const computeSection = z
   })
   .strict();
 
-export const computeConfigSections = { ...commonSections, compute: computeSection.default({}) };
+export const computeConfigSections = { ...commonSections, compute: computeSection.default({}),
+  compute_console: consoleSection.default({}),
+};
 export type ComputeConfig = { [K in keyof typeof computeConfigSections]: z.infer<(typeof computeConfigSections)[K]> };
 export type QuotaDefaults = z.infer<typeof quotaDefaultsSection>;
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Forbidden } from '@kumo/common';
 import { ADMIN, ADMIN_OR_OWNER, ADMIN_OR_PROJECT_READER, always, AuthContext, PolicyEnforcer, PolicyRules, Target } from '@kumo/auth';
 import { SERVER_POLICIES } from './server-policies';
+import { CONSOLE_POLICIES } from './console-policies';
 
 /** Nova's default policies (nova/policies/*.py) for what Kumo's compute API serves. */
 export const COMPUTE_POLICIES: PolicyRules = {
@@ -27,6 +28,7 @@ export const COMPUTE_POLICIES: PolicyRules = {
   'os_compute_api:os-quota-sets:update': ADMIN,
   'os_compute_api:os-quota-sets:delete': ADMIN,
   ...SERVER_POLICIES,
+  ...CONSOLE_POLICIES,
 };
 
 /** Nova's context.is_admin: the admin role (on any scope, docs/adr/0003-admin-role.md). */

@@ -2,6 +2,7 @@ import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Auth, AuthContext } from '@kumo/auth';
 import { ServerActionsService } from '../../services/server-actions.service';
+import { RemoteConsolesService } from '../../services/remote-consoles.service';
 import { ComputeLinks } from '../links';
 import { parseServerAction } from './server-actions.schema';
 
@@ -11,6 +12,7 @@ export class ServerActionsController {
   constructor(
     private readonly actions: ServerActionsService,
     private readonly links: ComputeLinks,
+    private readonly consoles: RemoteConsolesService,
   ) {}
 
   @Post()
@@ -33,6 +35,9 @@ export class ServerActionsController {
         await this.actions.resetState(auth, id, a.state);
         reply.status(202);
         return undefined;
+      case 'serialConsole':
+        reply.status(200);
+        return { console: { type: a.type, url: await this.consoles.create(auth, id, 'serial', a.type) } };
     }
   }
 }

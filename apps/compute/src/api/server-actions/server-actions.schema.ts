@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { BadRequest, NotFound } from '@kumo/common';
 import { novaMetadata } from '../servers/servers.schema';
 import { novaName, parseBody, repr } from '../validation';
+import { getSerialConsoleArgs } from '../remote-consoles/remote-consoles.schema';
 
 /** What POST /servers/{id}/action asks, parsed (Nova's schemas per action). */
 export type ServerAction =
   | { kind: 'power'; name: 'os-start' | 'os-stop' | 'reboot-SOFT' | 'reboot-HARD' | 'pause' | 'unpause' | 'suspend' | 'resume' }
   | { kind: 'console'; length?: number }
   | { kind: 'createImage'; name: string; metadata: Record<string, string> }
-  | { kind: 'resetState'; state: 'active' | 'error' };
+  | { kind: 'resetState'; state: 'active' | 'error' }
+  | { kind: 'serialConsole'; type: string };
 
 const noArgs = z.union([z.null(), z.object({}).strict()]);
 const reboot = z.object({ type: z.enum(['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']) }).strict();
@@ -58,6 +60,8 @@ export function parseServerAction(body: unknown): ServerAction {
     }
     case 'os-resetState':
       return { kind: 'resetState', state: one(resetState).state };
+    case 'os-getSerialConsole':
+      return { kind: 'serialConsole', type: one(getSerialConsoleArgs).type };
     default:
       void arg;
       throw new NotFound(`There is no such action: ${key}`);
