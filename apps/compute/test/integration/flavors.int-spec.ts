@@ -83,9 +83,11 @@ describe('flavors', () => {
   describe('lists', () => {
     beforeAll(async () => {
       for (const [id, name, ram, disk] of [['p1', 'list-a', 256, 1], ['p2', 'list-b', 2048, 20], ['p3', 'list-c', 8192, 80]] as const) {
-        expect((await create({ id, name, ram, disk, vcpus: 1 })).status).toBe(200);
+        const r = await create({ id, name, ram, disk, vcpus: 1 });
+        if (r.status !== 200) throw new Error(`flavor ${id}: ${r.status}`);
       }
-      expect((await create({ id: 'priv', name: 'list-private', ram: 128, disk: 0, vcpus: 1, 'os-flavor-access:is_public': false })).status).toBe(200);
+      const r = await create({ id: 'priv', name: 'list-private', ram: 128, disk: 0, vcpus: 1, 'os-flavor-access:is_public': false });
+      if (r.status !== 200) throw new Error(`flavor priv: ${r.status}`);
     });
 
     it('filters by minRam and minDisk, and refuses non-integers', async () => {
