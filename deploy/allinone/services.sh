@@ -19,6 +19,7 @@ KUMO_SERVICES=(
   "image|apps/image/dist/main.api.js|9292|http://127.0.0.1:9292/healthcheck|NODE_OPTIONS=--max-semi-space-size=2"
   "compute-api|apps/compute/dist/main.api.js|8774|http://127.0.0.1:8774/healthcheck|"
   "compute-scheduler|apps/compute/dist/main.scheduler.js|||"
+  "compute-console|apps/compute/dist/main.console.js|6083|http://127.0.0.1:6083/healthcheck|"
 )
 
 # Generated once into .stack/secrets.env (mode 600) and reused: NAME or NAME:BYTES (hex, default 16).

@@ -237,6 +237,14 @@ describe('the serial console proxy, a websocket bridged to a real guest console'
   });
   afterAll(() => unlock?.());
 
+  it('answers GET /healthcheck, and a plain GET with a Nova fault saying what the port is', async () => {
+    const http = base.replace('ws://', 'http://');
+    expect((await fetch(`${http}healthcheck`)).status).toBe(200);
+    const r = await fetch(http);
+    expect(r.status).toBe(400);
+    expect((await r.json()).badRequest.message).toMatch(/serial console proxy/);
+  });
+
   it("carries typing to the guest's busybox shell and its answer back, in binary frames", async () => {
     await lv.domainCreate(dom);
     const t = await token(instance);
@@ -357,11 +365,19 @@ describe('the serial console proxy, a websocket bridged to a real guest console'
     });
   });
 
-  it('answers GET /healthcheck, and a plain GET with a Nova fault saying what the port is', async () => {
-    const http = base.replace('ws://', 'http://');
-    expect((await fetch(`${http}healthcheck`)).status).toBe(200);
-    const r = await fetch(http);
-    expect(r.status).toBe(400);
-    expect((await r.json()).badRequest.message).toMatch(/serial console proxy/);
+  it('closes its sessions with 1001 when it shuts down', async () => {
+    await lv.domainCreate(dom);
+    const connected = () =>
+      logLines.filter((l) => l.msg === 'serial console connected' && l.instanceId === instance).length;
+    const before = connected();
+    const c = openConsole(consoleUrl(base, await token(instance)));
+    await c.opened;
+    for (let i = 0; i < 100 && connected() === before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(connected()).toBe(before + 1);
+    expect(proxy.sessionCount).toBe(1);
+    await proxy.close();
+    expect(await c.closed).toEqual({ code: 1001, reason: 'the console proxy is shutting down' });
+    expect(proxy.sessionCount).toBe(0);
+    await lv.domainDestroy(dom);
   });
 });
