@@ -66,7 +66,12 @@ export function suffixHashes(listing: Map<string, Map<string, string[]>>): Recor
  * `.hashes.invalid` file (`persist`), which the node's cache reads before it answers.
  */
 interface HashEntry {
-  hashes: Record<string, string>;
+  /**
+   * A Map, not a Record: suffixes are three hex digits, and V8 keeps the all-digit ones ("905") as array
+   * elements, so a partition's record of two suffixes held a ~12 KiB elements array (6.7 MiB of a storage
+   * node's 27 MiB heap after the object benchmark, ~560 partitions)
+   */
+  hashes: Map<string, string>;
   dirty: Set<string>;
   /** when the hashes are computed again from scratch */
   expires: number;
@@ -137,10 +142,10 @@ export class SuffixHashCache {
       // half to all of maxAgeMs (a safety net for changes nobody marked), so partitions computed
       // together (after a restart) are not all computed again at the same moment
       const maxAge = this.opts.maxAgeMs ?? 10 * 60_000;
-      const fresh: HashEntry = { hashes: {}, dirty: new Set(), expires: Date.now() + maxAge * (0.5 + Math.random() / 2), busy: Promise.resolve() };
+      const fresh: HashEntry = { hashes: new Map(), dirty: new Set(), expires: Date.now() + maxAge * (0.5 + Math.random() / 2), busy: Promise.resolve() };
       this.parts.set(key, fresh);
       fresh.busy = partitionListing(this.devicesRoot, device, part).then((listing) => {
-        fresh.hashes = suffixHashes(listing);
+        fresh.hashes = new Map(Object.entries(suffixHashes(listing)));
       });
       entry = fresh;
     } else {
@@ -153,8 +158,8 @@ export class SuffixHashCache {
       e.dirty.clear();
       const fresh = suffixHashes(await partitionListing(this.devicesRoot, device, part, suffixes));
       for (const s of suffixes) {
-        if (fresh[s]) e.hashes[s] = fresh[s];
-        else delete e.hashes[s];
+        if (fresh[s]) e.hashes.set(s, fresh[s]);
+        else e.hashes.delete(s);
       }
     });
     e.busy = work.catch(() => undefined);
@@ -164,6 +169,6 @@ export class SuffixHashCache {
       if (this.parts.get(key) === e) this.parts.delete(key);
       throw err;
     }
-    return { ...e.hashes };
+    return Object.fromEntries(e.hashes);
   }
 }
