@@ -58,7 +58,8 @@ OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME (an openrc).
   --file-dir DIR               the file ceiling's directory (the file stores' filesystem), default .bench/image
   --swift-url URL              storage URL for the object ceiling, default the catalog's object-store
   --wait-idle S                before each transfer, wait up to S s until the machine is < 15% busy
-  --settle S                   seconds after a target's transfers before "RSS after" is read, default 3
+  --settle S                   seconds after a target's transfers before its steady RSS after load is
+                               read, default 10 (Kumo's services settle in their first quiet 2 s)
   --out DIR                    where image-<date>.json goes, default <repo>/.bench
 `;
 
@@ -141,7 +142,7 @@ export function parseImageArgs(argv: readonly string[]): ImageOptions {
     fileDir: one('file-dir') ?? '.bench/image',
     swiftUrl: one('swift-url') === undefined ? undefined : noSlash(one('swift-url')!),
     waitIdleSeconds: positive('wait-idle', one('wait-idle'), 0),
-    settleSeconds: positive('settle', one('settle'), 3),
+    settleSeconds: positive('settle', one('settle'), 10),
     out: one('out'),
   };
 }

@@ -1,6 +1,7 @@
 /** The image benchmark's results: types, means over rounds, Kumo against its peer, goals, tables (pure). */
 import type { Store } from './image-args';
 import { meanOf, ratio } from './stats';
+import { STEADY_BUDGET_MIB } from './steady-rss';
 import { formatTable, num } from './util';
 
 export const DIRECTIONS = ['upload', 'download'] as const;
@@ -334,4 +335,15 @@ export function runsTable(
       ...Array.from({ length: head.length - 5 }, () => '-'),
     ]);
   return formatTable(head, rows, 3);
+}
+
+/** Kumo's image server, per store: its steady RSS after load within the per-process budget. */
+export function steadyGoals(runs: readonly ImageRun[]): Goal[] {
+  return runs
+    .filter((r) => r.target === 'kumo')
+    .map((r) => ({
+      goal: `${r.store} store: steady RSS after load <= ${STEADY_BUDGET_MIB} MiB`,
+      value: r.rssAfterMiB === null ? '-' : `${num(r.rssAfterMiB, 0)} MiB`,
+      ok: r.rssAfterMiB === null ? null : r.rssAfterMiB <= STEADY_BUDGET_MIB,
+    }));
 }

@@ -30,6 +30,7 @@ import {
   compare,
   comparisonTable,
   goals,
+  steadyGoals,
   hashCeiling,
   mbps,
   runsTable,
@@ -300,7 +301,7 @@ async function main(): Promise<void> {
   const mean = combineCeilings(ceilings);
   const cores = cpus().length;
   const cs = compare(runs, mean, hash, cores);
-  const gs = goals(cs);
+  const gs = [...goals(cs), ...steadyGoals(runs)];
 
   console.log('');
   console.log(runsTable(all, ceilings));
@@ -315,7 +316,7 @@ async function main(): Promise<void> {
     )
     .join(', ');
   console.log(
-    `RSS after load (${a.settleSeconds} s after the last transfer, highest of the rounds): ${after}`,
+    `steady RSS after load (${a.settleSeconds} s after the last transfer, highest of the rounds): ${after}`,
   );
   for (const r of runs) if (r.failure) console.log(`${r.target} ${r.store} FAILED: ${r.failure}`);
   if (gs.length) {

@@ -37,6 +37,8 @@ export interface ObjectOptions {
   rounds: number;
   retryWaitSeconds: number;
   waitIdleSeconds: number;
+  /** seconds after a target's last request before its "steady RSS after load" is read */
+  settleSeconds: number;
   out?: string;
 }
 
@@ -76,6 +78,8 @@ proxy's peak RSS and CPU; optionally the disk's ceiling for three-way writes (--
   --retries N              attempts per target that fails or loses connections, default 2
   --retry-wait S           seconds between attempts, default 60
   --wait-idle S            before each target, wait up to S seconds until the machine is < 15% busy
+  --settle S               seconds after a target's last request before its proxy's and storage
+                           servers' steady RSS after load is read, default 10
   --out DIR                where object-<date>.json goes, default <repo>/.bench
 `;
 
@@ -105,7 +109,7 @@ export function authKindOf(url: string): Auth['kind'] {
 export function parseObjectArgs(argv: readonly string[]): ObjectOptions {
   const kv = parseFlags(
     argv,
-    /^(target|(token|user|key|project|domain|region)(-.+)?|pid|storage-pid|(small|large)-(count|size|concurrency)|phases|verify-md5|disk-dir|rounds|retries|retry-wait|wait-idle|out)$/,
+    /^(target|(token|user|key|project|domain|region)(-.+)?|pid|storage-pid|(small|large)-(count|size|concurrency)|phases|verify-md5|disk-dir|rounds|retries|retry-wait|wait-idle|settle|out)$/,
     ['verify-md5'],
   );
   const one = (k: string): string | undefined => kv.get(k)?.at(-1);
@@ -180,6 +184,7 @@ export function parseObjectArgs(argv: readonly string[]): ObjectOptions {
     rounds: positive('rounds', one('rounds'), 1, true),
     retryWaitSeconds: positive('retry-wait', one('retry-wait'), 60),
     waitIdleSeconds: positive('wait-idle', one('wait-idle'), 0),
+    settleSeconds: positive('settle', one('settle'), 10),
     out: one('out'),
   };
 }

@@ -1,5 +1,6 @@
 /** The object benchmark's results: types, ratios, share of the disk ceiling, goals, the table (pure). */
 import { PhaseStats, meanOf, ratio } from './stats';
+import { STEADY_BUDGET_MIB, SteadyRss, highestSteady, overBudget } from './steady-rss';
 import { formatTable, num } from './util';
 
 export const PHASES = ['smallPut', 'smallGet', 'smallDelete', 'largePut', 'largeGet'] as const;
@@ -40,6 +41,8 @@ export interface TargetRun {
   phases: Partial<Record<PhaseName, OpPhase>>;
   proxyPeakRssMiB: number | null;
   errorKinds: Record<string, number>;
+  /** the proxy's and each storage server's RSS --settle seconds after the target's last request */
+  steadyRss?: SteadyRss[];
   /** objects or the container the cleanup could not delete */
   leftovers?: string;
   failure?: string;
@@ -151,6 +154,21 @@ export function goals(kumo: TargetRun | undefined, swift: TargetRun | undefined,
     value: mb === null ? '-' : `${num(mb)} MB`,
     ok: mb === null ? null : mb < 200,
   });
+  const steady = kumo?.steadyRss ?? [];
+  const proxy = steady.filter((p) => p.name === 'proxy');
+  const storage = steady.filter((p) => p.name !== 'proxy');
+  for (const [what, list] of [
+    ['proxy', proxy],
+    ['storage nodes (each)', storage],
+  ] as const) {
+    const over = overBudget(list);
+    const known = list.filter((p) => p.rssMiB !== null);
+    out.push({
+      goal: `${what} steady RSS after load <= ${STEADY_BUDGET_MIB} MiB`,
+      value: known.length ? list.map((p) => `${num(p.rssMiB, 0)}`).join(' / ') + ' MiB' : '-',
+      ok: known.length ? over.length === 0 : null,
+    });
+  }
   return out;
 }
 
@@ -266,6 +284,7 @@ export function combineRuns(runs: TargetRun[]): TargetRun {
     phases,
     proxyPeakRssMiB: peaks.length ? Math.max(...peaks) : null,
     errorKinds,
+    steadyRss: highestSteady(runs.map((r) => r.steadyRss)),
     leftovers:
       runs
         .map((r) => r.leftovers)

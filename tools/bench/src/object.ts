@@ -39,6 +39,7 @@ import { summarise } from './stats';
 import { Session, authenticate } from './swift-auth';
 import { CONNECTION_ERROR, OpError, RawPhase, runOps } from './ops';
 import { hostInfo, writeResult } from './result-file';
+import { steadyLine, steadyProcesses, steadyRss } from './steady-rss';
 import { log, num, roundOrder, sleep, waitIdle } from './util';
 
 // the disk ceiling writes 3 copies x concurrency files at once through libuv's pool (default 4)
@@ -346,6 +347,8 @@ async function runTarget(
         run.leftovers = `cleanup: ${[...left].map(([k, n]) => `${k} x${n}`).join(', ') || 'objects deleted'}; DELETE container ${status || 'failed'}`;
       await c.pool.close();
     }
+    if (!run.failure)
+      run.steadyRss = await steadyRss(steadyProcesses(run.pid, t.storagePids), a.settleSeconds);
   }
   return run;
 }
@@ -421,6 +424,13 @@ async function main(): Promise<void> {
   console.log('');
   console.log(table(runs, ceiling));
   if (ceiling) console.log(`disk read: page cache ${ceiling.cacheDrop}`);
+  const steady = runs.filter((r) => r.steadyRss?.length);
+  if (steady.length) {
+    console.log(
+      `\nsteady RSS after load (${a.settleSeconds} s after a target's last request, highest of the rounds):`,
+    );
+    for (const r of steady) console.log(`  ${steadyLine(r.target, r.steadyRss!)}`);
+  }
   for (const r of runs) {
     const kinds = Object.entries(r.errorKinds);
     if (kinds.length) console.log(`${r.target} errors: ${kinds.map(([k, n]) => `${k} x${n}`).join(', ')}`);

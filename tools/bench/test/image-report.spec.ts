@@ -11,6 +11,7 @@ import {
   hashCeiling,
   mbps,
   runsTable,
+  steadyGoals,
 } from '../src/image-report';
 
 const transfer = (mbPerSecond: number, peakRssMiB: number | null, cpuSeconds = 5): Transfer => ({
@@ -167,5 +168,16 @@ describe('bench image report', () => {
     expect(r[1]).toMatch(/^1\s+glance\s+file\s+100\.0\s+200\.0 .* 50%\/50%$/);
     expect(r[5]).toBe('2  kumo  file  FAILED: image create answered 503');
     expect(r[6]).toMatch(/^1\s+ceiling\s+file\s+200\.0\s+2000\.0\s+-/);
+  });
+
+  it("checks Kumo's steady RSS after load against the per-process budget, per store", () => {
+    const kumoFile = { ...run('kumo', 'file', 300, 900, 125), rssAfterMiB: 120 };
+    const kumoObject = { ...run('kumo', 'object', 300, 900, 125), rssAfterMiB: 121 };
+    const unknown = { ...run('kumo', 'object', 300, 900, 125), rssAfterMiB: null };
+    expect(steadyGoals([run('glance', 'file', 100, 100, 300), kumoFile, kumoObject, unknown])).toEqual([
+      { goal: 'file store: steady RSS after load <= 120 MiB', value: '120 MiB', ok: true },
+      { goal: 'object store: steady RSS after load <= 120 MiB', value: '121 MiB', ok: false },
+      { goal: 'object store: steady RSS after load <= 120 MiB', value: '-', ok: null },
+    ]);
   });
 });

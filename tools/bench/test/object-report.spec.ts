@@ -111,8 +111,57 @@ describe('bench object report', () => {
       ['x4.00', true],
       ['88.0%', true],
       ['94.4 MB', true],
+      ['-', null],
+      ['-', null],
     ]);
-    expect(goals(kumo, undefined, undefined).map((g) => g.ok)).toEqual([null, null, null, true]);
+    expect(goals(kumo, undefined, undefined).map((g) => g.ok)).toEqual([null, null, null, true, null, null]);
+  });
+
+  it('checks the steady RSS after load of the proxy and of each storage node against the budget', () => {
+    const steady = (proxy: number, ...nodes: Array<number | null>) => ({
+      ...kumo,
+      steadyRss: [
+        { name: 'proxy', pid: 1, rssMiB: proxy, pssMiB: proxy / 2 },
+        ...nodes.map((rss, i) => ({ name: `storage ${i + 1}`, pid: 2 + i, rssMiB: rss, pssMiB: null })),
+      ],
+    });
+    const last2 = (r: TargetRun) =>
+      goals(r, swift, ceiling)
+        .slice(-2)
+        .map((g) => [g.goal, g.value, g.ok]);
+    expect(last2(steady(110, 100, 119, 120))).toEqual([
+      ['proxy steady RSS after load <= 120 MiB', '110 MiB', true],
+      ['storage nodes (each) steady RSS after load <= 120 MiB', '100 / 119 / 120 MiB', true],
+    ]);
+    // one node over the budget is a miss; a node that was gone is shown, not counted
+    expect(last2(steady(121, 100, 130, null)).map((g) => g[2])).toEqual([false, false]);
+    // no node measured at all: not a pass
+    expect(last2(steady(100, null)).map((g) => g.slice(1))).toEqual([
+      ['100 MiB', true],
+      ['-', null],
+    ]);
+  });
+
+  it('keeps the highest steady RSS of each process over the rounds', () => {
+    const a = {
+      ...kumo,
+      steadyRss: [
+        { name: 'proxy', pid: 1, rssMiB: 100, pssMiB: 60 },
+        { name: 'storage 1', pid: 2, rssMiB: 90, pssMiB: null },
+      ],
+    };
+    const b = {
+      ...kumo,
+      steadyRss: [
+        { name: 'proxy', pid: 1, rssMiB: 95, pssMiB: 70 },
+        { name: 'storage 1', pid: 2, rssMiB: null, pssMiB: 40 },
+      ],
+    };
+    expect(combineRuns([a, b]).steadyRss).toEqual([
+      { name: 'proxy', pid: 1, rssMiB: 100, pssMiB: 70 },
+      { name: 'storage 1', pid: 2, rssMiB: 90, pssMiB: 40 },
+    ]);
+    expect(combineRuns([kumo, kumo]).steadyRss).toBeUndefined();
   });
 
   it('tabulates every phase, failures and the ceiling', () => {
