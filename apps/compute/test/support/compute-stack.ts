@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import type { Handlers } from '@kumo/messaging';
-import { InMemoryBroker, InMemoryMessaging } from '@kumo/messaging';
+import { InMemoryBroker, Messaging, MessagingClient } from '@kumo/messaging';
 import { createLogger } from '@kumo/common';
 import { computeAgent, computeConductor, HostReport } from '../../src/rpc';
 import { RunningScheduler, startScheduler } from '../../src/scheduler/scheduler-process';
@@ -43,13 +44,13 @@ export class FakeAgent {
   readonly builds: string[] = [];
   readonly casts: Array<{ method: string; instanceId: string }> = [];
   hold = false;
-  private readonly bus: InMemoryMessaging;
+  private readonly bus: Messaging;
 
   constructor(
-    broker: InMemoryBroker,
+    bus: InMemoryBroker | Messaging,
     readonly host: string,
   ) {
-    this.bus = broker.client({ rpcTimeoutMs: 5_000 });
+    this.bus = bus instanceof InMemoryBroker ? bus.client({ rpcTimeoutMs: 5_000 }) : bus;
   }
 
   private conductor() {
@@ -116,6 +117,8 @@ export type ServerBody = Record<string, any>;
 export interface ComputeStack {
   t: TestComputeApp;
   broker: InMemoryBroker;
+  /** A bus client of the stack's broker (in memory, or RabbitMQ with `rabbit`). */
+  client(): Messaging;
   images: MemoryImages;
   scheduler: RunningScheduler;
   agent(host: string, report?: Partial<HostReport>): Promise<FakeAgent>;
@@ -124,18 +127,30 @@ export interface ComputeStack {
   close(): Promise<void>;
 }
 
-export async function startComputeStack(overrides: Partial<ComputeConfig['compute']> = {}): Promise<ComputeStack> {
+/**
+ * The compute API, a scheduler process and fake agents on one bus: in memory, or (`rabbit`) the
+ * real RabbitMQ of KUMO_TEST_AMQP_URL (default the loopback broker) under a unique exchange prefix.
+ */
+export async function startComputeStack(overrides: Partial<ComputeConfig['compute']> = {}, opts: { rabbit?: boolean } = {}): Promise<ComputeStack> {
   const broker = new InMemoryBroker();
+  const prefix = `kumo-test-${process.pid}-${Date.now().toString(36)}`;
+  const clients: Messaging[] = [];
+  const client = (): Messaging => {
+    const c = opts.rabbit ? new MessagingClient({ url: process.env.KUMO_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', exchangePrefix: prefix, rpcTimeoutMs: 5_000 }) : broker.client({ rpcTimeoutMs: 5_000 });
+    clients.push(c);
+    return c;
+  };
   const images = new MemoryImages();
-  const t = await startComputeApp(overrides, { bus: broker.client({ rpcTimeoutMs: 5_000 }), images });
-  const scheduler = await startScheduler({ config: t.config, dataSource: t.db.dataSource, bus: broker.client({ rpcTimeoutMs: 5_000 }), logger: createLogger('scheduler-test', process.env.KUMO_TEST_LOG ?? 'silent'), host: 'sched-1' });
+  const t = await startComputeApp(overrides, { bus: client(), images });
+  const scheduler = await startScheduler({ config: t.config, dataSource: t.db.dataSource, bus: client(), logger: createLogger('scheduler-test', process.env.KUMO_TEST_LOG ?? 'silent'), host: 'sched-1' });
   return {
     t,
     broker,
+    client,
     images,
     scheduler,
     async agent(host, report) {
-      const a = new FakeAgent(broker, host);
+      const a = new FakeAgent(client(), host);
       await a.start(report);
       // the report is a cast: wait until the conductor has applied it
       for (let i = 0; i < 100; i++) {
@@ -159,6 +174,15 @@ export async function startComputeStack(overrides: Partial<ComputeConfig['comput
     async close() {
       await scheduler.stop();
       await t.close();
+      for (const c of clients) await c.close();
+      if (opts.rabbit) removeBrokerObjects(prefix);
     },
   };
+}
+
+/** Deletes the queues and exchanges a test declared under `prefix` on the loopback RabbitMQ (rabbitmqctl, as root). */
+function removeBrokerObjects(prefix: string): void {
+  const ctl = (...args: string[]) => execFileSync('rabbitmqctl', ['-q', ...args], { encoding: 'utf8', timeout: 30_000 });
+  for (const q of ctl('list_queues', 'name').split('\n').filter((n) => n.startsWith(`${prefix}.`))) ctl('delete_queue', q);
+  for (const x of ctl('list_exchanges', 'name').split('\n').filter((n) => n.startsWith(`${prefix}.`))) ctl('eval', `rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"${x}">>), false, <<"kumo-test">>).`);
 }
