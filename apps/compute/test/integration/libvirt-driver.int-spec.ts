@@ -3,44 +3,20 @@
 // (KUMO-GUEST-READY and the uuid the guest read from the config drive), stop/start, hard and soft
 // reboot, pause/unpause, suspend/resume, snapshot, terminate (no domain, no file left, twice) —
 // and failed builds that leave nothing. Domains are kumo-test-agent-*, removed afterwards.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createLogger } from '@kumo/common';
-import { DomainState, isNoDomain, isOperationInvalid, LibvirtClient } from '@kumo/libvirt';
+import { DomainState, isNoDomain, LibvirtClient } from '@kumo/libvirt';
 import { GUEST_POWER, type GuestSpec, type StepRunner } from '../../src/drivers/compute-driver';
 import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
 import { parseQemuImgInfo } from '../../src/drivers/libvirt/qemu-img';
+import { ensureLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, tinyImage, until } from '../support/libvirt';
 
-const run = promisify(execFile);
-const REPO = join(__dirname, '../../../..');
-const PREFIX = 'kumo-test-agent-';
+const PREFIX = `${TEST_DOMAIN_PREFIX}int-`;
 jest.setTimeout(600_000);
-
-async function ensureLibvirtd(): Promise<void> {
-  await run('bash', ['-c', '. deploy/allinone/lib.sh && start_libvirtd'], { cwd: REPO, env: { ...process.env, KUMO_ROOT: REPO }, timeout: 90_000 });
-}
-
-async function tinyImage(): Promise<string> {
-  const { stdout } = await run(join(REPO, 'tools/guest-image/build.sh'), [], { cwd: REPO, timeout: 600_000, maxBuffer: 16 << 20 });
-  return stdout.trim().split('\n').pop()!;
-}
-
-async function removeTestDomains(c: LibvirtClient): Promise<void> {
-  for (const dom of await c.connectListAllDomains(0)) {
-    if (!dom.name.startsWith(PREFIX)) continue;
-    await c.domainDestroy(dom).catch((e: unknown) => {
-      if (!isOperationInvalid(e) && !isNoDomain(e)) throw e;
-    });
-    await c.domainUndefine(dom, 1 | 4).catch((e: unknown) => {
-      if (!isNoDomain(e)) throw e;
-    });
-  }
-}
 
 const steps: string[] = [];
 const step: StepRunner = async (name, fn) => {
@@ -69,16 +45,6 @@ function spec(over: Partial<GuestSpec> = {}, image: Partial<GuestSpec['image']> 
 }
 const IMAGE_ID = randomUUID();
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const gone = (id: string) => client.domainLookupByUUID(id).then(() => false, (e: unknown) => isNoDomain(e));
 let client: LibvirtClient;
 
@@ -93,7 +59,7 @@ describe('LibvirtDriver against libvirtd and QEMU', () => {
     image = await tinyImage();
     client = await LibvirtClient.connect({});
     await client.open('qemu:///system');
-    await removeTestDomains(client);
+    await removeTestDomains(client, PREFIX);
     dir = mkdtempSync(join(tmpdir(), 'kumo-test-agent-'));
     chmodSync(dir, 0o755); // QEMU (libvirt-qemu) must reach the disks
     driver = new LibvirtDriver(
@@ -124,7 +90,7 @@ describe('LibvirtDriver against libvirtd and QEMU', () => {
   afterAll(async () => {
     await driver?.close();
     if (client) {
-      await removeTestDomains(client);
+      await removeTestDomains(client, PREFIX);
       await client.close();
     }
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -4,14 +4,12 @@
 // instance rows. First build of the image (cache miss) and a second one (cache hit) are timed;
 // a guest powered off from its own shell (through libvirt's console stream) becomes SHUTOFF by
 // the power-state sync; terminate leaves no domain and no file.
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createLogger, type RequestContext } from '@kumo/common';
-import { isNoDomain, isOperationInvalid, LibvirtClient } from '@kumo/libvirt';
+import { isNoDomain, LibvirtClient } from '@kumo/libvirt';
 import { MessagingClient } from '@kumo/messaging';
 import { ImageClient, ServiceSession } from '@kumo/sdk';
 import { openrcCredentials } from '@kumo/testing';
@@ -21,27 +19,16 @@ import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
 import { computeAgent } from '../../src/rpc/agent.contract';
 import type { InstanceSpecInput } from '../../src/rpc/instance-spec';
+import { ensureLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, until } from '../support/libvirt';
 import { FakeConductor } from '../unit/agent/support/fakes';
 
-const run = promisify(execFile);
-const REPO = join(__dirname, '../../../..');
-const PREFIX = 'kumo-test-agent-';
+const PREFIX = `${TEST_DOMAIN_PREFIX}sys-`;
 const HOST = `kumo-test-agent-${randomBytes(3).toString('hex')}`;
 const AMQP = process.env.KUMO_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 jest.setTimeout(600_000);
 
 const log = createLogger('compute-agent', process.env.KUMO_TEST_LOG ?? 'silent');
 const ctx: RequestContext = { requestId: `req-${randomUUID()}`, userId: 'u1', projectId: 'p1', roles: ['member'] };
-
-async function until<T>(what: string, fn: () => Promise<T | null | false | undefined> | T | null | false | undefined, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('compute agent (real bus, libvirtd, image service)', () => {
   const exchangePrefix = `kumo-test-agent-${randomBytes(4).toString('hex')}`;
@@ -55,7 +42,7 @@ describe('compute agent (real bus, libvirtd, image service)', () => {
   let image: { id: string; disk_format: string | null; size: number | null; checksum: string | null };
 
   beforeAll(async () => {
-    await run('bash', ['-c', '. deploy/allinone/lib.sh && start_libvirtd'], { cwd: REPO, env: { ...process.env, KUMO_ROOT: REPO }, timeout: 90_000 });
+    await ensureLibvirtd();
     const session = new ServiceSession(openrcCredentials('admin'));
     const images = new ImageClient(session);
     const res = await session.authorizedFetch(`${(await session.endpoint('image')).replace(/\/+$/, '')}/v2/images?name=kumo-tiny&status=active`);
@@ -92,16 +79,14 @@ describe('compute agent (real bus, libvirtd, image service)', () => {
     await agentBus?.close();
     await apiBus?.close();
     if (client) {
-      for (const dom of await client.connectListAllDomains(0)) {
-        if (!dom.name.startsWith(PREFIX)) continue;
-        await client.domainDestroy(dom).catch((e: unknown) => {
-          if (!isOperationInvalid(e) && !isNoDomain(e)) throw e;
-        });
-        await client.domainUndefine(dom, 1 | 4).catch(() => undefined);
-      }
+      await removeTestDomains(client, PREFIX);
       await client.close();
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
+    // the durable queues this file declared (the exchanges are left: rabbitmqctl cannot delete them)
+    for (const q of ['compute.agent', `compute.agent.${HOST}`, 'compute.conductor', `compute.conductor.${hostname()}`]) {
+      await run('rabbitmqctl', ['delete_queue', `${exchangePrefix}.${q}`]).catch(() => undefined);
+    }
   });
 
   const spec = (id: string): InstanceSpecInput => ({
