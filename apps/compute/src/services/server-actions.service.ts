@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { currentContext, Logger, newRequestId, NotFound, RequestContext, ServiceUnavailable } from '@kumo/common';
+import { Logger, NotFound, RequestContext, ServiceUnavailable } from '@kumo/common';
 import type { AuthContext } from '@kumo/auth';
 import type { Messaging } from '@kumo/messaging';
 import { ImageService, ImageServiceError } from '../clients/images';
@@ -12,7 +12,7 @@ import { ComputePolicy, isAdmin } from './compute-policy';
 import { QuotasService } from './quotas.service';
 import { InstanceNotReady, MetadataLimitExceeded } from './server-errors';
 import { ACTION_RULES, ActionName, ActionRule, checkActionAllowed, InstanceInvalidState } from './server-states';
-import { COMPUTE_BUS, COMPUTE_LOGGER, ServersService } from './servers.service';
+import { COMPUTE_BUS, COMPUTE_LOGGER, requestContext, ServersService } from './servers.service';
 
 /** Server actions (POST /servers/{id}/action), metadata and os-instance-actions. */
 @Injectable()
@@ -28,10 +28,6 @@ export class ServerActionsService {
     @Inject(COMPUTE_LOGGER) private readonly log: Logger,
   ) {}
 
-  private ctx(): RequestContext {
-    return currentContext() ?? { requestId: newRequestId() };
-  }
-
   /**
    * Checks the states, moves task_state by compare-and-set from the state checked (a concurrent
    * action loses with Nova's 409), records the action and notifies its start.
@@ -45,7 +41,7 @@ export class ServerActionsService {
       const now = await this.instances.find(inst.uuid);
       throw new InstanceInvalidState(rule.api, inst.uuid, 'task_state', now?.taskState ?? null);
     }
-    const ctx = this.ctx();
+    const ctx = requestContext();
     await this.actions.start({ instanceUuid: inst.uuid, requestId: ctx.requestId, action: rule.action, userId: auth.userId, projectId: auth.projectId ?? null });
     const moved = { ...inst, taskState: rule.to };
     await this.servers.notifier.notify(ctx, moved, rule.notify, 'start');
@@ -94,7 +90,7 @@ export class ServerActionsService {
     const inst = await this.servers.find(auth, id, 'show');
     this.policy.enforce('os_compute_api:os-console-output', auth, { project_id: inst.projectId });
     if (!inst.host || inst.vmState === 'building') throw new InstanceNotReady(inst.uuid);
-    const { output } = await this.bus.rpc(computeAgent).call(this.ctx(), 'getConsoleOutput', { instanceId: inst.uuid, length }, { server: inst.host, timeoutMs: 30_000 });
+    const { output } = await this.bus.rpc(computeAgent).call(requestContext(), 'getConsoleOutput', { instanceId: inst.uuid, length }, { server: inst.host, timeoutMs: 30_000 });
     return output;
   }
 
@@ -102,7 +98,7 @@ export class ServerActionsService {
   async resetState(auth: AuthContext, id: string, state: 'active' | 'error'): Promise<void> {
     this.policy.enforce('os_compute_api:os-admin-actions:reset_state', auth);
     const inst = await this.servers.find(auth, id, 'show');
-    const ctx = this.ctx();
+    const ctx = requestContext();
     await this.actions.start({ instanceUuid: inst.uuid, requestId: ctx.requestId, action: 'resetState', userId: auth.userId, projectId: auth.projectId ?? null });
     await this.instances.transition(inst.uuid, undefined, { vmState: state, taskState: null });
     this.log.info({ instanceId: inst.uuid, state }, 'state reset by an admin');

@@ -74,6 +74,11 @@ export interface ServerRecord {
   fault?: InstanceFaultEntity;
 }
 
+/** The request's context (request id, caller) for casts and records; a fresh request id outside a request. */
+export function requestContext(): RequestContext {
+  return currentContext() ?? { requestId: newRequestId() };
+}
+
 /** Nova's sanitize_hostname: lower case, [a-z0-9-] only, at most 63 characters, no leading/trailing '-' or '.'. */
 export function sanitizeHostname(name: string): string {
   const h = name
@@ -106,10 +111,6 @@ export class ServersService {
     notifier: ServerNotifier,
   ) {
     this.notifier = notifier;
-  }
-
-  private ctx(): RequestContext {
-    return currentContext() ?? { requestId: newRequestId() };
   }
 
   /** The zones servers may ask for: every host's (or the default one's). */
@@ -206,7 +207,7 @@ export class ServersService {
       });
     }
     const userLimits = (await this.quotaRepo.limits(projectId, auth.userId)).user;
-    const ctx = this.ctx();
+    const ctx = requestContext();
     const r = await this.instances.createWithinQuota(rows, req.minCount, req.metadata, { project: { instances: limits.instances, cores: limits.cores, ram: limits.ram }, user: { instances: userLimits.instances, cores: userLimits.cores, ram: userLimits.ram } }, { requestId: ctx.requestId });
     if (!r.ok) throw new QuotaExceeded(r.resource, r.requested, r.used, r.limit);
     for (const i of r.instances) await this.notifier.notify(ctx, i, 'create', 'start');
@@ -288,7 +289,7 @@ export class ServersService {
    */
   async delete(auth: AuthContext, id: string): Promise<void> {
     const inst = await this.find(auth, id, 'delete');
-    const ctx = this.ctx();
+    const ctx = requestContext();
     await this.actions.start({ instanceUuid: inst.uuid, requestId: ctx.requestId, action: 'delete', userId: auth.userId, projectId: auth.projectId ?? null });
     await this.notifier.notify(ctx, inst, 'delete', 'start');
     if (inst.host === null || !(await this.hostAvailable(inst.host))) {
