@@ -135,21 +135,33 @@ export function isValidName(s: string): boolean {
   return /^[^\p{C}\p{Z}]$|^[^\p{C}\p{Z}][^\p{C}\p{Zl}\p{Zp}]*[^\p{C}\p{Z}]$|^$/u.test(s);
 }
 
-/** Nova's `parameter_types.name`: 1 to 255 printable characters, no leading or trailing whitespace. */
-export const novaName = z.unknown().transform((v, ctx): string => {
-  if (v === undefined) return missing(ctx, 'string');
+/**
+ * Nova's `parameter_types.name` check: 1 to 255 printable characters, no leading or trailing
+ * whitespace. Returns the name, or undefined after adding the issue.
+ */
+export function checkName(v: unknown, ctx: z.RefinementCtx): string | undefined {
+  if (v === undefined) {
+    missing(ctx, 'string');
+    return undefined;
+  }
   if (typeof v !== 'string') {
     ctx.addIssue({ code: 'custom', message: `${repr(v)} is not of type 'string'` });
-    return z.NEVER;
+    return undefined;
   }
   if (!isValidName(v)) {
     ctx.addIssue({ code: 'custom', message: "An invalid 'name' value was provided. The name must be: printable characters. Can not start or end with whitespace.", params: { whole: true } });
-    return z.NEVER;
+    return undefined;
   }
-  if (v.length < 1) ctx.addIssue({ code: 'custom', message: `${repr(v)} is too short` });
-  else if ([...v].length > 255) ctx.addIssue({ code: 'custom', message: `${repr(v)} is too long` });
+  const length = [...v].length;
+  if (length < 1 || length > 255) {
+    ctx.addIssue({ code: 'custom', message: `${repr(v)} is too ${length < 1 ? 'short' : 'long'}` });
+    return undefined;
+  }
   return v;
-});
+}
+
+/** A field of Nova's `parameter_types.name`. */
+export const novaName = z.unknown().transform((v, ctx): string => checkName(v, ctx) ?? z.NEVER);
 
 /** A query parameter's last value (repeated parameters arrive as arrays). */
 export function lastParam(query: Record<string, unknown>, name: string): string | undefined {
