@@ -8,57 +8,21 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createLogger } from '@kumo/common';
-import { isNoDomain, isOperationInvalid, LibvirtClient } from '@kumo/libvirt';
+import { LibvirtClient } from '@kumo/libvirt';
 import WebSocket from 'ws';
 import { startAgent, type RunningAgent } from '../../src/agent/agent';
 import { computeAgentSection } from '../../src/agent/agent.config';
+import { libvirtdAndTinyImage, lockLibvirtd, removeDomains } from '../support/console-libvirt';
 import { ConsoleProxy } from '../../src/console/console-proxy';
 import { ConsoleAuthTokenRepository } from '../../src/db/repositories/console-auth-token.repository';
 import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
 import { ComputeStack, startComputeStack } from '../support/compute-stack';
 
-const run = promisify(execFile);
-const REPO = join(__dirname, '../../../..');
 const PREFIX = 'kumo-test-e2econsole-';
 const HOST = 'kumo-test-e2econsole-host';
 jest.setTimeout(600_000);
-
-async function lockLibvirtd(): Promise<() => void> {
-  const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
-  const lock = '/tmp/kumo-libvirt-tests.lock';
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(`${lock}/pid`, String(process.pid));
-      return () => rmSync(lock, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    try {
-      process.kill(Number(readFileSync(`${lock}/pid`, 'utf8')), 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(lock, { recursive: true, force: true });
-    }
-    if (i > 3000) throw new Error(`${lock} held for 10 minutes`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function removeTestDomains(c: LibvirtClient): Promise<void> {
-  for (const dom of await c.connectListAllDomains(0)) {
-    if (!dom.name.startsWith(PREFIX)) continue;
-    await c.domainDestroy(dom).catch((e: unknown) => {
-      if (!isOperationInvalid(e) && !isNoDomain(e)) throw e;
-    });
-    await c.domainUndefine(dom, 1 | 4).catch((e: unknown) => {
-      if (!isNoDomain(e)) throw e;
-    });
-  }
-}
 
 describe('serial console end to end: API → scheduler → agent → libvirt, and the proxy', () => {
   let unlock: (() => void) | undefined;
@@ -72,20 +36,10 @@ describe('serial console end to end: API → scheduler → agent → libvirt, an
 
   beforeAll(async () => {
     unlock = await lockLibvirtd();
-    await run('bash', ['-c', '. deploy/allinone/lib.sh && start_libvirtd'], {
-      cwd: REPO,
-      env: { ...process.env, KUMO_ROOT: REPO },
-      timeout: 90_000,
-    });
-    const { stdout } = await run(join(REPO, 'tools/guest-image/build.sh'), [], {
-      cwd: REPO,
-      timeout: 600_000,
-      maxBuffer: 16 << 20,
-    });
-    const tiny = stdout.trim().split('\n').pop()!;
+    const tiny = await libvirtdAndTinyImage();
     lv = await LibvirtClient.connect();
     await lv.open('qemu:///system');
-    await removeTestDomains(lv);
+    await removeDomains(lv, PREFIX);
     dir = mkdtempSync(join(tmpdir(), 'kumo-test-e2econsole-'));
     chmodSync(dir, 0o755);
 
@@ -154,7 +108,7 @@ describe('serial console end to end: API → scheduler → agent → libvirt, an
     await agent?.stop();
     await s?.close();
     if (lv && !lv.closed) {
-      await removeTestDomains(lv);
+      await removeDomains(lv, PREFIX);
       await lv.close();
     }
     if (dir) rmSync(dir, { recursive: true, force: true });

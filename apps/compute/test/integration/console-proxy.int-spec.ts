@@ -5,17 +5,16 @@
 // expired or unknown one none; the domain stopping, the client leaving, another session taking the
 // console and a domain that is not there each end the session with a reason. Domains are
 // kumo-test-console-*, removed afterwards.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createLogger, NotFound } from '@kumo/common';
-import { type Domain, isNoDomain, isOperationInvalid, LibvirtClient } from '@kumo/libvirt';
+import { type Domain, LibvirtClient } from '@kumo/libvirt';
 import { type Handlers, InMemoryBroker } from '@kumo/messaging';
 import { createTestDatabase, type TestDatabase } from '@kumo/testing';
 import WebSocket from 'ws';
+import { libvirtdAndTinyImage, lockLibvirtd, removeDomains } from '../support/console-libvirt';
 import { ConsoleProxy } from '../../src/console/console-proxy';
 import { COMPUTE_ENTITIES } from '../../src/db/entities';
 import { COMPUTE_MIGRATIONS } from '../../src/db/migrations';
@@ -23,8 +22,6 @@ import { ConsoleAuthTokenRepository } from '../../src/db/repositories/console-au
 import { computeAgent } from '../../src/rpc';
 import { consoleUrl, hashConsoleToken, newConsoleToken } from '../../src/services/console-tokens';
 
-const run = promisify(execFile);
-const REPO = join(__dirname, '../../../..');
 const PREFIX = 'kumo-test-console-';
 const HOST = 'console-host';
 jest.setTimeout(600_000);
@@ -40,40 +37,6 @@ const tinyXml = (name: string, uuid: string, disk: string) => `<domain type='qem
     <video><model type='none'/></video><memballoon model='none'/>
   </devices>
 </domain>`;
-
-/** The libvirt suites' lock (libs/libvirt/test/support/libvirtd.ts): the reconnect suite restarts libvirtd. */
-async function lockLibvirtd(): Promise<() => void> {
-  const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
-  const lock = '/tmp/kumo-libvirt-tests.lock';
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(`${lock}/pid`, String(process.pid));
-      return () => rmSync(lock, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    try {
-      process.kill(Number(readFileSync(`${lock}/pid`, 'utf8')), 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(lock, { recursive: true, force: true });
-    }
-    if (i > 3000) throw new Error(`${lock} held for 10 minutes`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function removeTestDomains(c: LibvirtClient): Promise<void> {
-  for (const dom of await c.connectListAllDomains(0)) {
-    if (!dom.name.startsWith(PREFIX)) continue;
-    await c.domainDestroy(dom).catch((e: unknown) => {
-      if (!isOperationInvalid(e) && !isNoDomain(e)) throw e;
-    });
-    await c.domainUndefine(dom).catch((e: unknown) => {
-      if (!isNoDomain(e)) throw e;
-    });
-  }
-}
 
 /** A websocket client that keeps what the console sent (binary frames, or base64 text decoded). */
 function openConsole(url: string, protocols: string[] = ['binary'], headers: Record<string, string> = {}) {
@@ -170,20 +133,10 @@ describe('the serial console proxy, a websocket bridged to a real guest console'
 
   beforeAll(async () => {
     unlock = await lockLibvirtd();
-    await run('bash', ['-c', '. deploy/allinone/lib.sh && start_libvirtd'], {
-      cwd: REPO,
-      env: { ...process.env, KUMO_ROOT: REPO },
-      timeout: 90_000,
-    });
-    const { stdout } = await run(join(REPO, 'tools/guest-image/build.sh'), [], {
-      cwd: REPO,
-      timeout: 600_000,
-      maxBuffer: 16 << 20,
-    });
-    const image = stdout.trim().split('\n').pop()!;
+    const image = await libvirtdAndTinyImage();
     lv = await LibvirtClient.connect();
     await lv.open('qemu:///system');
-    await removeTestDomains(lv);
+    await removeDomains(lv, PREFIX);
     dir = mkdtempSync(join(tmpdir(), 'kumo-test-console-'));
     chmodSync(dir, 0o755); // QEMU runs as libvirt-qemu and must reach the disk
     db = await createTestDatabase('compute', { entities: COMPUTE_ENTITIES, migrations: COMPUTE_MIGRATIONS });
@@ -229,7 +182,7 @@ describe('the serial console proxy, a websocket bridged to a real guest console'
   afterAll(async () => {
     await proxy?.close();
     if (lv && !lv.closed) {
-      await removeTestDomains(lv);
+      await removeDomains(lv, PREFIX);
       await lv.close();
     }
     await db?.drop();
