@@ -158,6 +158,12 @@ export abstract class ComputeDriver {
   /** Where the console proxy reaches the guest's serial console. */
   abstract serialConsole(instanceId: string): Promise<{ libvirtUri: string; domainName: string; device: string | null }>;
 
+  /**
+   * Calls `listener` with the instance id whenever the hypervisor says a guest changed state
+   * (started, stopped, paused, crashed ...) — whoever caused it. Returns the unsubscribe function.
+   */
+  abstract onGuestChange(listener: (instanceId: string) => void): () => void;
+
   /** Closes the hypervisor connection. */
   abstract close(): Promise<void>;
 }

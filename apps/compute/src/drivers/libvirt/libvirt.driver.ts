@@ -447,6 +447,14 @@ export class LibvirtDriver extends ComputeDriver {
     return { libvirtUri: this.opts.uri, domainName: dom.name, device: null };
   }
 
+  onGuestChange(listener: (instanceId: string) => void): () => void {
+    const onEvent = (e: { domain: Domain; event: DomainEventType }) => {
+      if (e.event !== DomainEventType.DEFINED && e.event !== DomainEventType.UNDEFINED) listener(e.domain.uuid);
+    };
+    this.lv.on('lifecycle', onEvent);
+    return () => void this.lv.off('lifecycle', onEvent);
+  }
+
   async close(): Promise<void> {
     await this.lv?.stop();
   }

@@ -28,6 +28,16 @@ export class FakeDriver extends ComputeDriver {
   powerFails: string | null = null;
   console = new Map<string, string>();
 
+  readonly listeners = new Set<(id: string) => void>();
+  onGuestChange(listener: (id: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+  /** the hypervisor changed a guest by itself */
+  changeBehindTheAgent(id: string, power: GuestPowerState): void {
+    this.guests.get(id)!.power = power;
+    for (const l of this.listeners) l(id);
+  }
   async init(): Promise<void> {}
   async close(): Promise<void> {}
   async hostFacts(): Promise<HostFacts> {
