@@ -195,7 +195,9 @@ describe('the serial console proxy, a websocket bridged to a real guest console'
     expect((await fetch(`${http}healthcheck`)).status).toBe(200);
     const r = await fetch(http);
     expect(r.status).toBe(400);
-    expect((await r.json()).badRequest.message).toMatch(/serial console proxy/);
+    expect(((await r.json()) as { badRequest: { message: string } }).badRequest.message).toMatch(
+      /serial console proxy/,
+    );
   });
 
   it("carries typing to the guest's busybox shell and its answer back, in binary frames", async () => {
