@@ -26,3 +26,4 @@ export {
 } from './client';
 export { ReconnectingLibvirt, type ReconnectOptions } from './reconnecting';
 export { MessageStatus, MessageType, Procedure, REMOTE_PROGRAM, KEEPALIVE_PROGRAM } from './generated/types';
+export { domainManagedSave, domainHasManagedSaveImage, domainManagedSaveRemove } from './managed-save';

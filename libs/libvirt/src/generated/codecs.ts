@@ -37,12 +37,16 @@ import {
   type DomainGetStateRet,
   type DomainGetXmlDescArgs,
   type DomainGetXmlDescRet,
+  type DomainHasManagedSaveImageArgs,
+  type DomainHasManagedSaveImageRet,
   type DomainIsActiveArgs,
   type DomainIsActiveRet,
   type DomainLookupByNameArgs,
   type DomainLookupByNameRet,
   type DomainLookupByUuidArgs,
   type DomainLookupByUuidRet,
+  type DomainManagedSaveArgs,
+  type DomainManagedSaveRemoveArgs,
   type DomainOpenConsoleArgs,
   type DomainRebootArgs,
   type DomainResumeArgs,
@@ -292,6 +296,27 @@ export function decodeDomainIsActiveRet(r: XdrReader): DomainIsActiveRet {
   return {
     active: r.int(),
   };
+}
+
+export function encodeDomainManagedSaveArgs(w: XdrWriter, v: DomainManagedSaveArgs): void {
+  encodeNonnullDomain(w, v.dom);
+  w.uint(v.flags);
+}
+
+export function encodeDomainHasManagedSaveImageArgs(w: XdrWriter, v: DomainHasManagedSaveImageArgs): void {
+  encodeNonnullDomain(w, v.dom);
+  w.uint(v.flags);
+}
+
+export function decodeDomainHasManagedSaveImageRet(r: XdrReader): DomainHasManagedSaveImageRet {
+  return {
+    result: r.int(),
+  };
+}
+
+export function encodeDomainManagedSaveRemoveArgs(w: XdrWriter, v: DomainManagedSaveRemoveArgs): void {
+  encodeNonnullDomain(w, v.dom);
+  w.uint(v.flags);
 }
 
 export function decodeAuthListRet(r: XdrReader): AuthListRet {

@@ -21,6 +21,7 @@ import {
   decodeDomainGetInfoRet,
   decodeDomainGetStateRet,
   decodeDomainGetXmlDescRet,
+  decodeDomainHasManagedSaveImageRet,
   decodeDomainIsActiveRet,
   decodeDomainLookupByNameRet,
   decodeDomainLookupByUuidRet,
@@ -38,9 +39,12 @@ import {
   encodeDomainGetInfoArgs,
   encodeDomainGetStateArgs,
   encodeDomainGetXmlDescArgs,
+  encodeDomainHasManagedSaveImageArgs,
   encodeDomainIsActiveArgs,
   encodeDomainLookupByNameArgs,
   encodeDomainLookupByUuidArgs,
+  encodeDomainManagedSaveArgs,
+  encodeDomainManagedSaveRemoveArgs,
   encodeDomainOpenConsoleArgs,
   encodeDomainRebootArgs,
   encodeDomainResumeArgs,
@@ -82,12 +86,16 @@ import {
   type DomainGetStateRet,
   type DomainGetXmlDescArgs,
   type DomainGetXmlDescRet,
+  type DomainHasManagedSaveImageArgs,
+  type DomainHasManagedSaveImageRet,
   type DomainIsActiveArgs,
   type DomainIsActiveRet,
   type DomainLookupByNameArgs,
   type DomainLookupByNameRet,
   type DomainLookupByUuidArgs,
   type DomainLookupByUuidRet,
+  type DomainManagedSaveArgs,
+  type DomainManagedSaveRemoveArgs,
   type DomainOpenConsoleArgs,
   type DomainRebootArgs,
   type DomainResumeArgs,
@@ -118,6 +126,9 @@ export interface Calls {
   CONNECT_GET_URI: [void, ConnectGetUriRet];
   DOMAIN_IS_ACTIVE: [DomainIsActiveArgs, DomainIsActiveRet];
   CONNECT_GET_LIB_VERSION: [void, ConnectGetLibVersionRet];
+  DOMAIN_MANAGED_SAVE: [DomainManagedSaveArgs, void];
+  DOMAIN_HAS_MANAGED_SAVE_IMAGE: [DomainHasManagedSaveImageArgs, DomainHasManagedSaveImageRet];
+  DOMAIN_MANAGED_SAVE_REMOVE: [DomainManagedSaveRemoveArgs, void];
   DOMAIN_ATTACH_DEVICE_FLAGS: [DomainAttachDeviceFlagsArgs, void];
   DOMAIN_DETACH_DEVICE_FLAGS: [DomainDetachDeviceFlagsArgs, void];
   DOMAIN_CREATE_WITH_FLAGS: [DomainCreateWithFlagsArgs, DomainCreateWithFlagsRet];
@@ -208,6 +219,21 @@ export const callCodecs: { [P in keyof Calls]: CallCodec<Calls[P][0], Calls[P][1
     proc: Procedure.CONNECT_GET_LIB_VERSION,
     encode: null,
     decode: decodeConnectGetLibVersionRet,
+  },
+  DOMAIN_MANAGED_SAVE: {
+    proc: Procedure.DOMAIN_MANAGED_SAVE,
+    encode: encodeDomainManagedSaveArgs,
+    decode: null,
+  },
+  DOMAIN_HAS_MANAGED_SAVE_IMAGE: {
+    proc: Procedure.DOMAIN_HAS_MANAGED_SAVE_IMAGE,
+    encode: encodeDomainHasManagedSaveImageArgs,
+    decode: decodeDomainHasManagedSaveImageRet,
+  },
+  DOMAIN_MANAGED_SAVE_REMOVE: {
+    proc: Procedure.DOMAIN_MANAGED_SAVE_REMOVE,
+    encode: encodeDomainManagedSaveRemoveArgs,
+    decode: null,
   },
   DOMAIN_ATTACH_DEVICE_FLAGS: {
     proc: Procedure.DOMAIN_ATTACH_DEVICE_FLAGS,

@@ -64,6 +64,9 @@ export enum Procedure {
   CONNECT_GET_URI = 110,
   DOMAIN_IS_ACTIVE = 150,
   CONNECT_GET_LIB_VERSION = 157,
+  DOMAIN_MANAGED_SAVE = 182,
+  DOMAIN_HAS_MANAGED_SAVE_IMAGE = 183,
+  DOMAIN_MANAGED_SAVE_REMOVE = 184,
   DOMAIN_ATTACH_DEVICE_FLAGS = 160,
   DOMAIN_DETACH_DEVICE_FLAGS = 161,
   DOMAIN_CREATE_WITH_FLAGS = 196,
@@ -296,6 +299,29 @@ export interface DomainIsActiveArgs {
 /** remote_domain_is_active_ret */
 export interface DomainIsActiveRet {
   active: number;
+}
+
+/** remote_domain_managed_save_args */
+export interface DomainManagedSaveArgs {
+  dom: NonnullDomain;
+  flags: number;
+}
+
+/** remote_domain_has_managed_save_image_args */
+export interface DomainHasManagedSaveImageArgs {
+  dom: NonnullDomain;
+  flags: number;
+}
+
+/** remote_domain_has_managed_save_image_ret */
+export interface DomainHasManagedSaveImageRet {
+  result: number;
+}
+
+/** remote_domain_managed_save_remove_args */
+export interface DomainManagedSaveRemoveArgs {
+  dom: NonnullDomain;
+  flags: number;
 }
 
 /** remote_auth_list_ret */
