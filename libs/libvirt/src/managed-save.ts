@@ -11,7 +11,10 @@ export async function domainManagedSave(client: LibvirtClient, dom: Domain, flag
 
 /** Whether the domain has a managed save image (its next start resumes it). */
 export async function domainHasManagedSaveImage(client: LibvirtClient, dom: Domain): Promise<boolean> {
-  return (await client.rpc.call('DOMAIN_HAS_MANAGED_SAVE_IMAGE', { dom: domainToWire(dom), flags: 0 })).result !== 0;
+  return (
+    (await client.rpc.call('DOMAIN_HAS_MANAGED_SAVE_IMAGE', { dom: domainToWire(dom), flags: 0 })).result !==
+    0
+  );
 }
 
 /** Discards the managed save image (the next start boots afresh). */

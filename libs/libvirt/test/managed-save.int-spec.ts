@@ -4,7 +4,13 @@ import { randomUUID } from 'node:crypto';
 import type { LibvirtClient } from '../src/client';
 import { DomainState } from '../src/generated/constants';
 import { domainHasManagedSaveImage, domainManagedSave, domainManagedSaveRemove } from '../src/managed-save';
-import { connectedClient, ensureLibvirtd, lockLibvirtd, removeTestDomains, uniqueName } from './support/libvirtd';
+import {
+  connectedClient,
+  ensureLibvirtd,
+  lockLibvirtd,
+  removeTestDomains,
+  uniqueName,
+} from './support/libvirtd';
 
 jest.setTimeout(60_000);
 
