@@ -73,6 +73,8 @@ export interface SchedulerDeps {
   config: SchedulerConfig;
   log: Logger;
   now?: () => Date;
+  /** How long host states are reused between placements (default 1 s; 0: read them for every placement). */
+  hostStateTtlMs?: number;
 }
 
 /**
@@ -84,9 +86,26 @@ export interface SchedulerDeps {
  */
 export class Scheduler {
   private readonly now: () => Date;
+  /**
+   * Host states read at most `hostStateTtlMs` ago, with this process's own claims applied since (as
+   * Nova's HostManager consumes from its host states): placing one instance does not read every host
+   * again. Only the choice may be stale: the claim's conditional UPDATE decides, and a refused claim
+   * drops the cache.
+   */
+  private cache?: { at: number; hosts: HostState[] };
+  private readonly hostStateTtlMs: number;
 
   constructor(private readonly d: SchedulerDeps) {
     this.now = d.now ?? (() => new Date());
+    this.hostStateTtlMs = d.hostStateTtlMs ?? 1000;
+  }
+
+  private async hostStates(fresh: boolean): Promise<{ hosts: HostState[]; cached: boolean }> {
+    const now = this.now();
+    if (!fresh && this.cache && now.getTime() - this.cache.at < this.hostStateTtlMs) return { hosts: this.cache.hosts, cached: true };
+    const hosts = (await this.d.nodes.hosts()).map(({ node, service }) => hostStateOf(node, service, now, this.d.config));
+    this.cache = { at: now.getTime(), hosts };
+    return { hosts, cached: false };
   }
 
   async scheduleInstances(ctx: RequestContext, instanceIds: string[]): Promise<void> {
@@ -116,9 +135,13 @@ export class Scheduler {
     };
     let lost = 0;
     for (let attempt = 1; attempt <= this.d.config.max_attempts; attempt++) {
-      const now = this.now();
-      const hosts = (await this.d.nodes.hosts()).map(({ node, service }) => hostStateOf(node, service, now, this.d.config));
-      const result = runFilters(hosts, req, settings);
+      let { hosts, cached } = await this.hostStates(attempt > 1);
+      let result = runFilters(hosts, req, settings);
+      // never refuse on remembered states: a host may have reported or freed room since
+      if (!result.passed.length && cached) {
+        ({ hosts, cached } = await this.hostStates(true));
+        result = runFilters(hosts, req, settings);
+      }
       if (!result.passed.length) {
         const message = noValidHostMessage(result);
         this.d.log.info({ instanceId: id, hosts: hosts.length, removals: result.removals }, message);
@@ -127,14 +150,20 @@ export class Scheduler {
       }
       for (const h of weigh(result.passed, settings, this.d.config.weigher)) {
         const amount = { vcpus: req.vcpus, memoryMb: req.memoryMb, diskGb: req.diskGb };
-        if (!(await this.d.nodes.claim(h.host, amount, { cpu: settings.cpuAllocationRatio, ram: settings.ramAllocationRatio, disk: settings.diskAllocationRatio }, settings.reservedHostMemoryMb))) {
+        const aliveSince = new Date(this.now().getTime() - this.d.config.service_down_time * 1000);
+        if (!(await this.d.nodes.claim(h.host, amount, { cpu: settings.cpuAllocationRatio, ram: settings.ramAllocationRatio, disk: settings.diskAllocationRatio }, settings.reservedHostMemoryMb, aliveSince))) {
           lost++;
+          this.cache = undefined;
           continue;
         }
+        h.vcpusUsed += amount.vcpus;
+        h.memoryMbUsed += amount.memoryMb;
+        h.localGbUsed += amount.diskGb;
         const placed = await this.d.instances.transition(id, ['scheduling'], { host: h.host, node: h.node, claimed: true, availabilityZone: h.availabilityZone });
         if (!placed) {
           // deleted (or reset) while we placed it: give the claim back
           await this.d.nodes.unclaim(h.host, amount);
+          this.cache = undefined;
           return;
         }
         this.d.log.info({ instanceId: id, host: h.host, attempt }, 'instance placed');

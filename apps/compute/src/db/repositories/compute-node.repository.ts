@@ -73,11 +73,14 @@ export class ComputeNodeRepository {
    * conditional UPDATE: concurrent claims on one node queue on its row and never oversubscribe it.
    * Whether it was taken.
    */
-  async claim(host: string, a: ClaimAmount, ratios: AllocationRatios, reservedMemoryMb = 0): Promise<boolean> {
+  async claim(host: string, a: ClaimAmount, ratios: AllocationRatios, reservedMemoryMb: number, aliveSince: Date): Promise<boolean> {
+    // the host's nova-compute service must still be enabled and seen since `aliveSince`: a scheduler
+    // choosing from remembered host states never places on a host disabled or dead meanwhile
     const res = (await this.ds.query(
       `UPDATE compute_node SET vcpus_used = vcpus_used + ?, memory_mb_used = memory_mb_used + ?, local_gb_used = local_gb_used + ?
-       WHERE host = ? AND vcpus_used + ? <= vcpus * ? AND memory_mb_used + ? <= (memory_mb - ?) * ? AND local_gb_used + ? <= local_gb * ?`,
-      [a.vcpus, a.memoryMb, a.diskGb, host, a.vcpus, ratios.cpu, a.memoryMb, reservedMemoryMb, ratios.ram, a.diskGb, ratios.disk],
+       WHERE host = ? AND vcpus_used + ? <= vcpus * ? AND memory_mb_used + ? <= (memory_mb - ?) * ? AND local_gb_used + ? <= local_gb * ?
+         AND EXISTS (SELECT 1 FROM compute_service s WHERE s.host = compute_node.host AND s.\`binary\` = 'nova-compute' AND s.disabled = 0 AND s.forced_down = 0 AND s.last_seen_up >= ?)`,
+      [a.vcpus, a.memoryMb, a.diskGb, host, a.vcpus, ratios.cpu, a.memoryMb, reservedMemoryMb, ratios.ram, a.diskGb, ratios.disk, aliveSince],
     )) as { affectedRows: number };
     return res.affectedRows === 1;
   }
