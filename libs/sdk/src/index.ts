@@ -4,3 +4,5 @@ export * from './session';
 export * from './identity';
 export * from './http';
 export * from './image';
+export * from './object-types';
+export * from './object-client';

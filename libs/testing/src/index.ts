@@ -8,3 +8,4 @@ export * from './cli';
 export * from './database';
 export * from './token-validator';
 export * from './revocation';
+export * from './fake-swift';
