@@ -39,6 +39,8 @@ const POWER_PLANS: Record<PowerAction, PowerPlan> = {
 
 /** The vm_state a power state means once an action is over. */
 export function vmStateFor(action: PowerAction | null, power: GuestPowerState): VmState {
+  // a suspended (managed-saved) guest is shut off with its memory on disk
+  if (action === 'suspend' && power !== GUEST_POWER.RUNNING) return 'suspended';
   if (power === GUEST_POWER.RUNNING) return 'active';
   if (power === GUEST_POWER.PAUSED) return action === 'suspend' ? 'suspended' : 'paused';
   if (power === GUEST_POWER.SUSPENDED) return 'suspended';

@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@kumo/common';
-import { DomainState, isNoDomain, LibvirtClient } from '@kumo/libvirt';
+import { DomainState, domainHasManagedSaveImage, isNoDomain, LibvirtClient } from '@kumo/libvirt';
 import { GUEST_POWER, type GuestSpec, type StepRunner } from '../../src/drivers/compute-driver';
 import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
@@ -156,8 +156,12 @@ describe('LibvirtDriver against libvirtd and QEMU', () => {
     expect(await driver.power(s.instanceId, 'pause')).toBe(GUEST_POWER.PAUSED);
     expect((await client.domainGetState(dom)).state).toBe(DomainState.PAUSED);
     expect(await driver.power(s.instanceId, 'unpause')).toBe(GUEST_POWER.RUNNING);
-    expect(await driver.power(s.instanceId, 'suspend')).toBe(GUEST_POWER.PAUSED);
+    // suspend is a managed save: shut off, memory on disk, restored by resume
+    expect(await driver.power(s.instanceId, 'suspend')).toBe(GUEST_POWER.SHUTDOWN);
+    expect(await client.domainGetState(dom)).toMatchObject({ state: DomainState.SHUTOFF, reason: 5 }); // VIR_DOMAIN_SHUTOFF_SAVED
+    await expect(domainHasManagedSaveImage(client, dom)).resolves.toBe(true);
     expect(await driver.power(s.instanceId, 'resume')).toBe(GUEST_POWER.RUNNING);
+    await expect(domainHasManagedSaveImage(client, dom)).resolves.toBe(false);
     expect((await client.domainGetState(dom)).state).toBe(DomainState.RUNNING);
 
     // snapshot: a standalone qcow2, the guest running again afterwards
@@ -174,6 +178,8 @@ describe('LibvirtDriver against libvirtd and QEMU', () => {
 
     await expect(driver.serialConsole(s.instanceId)).resolves.toEqual({ libvirtUri: 'qemu:///system', domainName: dom.name, device: null });
 
+    // suspended again, then terminated: the save image goes with the domain
+    expect(await driver.power(s.instanceId, 'suspend')).toBe(GUEST_POWER.SHUTDOWN);
     await driver.destroy(s.instanceId);
     await expect(gone(s.instanceId)).resolves.toBe(true);
     expect(existsSync(join(dir, 'instances', s.instanceId))).toBe(false);

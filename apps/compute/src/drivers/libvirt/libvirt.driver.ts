@@ -10,6 +10,7 @@ import {
   DomainEventType,
   DomainState,
   DomainUndefineFlags,
+  domainManagedSave,
   isNoDomain,
   isOperationInvalid,
   ReconnectingLibvirt,
@@ -335,11 +336,15 @@ export class LibvirtDriver extends ComputeDriver {
         }
         break;
       case 'pause':
-      case 'suspend':
-        // suspend: libvirt's suspend (memory kept in RAM) until @kumo/libvirt has virDomainManagedSave
         if (state === DomainState.RUNNING) await c.domainSuspend(dom);
         break;
+      case 'suspend':
+        // Nova's suspend: a managed save (memory to disk, the domain shut off; the next start restores it)
+        if (state === DomainState.RUNNING || state === DomainState.PAUSED) await domainManagedSave(c, dom);
+        break;
       case 'unpause':
+        if (state === DomainState.PAUSED) await c.domainResume(dom);
+        break;
       case 'resume':
         if (state === DomainState.PAUSED) await c.domainResume(dom);
         else if (!active) await this.startAndWait(instanceId, dom);
