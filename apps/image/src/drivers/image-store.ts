@@ -9,8 +9,11 @@ export abstract class ImageStore {
   abstract readonly name: string;
   /** What `/v2/info/stores` says of it. */
   abstract readonly description: string;
-  /** Streams the body into the store; resolves with the location once everything is durable. */
-  abstract put(imageId: string, body: Readable): Promise<string>;
+  /**
+   * Streams the body into the store; resolves with the location once everything is durable. `size`
+   * is the upload's declared length when it has one (a body of another length fails, BadRequest).
+   */
+  abstract put(imageId: string, body: Readable, size?: number): Promise<string>;
   /** The bytes start..end (inclusive) or all of them; DataMissing when the store lost them. */
   abstract get(location: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Removes the data (nothing to remove is fine). */

@@ -1,8 +1,14 @@
+import { currentContext, kumoFetch, REQUEST_ID_HEADER } from '@kumo/common';
+import { ObjectClient, ServiceSession } from '@kumo/sdk';
 import type { ImageConfig } from '../config';
 import { FileStore } from './file-store';
 import type { ImageStore } from './image-store';
 import { ObjectStore } from './object-store';
-import { SwiftClient } from './swift-client';
+
+const requestIdHeader = (): Record<string, string> => {
+  const ctx = currentContext();
+  return ctx ? { [REQUEST_ID_HEADER]: ctx.requestId } : {};
+};
 
 /** A store driver: builds the store from the `image` section and makes it ready (directory or container created). */
 export type StoreDriver = (c: ImageConfig['image']) => Promise<ImageStore>;
@@ -16,8 +22,11 @@ export const STORE_DRIVERS = {
   },
   object: async (c) => {
     if (!c.service_password) throw new Error('image.service_password is needed by the object store');
-    const swift = new SwiftClient({ authUrl: c.auth_url, username: c.service_user, password: c.service_password, projectName: 'service' });
-    const store = new ObjectStore(swift, c.object_container, c.object_segment_size);
+    // the service user's session (project `service`), the catalog's public object-store endpoint;
+    // every request carries the request id of the image request it serves
+    const session = new ServiceSession({ authUrl: c.auth_url, username: c.service_user, password: c.service_password, projectName: 'service' }, { fetch: kumoFetch, timeoutMs: 15_000 });
+    const objects = new ObjectClient(session, { headers: requestIdHeader });
+    const store = new ObjectStore(objects, c.object_container, c.object_segment_size);
     await store.init();
     return store;
   },

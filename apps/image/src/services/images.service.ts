@@ -186,7 +186,7 @@ export class ImagesService implements OnModuleInit {
     const hashing = new HashingStream(this.config.image.image_size_cap, declaredSize, this.config.image.hash_threads);
     let location: string | undefined;
     try {
-      const stored = this.store.put(id, hashing);
+      const stored = this.store.put(id, hashing, declaredSize);
       await Promise.all([pipeline(body, hashing).catch((err: unknown) => {
         hashing.destroy(err as Error);
         throw err;

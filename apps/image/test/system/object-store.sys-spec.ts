@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { ObjectClient, ServiceSession } from '@kumo/sdk';
 import { openrcCredentials, uniqueName } from '@kumo/testing';
 import { ObjectStore } from '../../src/drivers/object-store';
-import { SwiftClient } from '../../src/drivers/swift-client';
 
 jest.setTimeout(60_000);
 
@@ -19,7 +19,7 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
  */
 describe('ObjectStore', () => {
   const container = uniqueName('image-store-test');
-  const swift = new SwiftClient(openrcCredentials('admin'));
+  const swift = new ObjectClient(new ServiceSession(openrcCredentials('admin')));
   let store: ObjectStore;
   const MiB = 1024 * 1024;
 
@@ -27,11 +27,12 @@ describe('ObjectStore', () => {
     store = new ObjectStore(swift, container, MiB);
     await store.init();
   });
-  const names = async () => (JSON.parse((await swift.expect('GET', `/${container}`, { query: 'format=json' })).body.toString()) as Array<{ name: string }>).map((x) => x.name);
+  const names = async () => (await swift.listObjects(container)).map((x) => x.name);
 
   afterAll(async () => {
-    for (const name of await names()) await swift.expect('DELETE', `/${container}/${name.split('/').map(encodeURIComponent).join('/')}`, { allow404: true });
-    await swift.expect('DELETE', `/${container}`, { allow404: true });
+    for (const name of await names()) await swift.deleteObject(container, name, { missingOk: true });
+    await swift.deleteContainer(container, { missingOk: true });
+    swift.close();
   });
 
   it('stores an image as segments plus a manifest and reads it back whole and by range', async () => {
@@ -42,6 +43,16 @@ describe('ObjectStore', () => {
     expect(createHash('md5').update(await bytesOf(await store.get(location))).digest('hex')).toBe(createHash('md5').update(data).digest('hex'));
     const part = await bytesOf(await store.get(location, { start: MiB - 10, end: 2 * MiB + 9 }));
     expect(part.equals(data.subarray(MiB - 10, 2 * MiB + 10))).toBe(true);
+  });
+
+  it('sends segments with their Content-Length when the size is known, and reads them with the next one opened ahead', async () => {
+    const data = randomBytes(3 * MiB + 1);
+    const ahead = new ObjectStore(swift, container, MiB, MiB / 2);
+    const location = await ahead.put('img-5', Readable.from([data.subarray(0, MiB + 3), data.subarray(MiB + 3)]), data.length);
+    expect((await names()).filter((n) => n.startsWith('img-5'))).toEqual(['img-5', 'img-5/000001', 'img-5/000002', 'img-5/000003', 'img-5/000004']);
+    expect((await bytesOf(await ahead.get(location))).equals(data)).toBe(true);
+    await expect(ahead.put('img-6', Readable.from([data]), data.length + 1)).rejects.toThrow(`Expected ${data.length + 1} bytes, got ${data.length}`);
+    expect((await names()).filter((n) => n.startsWith('img-6'))).toEqual([]);
   });
 
   it('does not keep an empty last segment when the size is a multiple of the segment size', async () => {
