@@ -113,6 +113,16 @@ describe('scheduler and quota under concurrency', () => {
       const late = await create('demo', { name: 'late', availability_zone: 'slow' });
       const failed = await s.waitFor('demo', late.body.server.id, (v) => v?.status === 'ERROR');
       expect(failed.fault.message).toMatch(/ComputeFilter removed \d+ \(.*slow-1 down since \d\d:\d\d:\d\d/);
+      // a build that does not progress for build_timeout (120 s here) on a live host: ERROR naming the step
+      const stuck = await s.agent('stuck-1', { availabilityZone: 'stuck', memoryMb: 8192 });
+      stuck.hold = true;
+      const st = await create('demo', { name: 'stuck', availability_zone: 'stuck' });
+      await s.waitFor('demo', st.body.server.id, (v) => v?.['OS-EXT-STS:task_state'] === 'spawning');
+      expect(await sched.liveness.sweep()).toEqual([]);
+      await ds.query('UPDATE instance SET updated_at = NOW(6) - INTERVAL 121 SECOND WHERE uuid = ?', [st.body.server.id]);
+      expect(await sched.liveness.sweep()).toEqual([st.body.server.id]);
+      const timedOut = await s.waitFor('demo', st.body.server.id, (v) => v?.status === 'ERROR');
+      expect(timedOut.fault.message).toMatch(/^Build timed out after 120 s in step spawning on stuck-1: no progress since \d\d:\d\d:\d\d$/);
     } finally {
       await sched.stop();
     }
