@@ -13,7 +13,7 @@ import { GUEST_POWER, type GuestSpec, type StepRunner } from '../../src/drivers/
 import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
 import { parseQemuImgInfo } from '../../src/drivers/libvirt/qemu-img';
-import { ensureLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, tinyImage, until } from '../support/libvirt';
+import { ensureLibvirtd, lockLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, tinyImage, until } from '../support/libvirt';
 
 const PREFIX = `${TEST_DOMAIN_PREFIX}int-`;
 jest.setTimeout(600_000);
@@ -51,10 +51,12 @@ let client: LibvirtClient;
 describe('LibvirtDriver against libvirtd and QEMU', () => {
   let driver: LibvirtDriver;
   let dir: string;
+  let unlock: (() => void) | undefined;
   let image: string;
   let fetches = 0;
 
   beforeAll(async () => {
+    unlock = await lockLibvirtd();
     await ensureLibvirtd();
     image = await tinyImage();
     client = await LibvirtClient.connect({});
@@ -95,6 +97,8 @@ describe('LibvirtDriver against libvirtd and QEMU', () => {
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+  afterAll(() => unlock?.()); // after the cleanup above, even when it failed
+
 
   it('decides the virt type with a reason and reports the host', async () => {
     const v = driver.virtType;

@@ -19,7 +19,7 @@ import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
 import { computeAgent } from '../../src/rpc/agent.contract';
 import type { InstanceSpecInput } from '../../src/rpc/instance-spec';
-import { ensureLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, until } from '../support/libvirt';
+import { ensureLibvirtd, lockLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, until } from '../support/libvirt';
 import { FakeConductor } from '../unit/agent/support/fakes';
 
 const PREFIX = `${TEST_DOMAIN_PREFIX}sys-`;
@@ -39,9 +39,11 @@ describe('compute agent (real bus, libvirtd, image service)', () => {
   let driver: LibvirtDriver;
   let client: LibvirtClient;
   let dir: string;
+  let unlock: (() => void) | undefined;
   let image: { id: string; disk_format: string | null; size: number | null; checksum: string | null };
 
   beforeAll(async () => {
+    unlock = await lockLibvirtd();
     await ensureLibvirtd();
     const session = new ServiceSession(openrcCredentials('admin'));
     const images = new ImageClient(session);
@@ -88,6 +90,8 @@ describe('compute agent (real bus, libvirtd, image service)', () => {
       await run('rabbitmqctl', ['delete_queue', `${exchangePrefix}.${q}`]).catch(() => undefined);
     }
   });
+  afterAll(() => unlock?.()); // after the cleanup above, even when it failed
+
 
   const spec = (id: string): InstanceSpecInput => ({
     instanceId: id,
