@@ -6,3 +6,4 @@ export * from './http';
 export * from './image';
 export * from './object-types';
 export * from './object-client';
+export * from './raw-get';

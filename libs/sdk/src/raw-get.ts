@@ -77,6 +77,7 @@ export class RawGet {
     for (let s = list?.pop(); s; s = list?.pop()) {
       s.removeAllListeners();
       s.pause();
+      s.ref();
       if (!s.destroyed && s.readyState === 'open') return s;
       s.destroy();
     }
@@ -96,6 +97,7 @@ export class RawGet {
     // the server closes it, or it says anything unasked: it is not reused
     socket.once('close', drop).once('end', drop).once('data', drop).once('error', drop);
     socket.resume();
+    socket.unref(); // an idle connection keeps no process alive
     list.push(socket);
     this.idle.set(host, list);
   }

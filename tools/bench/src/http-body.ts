@@ -1,5 +1,7 @@
 /** Request and response bodies of a big transfer, streamed: nothing of the size is held in memory. */
 import { request } from 'node:http';
+import type { Readable } from 'node:stream';
+import { NotRawReadable, RawGet } from '@kumo/sdk';
 
 /**
  * Streams `bytes` of data (`chunk` repeated) as a request body; resolves with the status. A server
@@ -37,19 +39,42 @@ export function upload(
   });
 }
 
-/** Reads a response body to the end; resolves with status and byte count. */
-export function download(
+/**
+ * Reads a response body to the end; resolves with status and byte count. The body is read off the
+ * socket (@kumo/sdk's RawGet, not Node's HTTP parser, which copies every chunk: ~a third more CPU), so
+ * that the load generator takes less of the machine's two cores from the servers it measures; an
+ * answer without a Content-Length is read through node:http.
+ */
+export async function download(
   url: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; bytes: number }> {
+  const u = new URL(url);
+  if (u.protocol === 'http:') {
+    const raw = new RawGet({ timeoutMs: 300_000, maxIdle: 0 });
+    try {
+      const res = await raw.get(u, headers);
+      return { status: res.status, bytes: await countBytes(res.body) };
+    } catch (err) {
+      if (!(err instanceof NotRawReadable)) throw err;
+    } finally {
+      raw.close();
+    }
+  }
   return new Promise((resolve, reject) => {
     request(url, { headers }, (res) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => (bytes += c.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
-      res.on('error', reject);
+      countBytes(res).then((bytes) => resolve({ status: res.statusCode ?? 0, bytes }), reject);
     })
       .on('error', reject)
       .end();
+  });
+}
+
+function countBytes(body: Readable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    body.on('data', (c: Buffer) => (bytes += c.length));
+    body.on('end', () => resolve(bytes));
+    body.on('error', reject);
   });
 }

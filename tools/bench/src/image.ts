@@ -45,6 +45,7 @@ import {
   rssMiB,
   sampleRss,
 } from './proc';
+import { fixedObjectAuth, ObjectClient } from '@kumo/sdk';
 import { hostInfo, writeResult } from './result-file';
 import { Session, authenticate } from './swift-auth';
 import { log, num, roundOrder, sleep, waitIdle } from './util';
@@ -107,16 +108,32 @@ async function fileCeiling(dir: string, bytes: number): Promise<StoreCeiling> {
   return { store: 'file', write, read, how: `a file on ${dir}, fsynced; read after ${readHow}` };
 }
 
-async function objectCeiling(swift: string, token: string, bytes: number): Promise<StoreCeiling> {
-  const h = { 'x-auth-token': token };
-  const container = `${swift}/bench-ceiling-${Date.now()}`;
-  await fetch(container, { method: 'PUT', headers: h });
+/**
+ * One object of `bytes` PUT and GET through the object service (@kumo/sdk's ObjectClient, the client
+ * the image service uses), in a container of its own, the PUT's ETag checked against `md5`.
+ */
+async function objectCeiling(objects: ObjectClient, bytes: number, md5: string): Promise<StoreCeiling> {
+  const container = `bench-ceiling-${Date.now()}`;
+  await objects.createContainer(container);
   try {
-    const put = await measured(() => upload(`${container}/one`, 'PUT', h, bytes), bytes);
-    if (put.result !== 201) throw new Error(`object ceiling: PUT answered ${put.result}`);
-    const get = await measured(() => download(`${container}/one`, h), bytes);
-    if (get.result.status !== 200 || get.result.bytes !== bytes)
-      throw new Error(`object ceiling: GET answered ${get.result.status} with ${get.result.bytes} bytes`);
+    const put = await measured(async () => {
+      const up = await objects.startPut(container, 'one', { contentLength: bytes });
+      for (let off = 0; off < bytes; off += CHUNK.length) {
+        const n = Math.min(CHUNK.length, bytes - off);
+        if (!up.body.write(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))) await up.drained();
+      }
+      up.body.end();
+      return (await up.done).etag;
+    }, bytes);
+    if (put.result !== md5) throw new Error(`object ceiling: the PUT's ETag is ${put.result}, not ${md5}`);
+    const get = await measured(async () => {
+      const got = await objects.getObject(container, 'one');
+      let n = 0;
+      for await (const c of got.body) n += (c as Buffer).length;
+      return n;
+    }, bytes);
+    if (get.result !== bytes)
+      throw new Error(`object ceiling: the GET gave ${get.result} bytes, not ${bytes}`);
     return {
       store: 'object',
       write: put.transfer.mbPerSecond,
@@ -124,8 +141,8 @@ async function objectCeiling(swift: string, token: string, bytes: number): Promi
       how: 'one object PUT and GET through the object service (3 replicas)',
     };
   } finally {
-    await fetch(`${container}/one`, { method: 'DELETE', headers: h }).catch(() => undefined);
-    await fetch(container, { method: 'DELETE', headers: h }).catch(() => undefined);
+    await objects.deleteObject(container, 'one', { missingOk: true }).catch(() => undefined);
+    await objects.deleteContainer(container, { missingOk: true }).catch(() => undefined);
   }
 }
 
@@ -248,6 +265,7 @@ async function main(): Promise<void> {
     },
     storagePids: [],
   });
+  const objects = new ObjectClient(fixedObjectAuth(a.swiftUrl ?? session.storageUrl, session.token));
   log(
     `image bench: ${a.sizeMiB} MiB, ${a.targets.map((t) => `${t.name}:${t.store}=${t.url}${t.storeHeader ? ` (store ${t.storeHeader})` : ''}`).join(', ')}; ${a.rounds} round(s); load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
   );
@@ -286,7 +304,7 @@ async function main(): Promise<void> {
         const c =
           store === 'file'
             ? await fileCeiling(a.fileDir, bytes)
-            : await objectCeiling(a.swiftUrl ?? session.storageUrl, session.token, bytes);
+            : await objectCeiling(objects, bytes, md5.hex);
         ceilings.push({ ...c, round });
         log(`  ${store} ceiling: write ${num(c.write)} MB/s, read ${num(c.read)} MB/s (${c.how})`);
       } catch (err) {
@@ -355,6 +373,7 @@ async function main(): Promise<void> {
     a.out,
   );
   console.log(`\nresults: ${file}`);
+  objects.close();
   if (all.some((r) => r.failure)) process.exitCode = 1;
 }
 

@@ -32,6 +32,20 @@ describe('bench transfer bodies', () => {
     }
   });
 
+  it('reads an answer without a Content-Length (chunked) too', async () => {
+    const server = createServer((_req, res) => {
+      res.write(Buffer.alloc(70_000));
+      res.end(Buffer.alloc(5));
+    });
+    const url = await listen(server);
+    try {
+      expect(await download(url, {})).toEqual({ status: 200, bytes: 70_005 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('stops sending and closes the connection when the server answers before the body is read', async () => {
     const server = createServer((_req, res) => res.writeHead(503).end('no')); // never reads the body
     const url = await listen(server);
