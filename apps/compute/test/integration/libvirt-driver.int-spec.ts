@@ -13,7 +13,7 @@ import { GUEST_POWER, type GuestSpec, type StepRunner } from '../../src/drivers/
 import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
 import { parseQemuImgInfo } from '../../src/drivers/libvirt/qemu-img';
-import { ensureLibvirtd, lockLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, tinyImage, until } from '../support/libvirt';
+import { libvirtdAndTinyImage, lockLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, until } from '../support/libvirt';
 
 const PREFIX = `${TEST_DOMAIN_PREFIX}int-`;
 jest.setTimeout(600_000);
@@ -57,8 +57,7 @@ describe('LibvirtDriver against libvirtd and QEMU', () => {
 
   beforeAll(async () => {
     unlock = await lockLibvirtd();
-    await ensureLibvirtd();
-    image = await tinyImage();
+    image = await libvirtdAndTinyImage();
     client = await LibvirtClient.connect({});
     await client.open('qemu:///system');
     await removeTestDomains(client, PREFIX);

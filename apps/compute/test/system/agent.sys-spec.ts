@@ -19,7 +19,7 @@ import { LocalExecutor } from '../../src/drivers/command-executor';
 import { LibvirtDriver } from '../../src/drivers/libvirt/libvirt.driver';
 import { computeAgent } from '../../src/rpc/agent.contract';
 import type { InstanceSpecInput } from '../../src/rpc/instance-spec';
-import { ensureLibvirtd, lockLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, until } from '../support/libvirt';
+import { libvirtdAndTinyImage, lockLibvirtd, removeTestDomains, run, TEST_DOMAIN_PREFIX, until } from '../support/libvirt';
 import { FakeConductor } from '../unit/agent/support/fakes';
 
 const PREFIX = `${TEST_DOMAIN_PREFIX}sys-`;
@@ -44,7 +44,7 @@ describe('compute agent (real bus, libvirtd, image service)', () => {
 
   beforeAll(async () => {
     unlock = await lockLibvirtd();
-    await ensureLibvirtd();
+    await libvirtdAndTinyImage();
     const session = new ServiceSession(openrcCredentials('admin'));
     const images = new ImageClient(session);
     const res = await session.authorizedFetch(`${(await session.endpoint('image')).replace(/\/+$/, '')}/v2/images?name=kumo-tiny&status=active`);
