@@ -49,6 +49,7 @@ export async function startAgent(o: { settings: AgentSettings; bus: Messaging; d
   await driver.init();
   await tracker.tick();
   await powerSync.recover().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'recovery at start failed'));
+  const unwatch = powerSync.watch();
   const server: Subscription = await bus.serve(computeAgent, manager.handlers(), { server: s.host });
   logger.info({ host: s.host, driver: driver.name }, 'compute agent serving');
   const timers = [
@@ -61,6 +62,7 @@ export async function startAgent(o: { settings: AgentSettings; bus: Messaging; d
     powerSync,
     async stop() {
       for (const t of timers) clearInterval(t);
+      unwatch();
       await server.close();
       await driver.close();
     },

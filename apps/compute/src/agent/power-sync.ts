@@ -18,12 +18,47 @@ export class PowerSync {
   /** domains the control plane does not know (logged once each) */
   readonly orphans = new Set<string>();
 
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
   constructor(
     private readonly driver: ComputeDriver,
     private readonly conductor: ConductorLink,
     private readonly locks: InstanceLocks,
     private readonly log: Logger,
+    private readonly opts: {
+      /** how long after a hypervisor event its guest is synced (Nova waits too, so a reboot's STOPPED+STARTED settle) */
+      eventDelayMs?: number;
+    } = {},
   ) {}
+
+  /** Syncs a guest soon after the hypervisor reports a change of it, instead of waiting for the next pass. */
+  watch(): () => void {
+    const stop = this.driver.onGuestChange((id) => {
+      clearTimeout(this.pending.get(id));
+      this.pending.set(
+        id,
+        setTimeout(() => {
+          this.pending.delete(id);
+          void this.syncOne(id);
+        }, this.opts.eventDelayMs ?? 2000),
+      );
+    });
+    return () => {
+      stop();
+      for (const t of this.pending.values()) clearTimeout(t);
+      this.pending.clear();
+    };
+  }
+
+  private async syncOne(instanceId: string): Promise<void> {
+    if (this.locks.busy(instanceId)) return;
+    try {
+      const g = (await this.driver.listGuests()).find((x) => x.instanceId === instanceId);
+      if (g && this.reported.get(instanceId) !== g.powerState) await this.locks.run(instanceId, () => this.syncGuest(g, false));
+    } catch (err) {
+      this.log.warn({ instanceId, err: messageOf(err) }, 'power state sync failed');
+    }
+  }
 
   /** One pass: every guest whose power state changed since it was last reported (all of them on the first pass). */
   async sync(): Promise<void> {

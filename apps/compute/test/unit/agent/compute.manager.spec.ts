@@ -53,14 +53,15 @@ describe('ComputeManager (agent handlers)', () => {
     const agentBus = broker.client({ rpcTimeoutMs: 2000 });
     const link = new ConductorLink(agentBus.rpc(computeConductor), log);
     manager = new ComputeManager(driver, link, { upload: async (id) => void uploads.push(id), discard: async (id) => void discarded.push(id) }, log, { host: 'node-1' });
-    sync = new PowerSync(driver, link, manager.locks, log);
+    sync = new PowerSync(driver, link, manager.locks, log, { eventDelayMs: 20 });
     await agentBus.serve(computeAgent, manager.handlers(), { server: 'node-1' });
     agent = broker.client({ rpcTimeoutMs: 2000 }).rpc(computeAgent);
   });
 
   const build = async (id: string, buildTimeoutSeconds?: number) => {
     await agent.cast(ctx, 'buildAndRunInstance', { instance: spec(id), ...(buildTimeoutSeconds ? { buildTimeoutSeconds } : {}) }, { server: 'node-1' });
-    await until('build settled', () => ['active', 'error'].includes(conductor.rows.get(id)!.vmState) && !manager.locks.busy(id));
+    // (events are casts: the last one may reach the conductor after the handler returned)
+    await until('build settled', () => ['active', 'error'].includes(conductor.rows.get(id)!.vmState) && !manager.locks.busy(id) && conductor.eventsOf(id).some((e) => e.startsWith('compute__do_build_and_run_instance:finish')));
   };
 
   it('builds an instance: spawning, every step as an event, then ACTIVE/running with launchedAt', async () => {
@@ -205,6 +206,20 @@ describe('ComputeManager (agent handlers)', () => {
     expect(conductor.notifications).toContain('compute.instance.power_off.end');
     expect(sync.orphans.has(orphan)).toBe(true);
     expect(driver.guests.has(orphan)).toBe(true);
+  });
+
+  it('power sync follows a hypervisor event within its delay, without waiting for the next pass', async () => {
+    const id = randomUUID();
+    conductor.add(id);
+    await build(id);
+    const unwatch = sync.watch();
+    try {
+      driver.changeBehindTheAgent(id, 6);
+      await until('stopped after the crash event', () => conductor.rows.get(id)!.vmState === 'stopped');
+      expect(conductor.rows.get(id)!.powerState).toBe(6);
+    } finally {
+      unwatch();
+    }
   });
 
   it('recovery at start: a running guest of a spawning instance is ACTIVE, a build without a guest is ERROR, a deleted instance\'s guest goes', async () => {
