@@ -33,6 +33,8 @@ export const computeAgentSection = z
     /** Nova's wait_soft_reboot_seconds. */
     soft_reboot_wait_seconds: z.number().nonnegative().default(120),
     start_timeout_seconds: z.number().positive().default(60),
+    /** Nova's resume_guests_state_on_host_boot: at agent start, the shut-off guest of an ACTIVE instance (a host reboot) is started again. */
+    resume_guests_state_on_host_boot: z.boolean().default(true),
     /** Memory, disk and vCPUs the host keeps for itself (Nova's reserved_host_*). */
     reserved_host_memory_mb: z.number().int().nonnegative().default(512),
     reserved_host_disk_mb: z.number().int().nonnegative().default(0),

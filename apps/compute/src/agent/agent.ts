@@ -45,7 +45,7 @@ export async function startAgent(o: { settings: AgentSettings; bus: Messaging; d
     reservedHostDiskMb: s.reserved_host_disk_mb,
     reservedHostCpus: s.reserved_host_cpus,
   });
-  const powerSync = new PowerSync(driver, link, manager.locks, logger);
+  const powerSync = new PowerSync(driver, link, manager.locks, logger, { resumeGuestsOnBoot: s.resume_guests_state_on_host_boot });
   await driver.init();
   await tracker.tick();
   await powerSync.recover().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'recovery at start failed'));

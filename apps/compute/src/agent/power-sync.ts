@@ -3,7 +3,8 @@
 // answers with the instance's states; a guest powered off from inside turns an ACTIVE instance
 // into SHUTOFF. At start, instances left in a transitional state by a restart are settled, a
 // deleted instance's guest is removed, and a Kumo domain the control plane does not know is
-// reported in the log and left alone.
+// reported in the log and left alone; with resume_guests_state_on_host_boot (Nova's, on by default)
+// the shut-off guest of an ACTIVE instance (the host rebooted under it) is started again.
 import type { Logger } from '@kumo/common';
 import { GUEST_POWER, type ComputeDriver, type GuestInfo, type GuestPowerState } from '../drivers/compute-driver';
 import type { TaskState } from '../rpc/instance-spec';
@@ -26,6 +27,8 @@ export class PowerSync {
     private readonly locks: InstanceLocks,
     private readonly log: Logger,
     private readonly opts: {
+      /** Nova's resume_guests_state_on_host_boot */
+      resumeGuestsOnBoot?: boolean;
       /** how long after a hypervisor event its guest is synced (Nova waits too, so a reboot's STOPPED+STARTED settle) */
       eventDelayMs?: number;
     } = {},
@@ -115,12 +118,30 @@ export class PowerSync {
     }
     if (found.taskState !== null) return;
     const off = g.powerState === GUEST_POWER.SHUTDOWN || g.powerState === GUEST_POWER.CRASHED;
+    if (starting && found.vmState === 'active' && off && this.opts.resumeGuestsOnBoot) {
+      await this.resumeOnBoot(g);
+      return;
+    }
     if (found.vmState === 'active' && off) {
       this.log.info({ instanceId: g.instanceId, state: g.detail }, 'the guest powered off by itself: the instance is stopped');
       await this.conductor.update(ctx, g.instanceId, { vmState: 'stopped', powerState: g.powerState }, { expect: [null], notify: { action: 'power_off', phase: 'end' } });
     } else if (found.vmState === 'stopped' && g.powerState === GUEST_POWER.RUNNING) {
       this.log.info({ instanceId: g.instanceId }, 'the guest of a stopped instance runs (started outside Kumo): the instance is active');
       await this.conductor.update(ctx, g.instanceId, { vmState: 'active', powerState: g.powerState }, { expect: [null], notify: { action: 'power_on', phase: 'end' } });
+    }
+  }
+
+  /** Nova's _resume_guests_state: the instance was ACTIVE when its host went down; its guest runs again. */
+  private async resumeOnBoot(g: GuestInfo): Promise<void> {
+    const ctx = this.conductor.context();
+    this.log.info({ instanceId: g.instanceId, domain: g.domainName, state: g.detail }, 'starting the guest of an ACTIVE instance again (resume_guests_state_on_host_boot)');
+    try {
+      const power = await this.driver.power(g.instanceId, 'start');
+      this.reported.set(g.instanceId, power);
+      await this.conductor.update(ctx, g.instanceId, { vmState: vmStateFor(null, power), powerState: power }, { expect: [null], notify: { action: 'power_on', phase: 'end' } });
+    } catch (err) {
+      this.log.warn({ instanceId: g.instanceId, err: messageOf(err) }, 'the guest could not be started again: the instance is stopped');
+      await this.conductor.update(ctx, g.instanceId, { vmState: 'stopped', powerState: g.powerState }, { expect: [null], notify: { action: 'power_off', phase: 'end' } });
     }
   }
 

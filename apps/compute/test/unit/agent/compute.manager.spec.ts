@@ -245,6 +245,27 @@ describe('ComputeManager (agent handlers)', () => {
     expect(conductor.rows.get(rebooting)).toMatchObject({ vmState: 'stopped', taskState: null, powerState: 4 });
   });
 
+  it('recovery at start with resume_guests_state_on_host_boot: the shut-off guest of an ACTIVE instance runs again, a STOPPED one stays off', async () => {
+    const active = randomUUID();
+    const stopped = randomUUID();
+    const s = (id: string) => instanceSpec.parse(spec(id));
+    conductor.add(active, { vmState: 'active', taskState: null });
+    conductor.add(stopped, { vmState: 'stopped', taskState: null });
+    driver.guests.set(active, { spec: s(active), power: 4 });
+    driver.guests.set(stopped, { spec: s(stopped), power: 4 });
+    const link = new ConductorLink(broker.client({ rpcTimeoutMs: 2000 }).rpc(computeConductor), log);
+    await new PowerSync(driver, link, manager.locks, log, { resumeGuestsOnBoot: true }).recover();
+    expect(driver.guests.get(active)!.power).toBe(1);
+    expect(conductor.rows.get(active)).toMatchObject({ vmState: 'active', taskState: null, powerState: 1 });
+    expect(conductor.notifications).toContain('compute.instance.power_on.end');
+    expect(driver.guests.get(stopped)!.power).toBe(4);
+    expect(conductor.rows.get(stopped)).toMatchObject({ vmState: 'stopped', powerState: 4 });
+    // without the option (sync above), an ACTIVE instance whose guest is off at start is SHUTOFF
+    driver.guests.get(active)!.power = 4;
+    await sync.recover();
+    expect(conductor.rows.get(active)).toMatchObject({ vmState: 'stopped', powerState: 4 });
+  });
+
   it('reports the host with usage summed over its guests and the reserved memory', async () => {
     const id = randomUUID();
     conductor.add(id);
