@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import type { Logger } from '@kumo/common';
 import type { Messaging } from '@kumo/messaging';
 import type { DataSource } from 'typeorm';
+import { AggregatesController } from './api/aggregates/aggregates.controller';
 import { AvailabilityZonesController } from './api/availability-zones/availability-zones.controller';
 import { HypervisorsController } from './api/hypervisors/hypervisors.controller';
 import { InstanceActionsController } from './api/instance-actions/instance-actions.controller';
@@ -47,4 +48,4 @@ export function serverProviders(opts: ServersModuleOptions): Provider[] {
   ];
 }
 
-export const SERVER_CONTROLLERS = [ServersController, ServerActionsController, ServerMetadataController, InstanceActionsController, HypervisorsController, ServicesController, AvailabilityZonesController, SimpleTenantUsageController];
+export const SERVER_CONTROLLERS = [ServersController, ServerActionsController, ServerMetadataController, InstanceActionsController, HypervisorsController, ServicesController, AvailabilityZonesController, SimpleTenantUsageController, AggregatesController];

@@ -65,6 +65,12 @@ export class HostsService {
     return (await this.nodes.hosts()).map(({ node, service }) => ({ node, service: service ? { service, up: this.up(service), zone: zones.get(node.host)! } : null }));
   }
 
+  /** Host aggregates: Kumo has none (hosts are grouped by availability zone only). */
+  aggregates(auth: AuthContext): never[] {
+    this.policy.enforce('os_compute_api:os-aggregates:index', auth);
+    return [];
+  }
+
   async hypervisor(auth: AuthContext, id: string): Promise<HypervisorState> {
     const found = /^[0-9]+$/.test(id) ? (await this.hypervisors(auth, 'show')).find((h) => h.node.id === Number(id)) : undefined;
     if (!found) {

@@ -32,6 +32,7 @@ export const SERVER_POLICIES: PolicyRules = {
   'os_compute_api:os-hypervisors:statistics': ADMIN,
   'os_compute_api:os-hypervisors:show': ADMIN,
   'os_compute_api:os-services:list': ADMIN,
+  'os_compute_api:os-aggregates:index': ADMIN,
   'os_compute_api:os-services:update': ADMIN,
   'os_compute_api:os-availability-zone:list': always,
   'os_compute_api:os-availability-zone:detail': ADMIN,

@@ -28,8 +28,20 @@ export function hypervisorView(h: HypervisorState, detail: boolean): Record<stri
     disk_available_least: Math.floor(n.freeDiskGb),
     host_ip: n.hostIp,
     service: { host: n.host, id: h.service?.service.id ?? null, disabled_reason: h.service?.service.disabledReason ?? null },
-    cpu_info: n.cpuInfo,
+    cpu_info: cpuInfoOf(n.cpuInfo, n.virtType, n.virtTypeReason),
   };
+}
+
+/** libvirt's cpu_info, with the virt type the agent decided (kvm or qemu/TCG) and why: what `openstack hypervisor show` prints. */
+function cpuInfoOf(cpuInfo: string, virtType: string, reason: string): string {
+  let info: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(cpuInfo);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) info = parsed as Record<string, unknown>;
+  } catch {
+    // a report without a parseable cpu_info still says its virt type
+  }
+  return JSON.stringify({ ...info, virt_type: virtType, virt_type_reason: reason });
 }
 
 /** `/v2.1/os-hypervisors` (admin): list, detail, statistics, show. */
