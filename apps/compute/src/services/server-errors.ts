@@ -28,7 +28,12 @@ export class FlavorMemoryTooSmall extends BadRequest {
 }
 export class FlavorDiskTooSmall extends BadRequest {
   constructor(flavorBytes: number, what: 'minimum size' | 'image', bytes: number) {
-    super(`Flavor's disk is too small for requested image. Flavor disk is ${flavorBytes} bytes, ${what} is ${bytes} bytes.`);
+    // Nova's FlavorDiskSmallerThanMinDisk and FlavorDiskSmallerThanImage
+    super(
+      what === 'minimum size'
+        ? `Flavor's disk is smaller than the minimum size specified in image metadata. Flavor disk is ${flavorBytes} bytes, minimum size is ${bytes} bytes.`
+        : `Flavor's disk is too small for requested image. Flavor disk is ${flavorBytes} bytes, image is ${bytes} bytes.`,
+    );
   }
 }
 export class InvalidKeyName extends BadRequest {

@@ -111,7 +111,7 @@ describe('servers: create → scheduled → built by an agent over the bus → A
     // the flavor is smaller than the image needs: 400
     const big = s.images.add({ min_disk: 30 });
     expect((await create('demo', { imageRef: big.id, flavorRef: flavors.small })).body.badRequest.message).toBe(
-      `Flavor's disk is too small for requested image. Flavor disk is ${20 * 1024 ** 3} bytes, minimum size is ${30 * 1024 ** 3} bytes.`,
+      `Flavor's disk is smaller than the minimum size specified in image metadata. Flavor disk is ${20 * 1024 ** 3} bytes, minimum size is ${30 * 1024 ** 3} bytes.`,
     );
     const hungry = s.images.add({ min_ram: 4096 });
     expect((await create('demo', { imageRef: hungry.id, flavorRef: flavors.small })).body.badRequest.message).toBe("Flavor's memory is too small for requested image.");

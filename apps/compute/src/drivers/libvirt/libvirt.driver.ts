@@ -328,7 +328,8 @@ export class LibvirtDriver extends ComputeDriver {
         break;
       case 'reboot_soft':
         // Nova's soft reboot: an ACPI shutdown, then a start; a guest that ignores ACPI is rebooted hard
-        if (state === DomainState.RUNNING && (await this.shutdownWithin(instanceId, dom, this.opts.softRebootWaitMs))) {
+        // (after wait_soft_reboot_seconds, or the image's os_shutdown_timeout when that is shorter)
+        if (state === DomainState.RUNNING && (await this.shutdownWithin(instanceId, dom, Math.min(this.opts.softRebootWaitMs, await this.shutdownTimeoutMs(dom, this.opts.softRebootWaitMs))))) {
           await this.startAndWait(instanceId, dom);
         } else {
           this.log.info({ instanceId }, 'the guest did not power off for a soft reboot: rebooting it hard');
@@ -353,13 +354,13 @@ export class LibvirtDriver extends ComputeDriver {
     return powerStateOf(await this.state(dom));
   }
 
-  private async shutdownTimeoutMs(dom: Domain): Promise<number> {
+  private async shutdownTimeoutMs(dom: Domain, fallbackMs = this.opts.shutdownTimeoutMs): Promise<number> {
     let meta = this.metadata.get(dom.uuid);
     if (meta === undefined) {
       meta = parseKumoMetadata(await this.client.domainGetXMLDesc(dom));
       this.metadata.set(dom.uuid, meta);
     }
-    return meta?.shutdownTimeout !== undefined ? meta.shutdownTimeout * 1000 : this.opts.shutdownTimeoutMs;
+    return meta?.shutdownTimeout !== undefined ? meta.shutdownTimeout * 1000 : fallbackMs;
   }
 
   private async isActive(dom: Domain): Promise<boolean> {
