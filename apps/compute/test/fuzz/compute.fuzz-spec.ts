@@ -12,6 +12,7 @@ function bodyKey(route: { method: string; path: string }): string | undefined {
   if (route.path.endsWith('/servers') || route.path.endsWith('/servers/:id')) return 'server';
   if (route.path.endsWith('/metadata')) return 'metadata';
   if (route.path.endsWith('/metadata/:key')) return 'meta';
+  if (route.path.endsWith('/remote-consoles')) return 'remote_console';
   return undefined;
 }
 
@@ -65,6 +66,8 @@ describe('compute fuzz', () => {
               { addTenantAccess: null },
               { __proto__: { tenant: 'p' } },
               { addTenantAccess: { tenant: 'p-demo' }, removeTenantAccess: { tenant: 'p-demo' } },
+              { 'os-getSerialConsole': { type: '__proto__' } },
+              { 'os-getSerialConsole': null },
             ])
               bodies.push([json, JSON.stringify(b)]);
           }
