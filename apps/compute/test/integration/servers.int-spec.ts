@@ -222,6 +222,14 @@ describe('servers: create → scheduled → built by an agent over the bus → A
     expect(stats.body.hypervisor_statistics).toMatchObject({ count: 1, vcpus: 8, memory_mb: 16384 });
     expect((await s.t.json('admin', 'GET', `/v2.1/os-hypervisors/${list.body.hypervisors[0].id}`)).body.hypervisor.host_ip).toBe('192.0.2.10');
     expect((await s.t.json('admin', 'GET', '/v2.1/os-hypervisors/999999')).status).toBe(404);
+    // reports and heartbeats keep the ids (no auto-increment id spent per report)
+    for (let i = 0; i < 3; i++) await agent.report({ runningVms: i });
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await s.t.json('admin', 'GET', '/v2.1/os-hypervisors/detail');
+    expect(again.body.hypervisors.map((h: { id: number }) => h.id)).toEqual([list.body.hypervisors[0].id]);
+    expect(again.body.hypervisors[0].running_vms).toBe(2);
+    const ids = ((await s.t.db.dataSource.query('SELECT id FROM compute_service ORDER BY id')) as Array<{ id: number }>).map((r) => r.id);
+    expect(ids).toEqual([1, 2, 3]);
     const services = await s.t.json('admin', 'GET', '/v2.1/os-services');
     expect(services.body.services.map((x: { binary: string; host: string; state: string }) => `${x.binary}@${x.host}:${x.state}`).sort()).toEqual(['nova-compute@node-1:up', 'nova-conductor@sched-1:up', 'nova-scheduler@sched-1:up']);
     const off = await s.t.json('admin', 'PUT', '/v2.1/os-services/disable-log-reason', { host: 'node-1', binary: 'nova-compute', disabled_reason: 'maintenance' });

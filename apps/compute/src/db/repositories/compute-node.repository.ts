@@ -30,27 +30,36 @@ export class ComputeNodeRepository {
    * scheduler's), and the host's nova-compute service seen up now. The first report registers both.
    */
   async applyReport(r: HostReport, now: Date): Promise<void> {
-    await this.ds.query(
-      `INSERT INTO compute_node (host, hypervisor_hostname, host_ip, availability_zone, hypervisor_type, hypervisor_version, virt_type, virt_type_reason, cpu_info,
-         vcpus, memory_mb, local_gb, reported_vcpus_used, reported_memory_mb_used, reported_local_gb_used, free_disk_gb, running_vms, agent_version, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE hypervisor_hostname = VALUES(hypervisor_hostname), host_ip = VALUES(host_ip), availability_zone = VALUES(availability_zone),
-         hypervisor_type = VALUES(hypervisor_type), hypervisor_version = VALUES(hypervisor_version), virt_type = VALUES(virt_type), virt_type_reason = VALUES(virt_type_reason),
-         cpu_info = VALUES(cpu_info), vcpus = VALUES(vcpus), memory_mb = VALUES(memory_mb), local_gb = VALUES(local_gb), reported_vcpus_used = VALUES(reported_vcpus_used),
-         reported_memory_mb_used = VALUES(reported_memory_mb_used), reported_local_gb_used = VALUES(reported_local_gb_used), free_disk_gb = VALUES(free_disk_gb),
-         running_vms = VALUES(running_vms), agent_version = VALUES(agent_version), updated_at = VALUES(updated_at)`,
-      [r.host, r.hypervisorHostname, r.hostIp, r.availabilityZone, r.hypervisorType, r.hypervisorVersion, r.virtType, r.virtTypeReason, r.cpuInfo, r.vcpus, r.memoryMb, r.localGb, r.vcpusUsed, r.memoryMbUsed, r.localGbUsed, r.freeDiskGb, r.runningVms, r.agentVersion, now],
-    );
+    const facts = [r.hypervisorHostname, r.hostIp, r.availabilityZone, r.hypervisorType, r.hypervisorVersion, r.virtType, r.virtTypeReason, r.cpuInfo, r.vcpus, r.memoryMb, r.localGb, r.vcpusUsed, r.memoryMbUsed, r.localGbUsed, r.freeDiskGb, r.runningVms, r.agentVersion, now];
+    // UPDATE first, INSERT only for a new host: an INSERT … ON DUPLICATE KEY UPDATE would take an
+    // auto-increment id at every report, and hypervisor ids (os-hypervisors) would jump
+    const update = () =>
+      this.ds.query(
+        `UPDATE compute_node SET hypervisor_hostname = ?, host_ip = ?, availability_zone = ?, hypervisor_type = ?, hypervisor_version = ?, virt_type = ?, virt_type_reason = ?,
+           cpu_info = ?, vcpus = ?, memory_mb = ?, local_gb = ?, reported_vcpus_used = ?, reported_memory_mb_used = ?, reported_local_gb_used = ?, free_disk_gb = ?,
+           running_vms = ?, agent_version = ?, updated_at = ? WHERE host = ?`,
+        [...facts, r.host],
+      ) as Promise<{ affectedRows: number }>;
+    if ((await update()).affectedRows === 0) {
+      const res = (await this.ds.query(
+        `INSERT IGNORE INTO compute_node (hypervisor_hostname, host_ip, availability_zone, hypervisor_type, hypervisor_version, virt_type, virt_type_reason, cpu_info,
+           vcpus, memory_mb, local_gb, reported_vcpus_used, reported_memory_mb_used, reported_local_gb_used, free_disk_gb, running_vms, agent_version, updated_at, host)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [...facts, r.host],
+      )) as { affectedRows: number };
+      // another conductor registered it first: this report still applies
+      if (res.affectedRows === 0) await update();
+    }
     await this.heartbeat(r.host, 'nova-compute', 'compute', now);
   }
 
-  /** A service's heartbeat: registers it on first sight, else moves last_seen_up. */
+  /** A service's heartbeat: registers it on first sight, else moves last_seen_up (no auto-increment id spent on a beat). */
   async heartbeat(host: string, binary: string, topic: string, now: Date): Promise<void> {
-    await this.ds.query(
-      `INSERT INTO compute_service (host, \`binary\`, topic, report_count, last_seen_up, updated_at) VALUES (?, ?, ?, 1, ?, ?)
-       ON DUPLICATE KEY UPDATE report_count = report_count + 1, last_seen_up = VALUES(last_seen_up), updated_at = VALUES(updated_at)`,
-      [host, binary, topic, now, now],
-    );
+    const beat = () =>
+      this.ds.query('UPDATE compute_service SET report_count = report_count + 1, last_seen_up = ?, updated_at = ? WHERE host = ? AND `binary` = ?', [now, now, host, binary]) as Promise<{ affectedRows: number }>;
+    if ((await beat()).affectedRows > 0) return;
+    const res = (await this.ds.query('INSERT IGNORE INTO compute_service (host, `binary`, topic, report_count, last_seen_up, updated_at) VALUES (?, ?, ?, 1, ?, ?)', [host, binary, topic, now, now])) as { affectedRows: number };
+    if (res.affectedRows === 0) await beat();
   }
 
   /** Every node with its nova-compute service (the scheduler's host states). */
