@@ -3,11 +3,13 @@
 # any other node apps/*/dist/*.js started from it) and removes what Kumo put on the host: bridges
 # brq*, links kumo*, namespaces qdhcp-*/qrouter-*/kumo-* (and the processes in them), iptables
 # chains kumo-* (IPv4 and IPv6, with the rules jumping to them), loop devices backed by files under
-# .stack/. The naming conventions are in deploy/allinone/lib.sh.
+# .stack/. The naming conventions are in deploy/allinone/lib.sh. Compute's guests (libvirt domains)
+# keep running: the next ./stack.sh's agent finds them.
 #
 # MariaDB and RabbitMQ are shared system services: they keep running. Data (the kumo_* databases,
 # .stack/kumo.yaml, .stack/secrets.env, logs) is kept, unless --purge is given: then the kumo_*
-# databases are dropped (not the kumo_test_* ones of running integration tests) and .stack/ is deleted.
+# databases are dropped (not the kumo_test_* ones of running integration tests), Kumo's libvirt
+# domains are destroyed and undefined, their disks and the image cache removed, and .stack/ is deleted.
 # Exits non-zero when something could not be removed (and says what).
 set -euo pipefail
 KUMO_ROOT="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
@@ -18,7 +20,7 @@ purge=0
 case "${1:-}" in
   "") ;;
   --purge) purge=1 ;;
-  -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown argument '$1' (usage: ./unstack.sh [--purge])" ;;
 esac
 [ "$(id -u)" -eq 0 ] || die "need root (unstack.sh stops services and removes network devices), running as uid $(id -u)"
@@ -58,6 +60,8 @@ fi
 rm -f "$PID_DIR"/*.pid 2>/dev/null || true
 
 # --- what the services may define to undo on the host (KUMO_UNSTACK_STEPS: "name|function") ------
+# (with --purge, KUMO_UNSTACK_PURGE=1: a step may then also remove data, e.g. compute's guests)
+KUMO_UNSTACK_PURGE="$purge"
 if declare -p KUMO_UNSTACK_STEPS >/dev/null 2>&1; then
   for entry in "${KUMO_UNSTACK_STEPS[@]}"; do
     "${entry#*|}" || problems+=("${entry%%|*} failed")

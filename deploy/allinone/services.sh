@@ -20,6 +20,7 @@ KUMO_SERVICES=(
   "compute-api|apps/compute/dist/main.api.js|8774|http://127.0.0.1:8774/healthcheck|"
   "compute-scheduler|apps/compute/dist/main.scheduler.js|||"
   "compute-console|apps/compute/dist/main.console.js|6083|http://127.0.0.1:6083/healthcheck|"
+  "compute-agent|apps/compute/dist/main.agent.js|||"
 )
 
 # Generated once into .stack/secrets.env (mode 600) and reused: NAME or NAME:BYTES (hex, default 16).
@@ -27,7 +28,7 @@ KUMO_SECRETS=(KUMO_DB_PASSWORD ADMIN_PASSWORD:12 DEMO_PASSWORD:12 SERVICE_PASSWO
 
 # kumo.yaml sections after database/messaging/logging; config_<name> prints one. stack.sh writes
 # kumo.yaml once and later only appends the sections it lacks (a user's edits are kept).
-KUMO_CONFIG_SECTIONS=(identity object image compute)
+KUMO_CONFIG_SECTIONS=(identity object image compute compute_agent)
 
 # "step name|function": run in order after the configuration, before the services start ...
 KUMO_PREPARE_STEPS=(
@@ -203,6 +204,10 @@ KUMO_PREPARE_STEPS+=("tiny guest image|guest_image_build")
 
 guest_image_build() { "$KUMO_ROOT/tools/guest-image/build.sh" --out "${KUMO_GUEST_IMAGE_CACHE:-$STACK_DIR/images/kumo-tiny.qcow2}"; }
 KUMO_READY_STEPS+=("kumo-tiny image|upload_tiny_image")
+# kumo-tiny runs no ACPI handler (busybox init): a stop or soft reboot would wait Nova's full
+# shutdown_timeout (60 s) / wait_soft_reboot_seconds (120 s) for nothing. Its os_shutdown_timeout
+# (Nova's image property) says so; nothing of it lives on disk, so a power-off loses nothing.
+KUMO_TINY_SHUTDOWN_TIMEOUT=2
 
 # Uploads the built kumo-tiny as a public image unless an active one with the same checksum is there;
 # a kumo-tiny left queued or saving (an interrupted upload) or from an older build is replaced.
@@ -212,13 +217,17 @@ upload_tiny_image() {
   [ -f "$img" ] || { echo "$img is missing: the tiny guest image step builds it"; return 1; }
   sum=$(md5sum "$img" | cut -d' ' -f1)
   if [ -n "$(os_admin image list --name kumo-tiny --status active --long -f value -c Checksum 2>/dev/null | grep -x "$sum")" ]; then
+    # (an upload from before the compute service: the property it lacks)
+    if ! os_admin image show kumo-tiny -f value -c properties 2>/dev/null | grep -q "os_shutdown_timeout"; then
+      os_admin image set --property os_shutdown_timeout="$KUMO_TINY_SHUTDOWN_TIMEOUT" kumo-tiny; echo "set os_shutdown_timeout=$KUMO_TINY_SHUTDOWN_TIMEOUT on kumo-tiny"
+    fi
     echo "image kumo-tiny ($sum) is there"
     return 0
   fi
   ids=$(os_admin image list --name kumo-tiny -f value -c ID)
   for id in $ids; do os_admin image set --unprotected "$id" >/dev/null 2>&1 || true; os_admin image delete "$id"; echo "removed an older kumo-tiny ($id)"; done
   os_admin image create --file "$img" --disk-format qcow2 --container-format bare --public \
-    --property os_distro=busybox --property hw_serial_console=true kumo-tiny -f value -c id
+    --property os_distro=busybox --property hw_serial_console=true --property os_shutdown_timeout="$KUMO_TINY_SHUTDOWN_TIMEOUT" kumo-tiny -f value -c id
   echo "uploaded kumo-tiny ($sum) as a public image"
 }
 
@@ -256,4 +265,93 @@ ensure_flavors() {
     os_admin flavor create --id "$id" --vcpus "$vcpus" --ram "$ram" --disk "$disk" --public "$id" -f value -c id >/dev/null
     echo "created flavor $id ($vcpus vCPU, $ram MiB, $disk GB)"
   done
+}
+
+# --- compute agent (the hypervisor host: libvirtd and QEMU) --------------------------------------
+# One agent on this machine, named after it (compute_agent.host); guests' disks, config drives,
+# console logs and the image cache live under instances_path (outside .stack/, which is mode 700:
+# QEMU runs as libvirt-qemu and must reach them). No health URL: the agent has no port; it
+# registers with the scheduler over the bus and `openstack hypervisor list` shows it.
+KUMO_INSTANCES_PATH="${KUMO_INSTANCES_PATH:-/var/lib/kumo/instances}"
+KUMO_APT_PACKAGES+=(libvirt-daemon-system libvirt-clients)
+config_compute_agent() {
+  cat <<YAML
+compute_agent:
+  host: $(hostname)
+  instances_path: ${KUMO_INSTANCES_PATH}
+  libvirt_uri: qemu:///system
+  virt_type: auto
+  # Nova's resume_guests_state_on_host_boot: at start the agent starts again the guests of the
+  # servers that were ACTIVE (a host reboot or power cut leaves them shut off)
+  resume_guests_state_on_host_boot: true
+  auth_url: http://127.0.0.1:5000/v3
+  service_password: ${SERVICE_PASSWORD}
+YAML
+}
+
+# libvirtd and virtlogd (systemd units where systemd runs, `virtlogd -d; libvirtd -d` elsewhere),
+# before the agent starts; the instances directory QEMU reads from.
+compute_host_prepare() {
+  start_libvirtd
+  local instances
+  instances=$(compute_agent_key instances_path "$KUMO_INSTANCES_PATH")
+  install -d -m 755 "$(dirname "$instances")" "$instances"
+  echo "libvirtd answers qemu:///system ($(virsh -c qemu:///system version --daemon 2>/dev/null | sed -n 's/^Running against daemon: //p')); instances in $instances"
+}
+KUMO_PREPARE_STEPS+=("libvirt daemons|compute_host_prepare")
+
+# The agent has no health URL: ready is "its hypervisor is up in os-hypervisors" (it reports at
+# start, after the KVM probe, which may take up to kvm_probe_timeout_seconds). Prints the
+# hypervisor found: kvm or qemu (TCG), and why.
+KUMO_READY_STEPS+=("compute agent registered|compute_agent_ready")
+compute_agent_ready() {
+  local host state="" deadline
+  host=$(compute_agent_host)
+  deadline=$(($(date +%s) + 90))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    state=$(os_admin compute service list --service nova-compute --host "$host" -f value -c State 2>/dev/null || true)
+    [ "$state" = up ] && break
+    svc_pid compute-agent >/dev/null || { echo "compute-agent exited"; log_tail compute-agent; return 1; }
+    sleep 1
+  done
+  [ "$state" = up ] || { echo "compute-agent on $host did not report within 90 s (state: ${state:-none})"; log_tail compute-agent; return 1; }
+  echo "compute agent on $host is up: $(compute_hypervisor)"
+}
+
+# compute_agent_key KEY DEFAULT: the compute_agent section's KEY in kumo.yaml (a user may edit it)
+compute_agent_key() {
+  sed -n "/^compute_agent:/,/^[^ ]/ s/^  $1: *//p" "$KUMO_CONFIG_FILE" 2>/dev/null | head -n 1 | grep . || echo "$2"
+}
+compute_agent_host() { compute_agent_key host "$(hostname)"; }
+
+# "kvm (why)" or "qemu (why)", from the agent's report as os-hypervisors shows it (cpu_info).
+compute_hypervisor() {
+  os_admin hypervisor show "$(compute_agent_host)" -f json 2>/dev/null | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      try { const h = JSON.parse(s); const c = typeof h.cpu_info === "string" ? JSON.parse(h.cpu_info) : h.cpu_info || {};
+        console.log(c.virt_type ? `${c.virt_type} (${c.virt_type_reason})` : "unknown (the agent did not say)"); } catch { console.log("unknown (no hypervisor)"); }
+    });'
+}
+
+# ./unstack.sh leaves guests alone (they keep running; the next ./stack.sh's agent finds them);
+# ./unstack.sh --purge destroys and undefines Kumo's domains (those carrying Kumo's metadata,
+# named <domain_prefix><uuid>) and removes instances_path (disks, config drives, image cache).
+KUMO_UNSTACK_STEPS+=("compute guests|compute_unstack")
+compute_unstack() {
+  [ "${KUMO_UNSTACK_PURGE:-0}" = 1 ] || return 0
+  local dom prefix instances
+  prefix=$(compute_agent_key domain_prefix instance-)
+  instances=$(compute_agent_key instances_path "$KUMO_INSTANCES_PATH")
+  if command -v virsh >/dev/null 2>&1 && libvirtd_running; then
+    for dom in $(virsh -c qemu:///system list --all --name 2>/dev/null | grep -F -- "$prefix" || true); do
+      case "$dom" in "$prefix"*) ;; *) continue ;; esac
+      virsh -c qemu:///system metadata "$dom" http://kumo.openstack.local/xmlns/libvirt/instance/1.0 >/dev/null 2>&1 || continue
+      virsh -c qemu:///system destroy "$dom" >/dev/null 2>&1 || true
+      virsh -c qemu:///system undefine --managed-save --snapshots-metadata --nvram "$dom" >/dev/null 2>&1 \
+        || virsh -c qemu:///system undefine "$dom" >/dev/null || { echo "could not undefine domain $dom"; return 1; }
+      echo "destroyed and undefined domain $dom"
+    done
+  fi
+  if [ -d "$instances" ]; then rm -rf "$instances" && echo "removed $instances (disks, config drives, image cache)"; fi
+  return 0
 }

@@ -54,6 +54,10 @@ fi
 if truncate -s 8M "$img" && seed "loop device on $img" losetup -f "$img"; then seeded=$((seeded + 1)); fi
 check "every kind of residue could be created (7 expected, $seeded created)" [ "$seeded" -eq 7 ]
 
+# Kumo's guests (libvirt domains) that run now: ./unstack.sh leaves them running (only --purge removes them)
+kumo_guests() { virsh -c qemu:///system list --name 2>/dev/null | grep "^$(compute_agent_key domain_prefix instance-)" | sort; }
+guests_before=$(kumo_guests)
+
 # --- unstack -------------------------------------------------------------------------------------
 say "running ./unstack.sh:"
 "$KUMO_ROOT/unstack.sh" 2>&1 | sed 's/^/  | /'
@@ -77,6 +81,7 @@ for ipt in iptables-save ip6tables-save; do
 done
 check "no kumo-* iptables chain and no rule jumping to one" none "$chains"
 check "no loop device backed by a file under $STACK_DIR" none "$(losetup -n -l -O NAME,BACK-FILE 2>/dev/null | grep -F "$STACK_DIR/")"
+check "Kumo's running guests still run ($(echo "$guests_before" | grep -c .) before)" test "$(kumo_guests)" = "$guests_before"
 check "MariaDB still runs (shared system service)" mariadb_running
 check "RabbitMQ still runs (shared system service)" rabbitmq_running
 check "data kept: .stack/kumo.yaml and .stack/secrets.env" test -f "$KUMO_CONFIG_FILE" -a -f "$STACK_DIR/secrets.env"

@@ -28,10 +28,11 @@ describe('identity with the real openstack client', () => {
     expect(token.user_id).toMatch(/^[0-9a-f]{32}$/);
     const catalog = await openstackJson<Array<{ Type: string; Endpoints: unknown }>>(['catalog', 'list'], admin);
     expect(catalog.map((c) => c.Type).sort()).toEqual(
-      ['identity', 'image', 'object-store'].sort(),
+      ['compute', 'identity', 'image', 'object-store'].sort(),
     );
     const objectStore = JSON.stringify(catalog.find((c) => c.Type === 'object-store')!.Endpoints);
     expect(objectStore).toContain(`/v1/AUTH_${token.project_id}`);
+    expect(JSON.stringify(catalog.find((c) => c.Type === 'compute')!.Endpoints)).toContain('http://127.0.0.1:8774/v2.1');
   });
 
   it('creates, lists, shows, disables and deletes a project', async () => {
