@@ -309,8 +309,9 @@ compute_agent_ready() {
   host=$(compute_agent_host)
   deadline=$(($(date +%s) + 90))
   while [ "$(date +%s)" -lt "$deadline" ]; do
+    # up, and reported by this agent process (not the row of the one before it)
     state=$(os_admin compute service list --service nova-compute --host "$host" -f value -c State 2>/dev/null || true)
-    [ "$state" = up ] && break
+    [ "$state" = up ] && compute_agent_serving && break
     svc_pid compute-agent >/dev/null || { echo "compute-agent exited"; log_tail compute-agent; return 1; }
     sleep 1
   done
@@ -323,6 +324,10 @@ compute_agent_key() {
   sed -n "/^compute_agent:/,/^[^ ]/ s/^  $1: *//p" "$KUMO_CONFIG_FILE" 2>/dev/null | head -n 1 | grep . || echo "$2"
 }
 compute_agent_host() { compute_agent_key host "$(hostname)"; }
+# the agent started last by stack.sh logged that it serves (after its KVM probe and first report)
+compute_agent_serving() {
+  awk '/^=== stack.sh starts / {s = 0; next} /"msg":"compute agent serving"/ {s = 1} END {exit !s}' "$LOG_DIR/compute-agent.log" 2>/dev/null
+}
 
 # "kvm (why)" or "qemu (why)", from the agent's report as os-hypervisors shows it (cpu_info).
 compute_hypervisor() {

@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { Auth, AuthContext } from '@kumo/auth';
+import { NotImplemented } from '@kumo/common';
 import { HostsService, HypervisorState } from '../../services/hosts.service';
 
 function stateOf(h: HypervisorState): { state: string; status: string } {
@@ -79,6 +80,16 @@ export class HypervisorsController {
         disk_available_least: sum((h) => Math.floor(h.node.freeDiskGb)),
       },
     };
+  }
+
+  /**
+   * Nova answers 501 when the virt driver has no uptime (get_host_uptime); Kumo's agent does not
+   * report it yet, so the same: `openstack hypervisor show` skips the uptime on a 501.
+   */
+  @Get(':id/uptime')
+  async uptime(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
+    await this.hosts.hypervisor(auth, id);
+    throw new NotImplemented('Virt driver does not implement uptime function.');
   }
 
   @Get(':id')
