@@ -59,7 +59,7 @@ OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME (an openrc).
   --swift-url URL              storage URL for the object ceiling, default the catalog's object-store
   --wait-idle S                before each transfer, wait up to S s until the machine is < 15% busy
   --settle S                   seconds after a target's transfers before its steady RSS after load is
-                               read, default 10 (Kumo's services settle in their first quiet 2 s)
+                               read, default 20 (Kumo's services settle after 6 s of quiet)
   --out DIR                    where image-<date>.json goes, default <repo>/.bench
 `;
 
@@ -142,7 +142,7 @@ export function parseImageArgs(argv: readonly string[]): ImageOptions {
     fileDir: one('file-dir') ?? '.bench/image',
     swiftUrl: one('swift-url') === undefined ? undefined : noSlash(one('swift-url')!),
     waitIdleSeconds: positive('wait-idle', one('wait-idle'), 0),
-    settleSeconds: positive('settle', one('settle'), 10),
+    settleSeconds: positive('settle', one('settle'), 20),
     out: one('out'),
   };
 }

@@ -79,7 +79,7 @@ proxy's peak RSS and CPU; optionally the disk's ceiling for three-way writes (--
   --retry-wait S           seconds between attempts, default 60
   --wait-idle S            before each target, wait up to S seconds until the machine is < 15% busy
   --settle S               seconds after a target's last request before its proxy's and storage
-                           servers' steady RSS after load is read, default 10
+                           servers' steady RSS after load is read, default 20
   --out DIR                where object-<date>.json goes, default <repo>/.bench
 `;
 
@@ -184,7 +184,7 @@ export function parseObjectArgs(argv: readonly string[]): ObjectOptions {
     rounds: positive('rounds', one('rounds'), 1, true),
     retryWaitSeconds: positive('retry-wait', one('retry-wait'), 60),
     waitIdleSeconds: positive('wait-idle', one('wait-idle'), 0),
-    settleSeconds: positive('settle', one('settle'), 10),
+    settleSeconds: positive('settle', one('settle'), 20),
     out: one('out'),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * "Steady RSS after load": what each server process holds a few seconds after a load ended, once it
- * settled (Kumo's services run one full GC in their first quiet interval after a load, see
+ * settled (Kumo's services run one full GC after 6 s of quiet following a load, see
  * docs/operations.md), against the per-process budget. A peak during the load says what the machine
  * must have; the steady figure says what the service keeps for good.
  */

@@ -38,7 +38,7 @@ describe('bench image arguments', () => {
       rounds: 2,
       fileDir: '.bench/image',
       waitIdleSeconds: 0,
-      settleSeconds: 10,
+      settleSeconds: 20,
     });
   });
 
