@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * The compute control plane for the scale benchmark, on its own database so that the stack's is
+ * never filled with 1,000 servers and 200 fake hosts: the compute API's and scheduler's own code
+ * (`createComputeApp`, `startScheduler`, the compute migrations), as apps/compute's main.api.js and
+ * main.scheduler.js run it, with database `--database` (default kumo_compute_bench) instead of
+ * kumo_compute. Configuration is KUMO_CONFIG's (run.sh writes .bench/compute/kumo.yaml: another
+ * port, another exchange prefix).
+ *
+ *   KUMO_CONFIG=.bench/compute/kumo.yaml node tools/bench/dist/compute-services.js sync|api|scheduler
+ */
+import 'reflect-metadata';
+import { hostname } from 'node:os';
+import { syncDatabase } from '@kumo/db';
+import { MessagingClient } from '@kumo/messaging';
+import { runService } from '@kumo/service';
+import { createComputeApp } from '@kumo/compute/dist/app';
+import { GlanceImageService } from '@kumo/compute/dist/clients/images';
+import { IdentityProjectDirectory } from '@kumo/compute/dist/clients/identity-projects';
+import { loadComputeConfig, type ComputeConfig } from '@kumo/compute/dist/config';
+import { COMPUTE_ENTITIES } from '@kumo/compute/dist/db/entities';
+import { COMPUTE_MIGRATIONS } from '@kumo/compute/dist/db/migrations';
+import { startScheduler } from '@kumo/compute/dist/scheduler/scheduler-process';
+
+const [role, ...rest] = process.argv.slice(2);
+const flag = rest.indexOf('--database');
+const DATABASE = flag >= 0 ? rest[flag + 1] : 'kumo_compute_bench';
+if (!/^kumo_[a-z0-9_]+$/.test(DATABASE ?? '') || DATABASE === 'kumo_compute') {
+  console.error(
+    `compute-services: --database wants a kumo_* name other than the stack's kumo_compute, not ${DATABASE}`,
+  );
+  process.exit(2);
+}
+const bus = (config: ComputeConfig, logger: import('@kumo/common').Logger, name: string) =>
+  new MessagingClient({
+    url: config.messaging.url,
+    exchangePrefix: config.messaging.exchange_prefix,
+    rpcTimeoutMs: config.messaging.rpc_timeout_ms,
+    logger,
+    connectionName: `kumo bench ${name}`,
+  });
+
+if (role === 'sync') {
+  const config = loadComputeConfig();
+  syncDatabase(
+    {
+      url: config.database.url,
+      database: DATABASE,
+      entities: COMPUTE_ENTITIES,
+      migrations: COMPUTE_MIGRATIONS,
+    },
+    (line) => console.log(line),
+  ).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`compute-services sync: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+} else if (role === 'api') {
+  void runService({
+    name: 'compute',
+    config: () => loadComputeConfig(),
+    async start({ config, logger, database, serviceAuth, listen, onShutdown }) {
+      const c = config.compute;
+      const auth = await serviceAuth({
+        auth_url: c.auth_url,
+        username: c.service_user,
+        password: c.service_password,
+        passwordKey: 'compute.service_password',
+      });
+      const dataSource = await database({ database: DATABASE, entities: COMPUTE_ENTITIES });
+      const projects = new IdentityProjectDirectory(c.auth_url, (projectId, why) =>
+        logger.info({ projectId, why }, 'project id not verified'),
+      );
+      const b = bus(config, logger, 'compute-api');
+      onShutdown(() => b.close(), 'bus');
+      const app = await createComputeApp({
+        config,
+        dataSource,
+        validator: auth.validator,
+        projects,
+        logger,
+        bus: b,
+        images: new GlanceImageService(c.image_url),
+      });
+      await listen(app, c.port, c.bind_host);
+    },
+  });
+} else if (role === 'scheduler') {
+  void runService({
+    name: 'compute-scheduler',
+    config: () => loadComputeConfig(),
+    async start({ config, logger, database, onShutdown }) {
+      const dataSource = await database({ database: DATABASE, entities: COMPUTE_ENTITIES });
+      const b = bus(config, logger, 'compute-scheduler');
+      onShutdown(() => b.close(), 'data');
+      const scheduler = await startScheduler({
+        config,
+        dataSource,
+        bus: b,
+        logger,
+        host: `${process.env.BENCH_SCHEDULER_NAME ?? 'bench-scheduler'}-${hostname()}`,
+      });
+      onShutdown(() => scheduler.stop(), 'server');
+      logger.info({ database: DATABASE }, 'bench compute scheduler and conductor serving');
+    },
+  });
+} else {
+  console.error(
+    'usage: KUMO_CONFIG=FILE node tools/bench/dist/compute-services.js sync|api|scheduler [--database kumo_compute_bench]',
+  );
+  process.exit(2);
+}
