@@ -59,7 +59,7 @@ export class InstanceInvalidState extends Conflict {
 
 /** What an action needs (nova/compute/api.py check_instance_state) and the task state it sets. */
 export interface ActionRule {
-  /** The API action's name in messages (`os-stop`, `reboot` ...). */
+  /** The API action's name in messages (Nova's: `stop` for os-stop, `reboot` ...). */
   api: string;
   /** The instance action recorded (os-instance-actions `action`). */
   action: string;
@@ -76,8 +76,8 @@ const IDLE = [null] as const;
 const HARD_REBOOT_TASKS = [null, 'rebooting', 'reboot_pending', 'reboot_started', 'rebooting_hard', 'reboot_pending_hard', 'reboot_started_hard'] as const;
 
 export const ACTION_RULES = {
-  'os-start': { api: 'os-start', action: 'start', vmStates: ['stopped'], taskStates: IDLE, to: 'powering-on', power: 'start', notify: 'power_on' },
-  'os-stop': { api: 'os-stop', action: 'stop', vmStates: ['active', 'error'], taskStates: IDLE, to: 'powering-off', power: 'stop', notify: 'power_off' },
+  'os-start': { api: 'start', action: 'start', vmStates: ['stopped'], taskStates: IDLE, to: 'powering-on', power: 'start', notify: 'power_on' },
+  'os-stop': { api: 'stop', action: 'stop', vmStates: ['active', 'error'], taskStates: IDLE, to: 'powering-off', power: 'stop', notify: 'power_off' },
   'reboot-SOFT': { api: 'reboot', action: 'reboot', vmStates: ['active'], taskStates: IDLE, to: 'rebooting', power: 'reboot_soft', notify: 'reboot' },
   'reboot-HARD': { api: 'reboot', action: 'reboot', vmStates: ['active', 'stopped', 'paused', 'suspended', 'error'], taskStates: HARD_REBOOT_TASKS, to: 'rebooting_hard', power: 'reboot_hard', notify: 'reboot' },
   pause: { api: 'pause', action: 'pause', vmStates: ['active'], taskStates: IDLE, to: 'pausing', power: 'pause', notify: 'pause' },

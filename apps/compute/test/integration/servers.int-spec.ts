@@ -144,7 +144,7 @@ describe('servers: create → scheduled → built by an agent over the bus → A
     await s.waitFor('demo', id, (v) => v?.status === 'SHUTOFF' && v['OS-EXT-STS:task_state'] === null);
     const again = await act({ 'os-stop': null });
     expect(again.status).toBe(409);
-    expect(again.body).toEqual({ conflictingRequest: { code: 409, message: `Cannot 'os-stop' instance ${id} while it is in vm_state stopped` } });
+    expect(again.body).toEqual({ conflictingRequest: { code: 409, message: `Cannot 'stop' instance ${id} while it is in vm_state stopped` } });
     expect((await act({ pause: null })).body.conflictingRequest.message).toBe(`Cannot 'pause' instance ${id} while it is in vm_state stopped`);
     expect((await act({ 'os-start': null })).status).toBe(202);
     await s.waitFor('demo', id, (v) => v?.status === 'ACTIVE' && v['OS-EXT-STS:task_state'] === null);
@@ -157,6 +157,7 @@ describe('servers: create → scheduled → built by an agent over the bus → A
     expect((await act({ 'os-fly': null })).body).toEqual({ itemNotFound: { code: 404, message: 'There is no such action: os-fly' } });
     const out = await act({ 'os-getConsoleOutput': { length: 2 } });
     expect(out.body).toEqual({ output: `KUMO-GUEST-READY\nuuid ${id}\n` });
+    expect(out.status).toBe(200); // Nova's 200, not Nest's default 201 for a POST
     const img = await act({ createImage: { name: 'snap-1' } });
     expect(img.status).toBe(202);
     const created = s.images.created.find((c) => c.name === 'snap-1')!;
