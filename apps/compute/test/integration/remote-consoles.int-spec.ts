@@ -143,4 +143,33 @@ describe('serial console URLs', () => {
       await proxy.close();
     }
   });
+
+  it("deleting the server deletes its console tokens (Nova's clean_console_auths_for_instance)", async () => {
+    const imageId = s.images.add({ min_disk: 1, min_ram: 128 }).id;
+    const flavors = await s.t.json('demo', 'GET', '/v2.1/flavors');
+    const r = await s.t.json('demo', 'POST', '/v2.1/servers', {
+      server: { name: 'doomed-vm', imageRef: imageId, flavorRef: flavors.body.flavors[0].id },
+    });
+    const id = r.body.server.id as string;
+    await s.waitFor('demo', id, (v) => v?.status === 'ACTIVE');
+    for (let i = 0; i < 2; i++) {
+      expect((await action('demo', id, { 'os-getSerialConsole': { type: 'serial' } })).status).toBe(200);
+    }
+    const count = async (uuid: string) =>
+      Number(
+        (
+          (await s.t.db.dataSource.query(
+            'SELECT COUNT(*) AS n FROM console_auth_token WHERE instance_uuid = ?',
+            [uuid],
+          )) as Array<{ n: number | string }>
+        )[0].n,
+      );
+    expect(await count(id)).toBe(2);
+    const others = await count(server);
+
+    expect((await s.t.json('demo', 'DELETE', `/v2.1/servers/${id}`)).status).toBe(204);
+    await s.waitFor('demo', id, (v) => v === undefined);
+    expect(await count(id)).toBe(0);
+    expect(await count(server)).toBe(others); // another server's tokens stay
+  });
 });

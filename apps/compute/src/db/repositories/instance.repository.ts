@@ -1,4 +1,5 @@
 import { Brackets, DataSource, EntityManager, In, Repository } from 'typeorm';
+import { ConsoleAuthTokenEntity } from '../entities/console-auth-token.entity';
 import { InstanceActionEntity } from '../entities/instance-action.entity';
 import { InstanceEntity, InstanceFaultEntity, InstanceMetadataEntity } from '../entities/instance.entity';
 import { retryOnDeadlock } from './db-errors';
@@ -184,7 +185,8 @@ export class InstanceRepository {
 
   /**
    * Deletes the instance's row for good (soft delete: deleted = 1), gives its quota back and
-   * releases its claim on the node, in one transaction; false when it was already deleted.
+   * releases its claim on the node and drops its console tokens, in one transaction; undefined
+   * when it was already deleted.
    */
   async destroy(uuid: string): Promise<InstanceEntity | undefined> {
     return retryOnDeadlock(() =>
@@ -201,6 +203,9 @@ export class InstanceRepository {
         if (inst.claimed && inst.host) await releaseNodeClaim(m, inst);
         const now = new Date();
         await m.getRepository(InstanceEntity).update({ id: inst.id }, { deleted: true, deletedAt: now, terminatedAt: now, vmState: 'deleted', taskState: null, powerState: 0, claimed: false });
+        // its console tokens go with it (Nova's clean_console_auths_for_instance): both delete paths,
+        // the conductor's after the agent's terminate and the API's local delete, come here
+        await m.getRepository(ConsoleAuthTokenEntity).delete({ instanceUuid: uuid });
         return inst;
       }),
     );
