@@ -148,4 +148,19 @@ describe('kumo-tiny guest image', () => {
     expect(valuesOf(lines, 'IP-NONE')).toEqual(['no-nic']);
     expect(valuesOf(lines, 'SSH')).toEqual([]);
   });
+
+  it('powers off when the ACPI power button is pressed (libvirt virDomainShutdown)', async () => {
+    const guest = boot({ nic: false });
+    await guest.waitFor('DONE', BOOT_MS);
+    const pressed = Date.now();
+    // QEMU's system_powerdown is the ACPI press libvirt's graceful shutdown sends; with -no-reboot
+    // QEMU exits 0 once the guest has powered itself off
+    const code = await guest.powerdown(60_000);
+    const seconds = (Date.now() - pressed) / 1000;
+    console.log(`ACPI power button (${guest.accelerator}): powered off after ${seconds.toFixed(1)} s`);
+    expect(code).toBe(0);
+    expect(valuesOf(guest.lines, 'POWEROFF')).toEqual(['acpi-power-button']);
+    expect(guest.lines.map((l) => l.key).slice(-2)).toEqual(['DONE', 'POWEROFF']);
+    expect(guest.console).toMatch(/reboot: Power down/);
+  });
 });

@@ -1,6 +1,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const GUEST_IMAGE_DIR = resolve(__dirname, '../..');
@@ -93,6 +94,8 @@ process.once('exit', () => live.forEach((p) => p.kill('SIGKILL')));
  * error ... emulation failure" right after the BIOS); the first guest that hits it switches every
  * later one to TCG. KUMO_QEMU_ACCEL (kvm or tcg) decides instead.
  */
+let guestCount = 0;
+
 let accel: 'kvm:tcg' | 'tcg' = process.env.KUMO_QEMU_ACCEL === 'tcg' ? 'tcg' : 'kvm:tcg';
 const KVM_FAILED = /KVM internal error|kvm run failed|failed to initialize kvm/i;
 
@@ -108,6 +111,8 @@ export class QemuGuest {
   private exitCode: number | null | undefined;
   private restarting = false;
   private killed = false;
+  /** QEMU's human monitor, on a Unix socket */
+  private readonly monitorPath = join(tmpdir(), `kumo-guest-${process.pid}-${++guestCount}.monitor`);
 
   constructor(private readonly opts: BootOptions) {
     this.start();
@@ -123,7 +128,8 @@ export class QemuGuest {
     this.restarting = false;
     const opts = this.opts;
     const args = ['-machine', `pc,accel=${accel}`, '-m', '256', '-smp', '1', '-display', 'none', '-vga', 'none'];
-    args.push('-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-snapshot', '-nic', 'none');
+    args.push('-serial', 'stdio', '-monitor', `unix:${this.monitorPath},server=on,wait=off`);
+    args.push('-no-reboot', '-snapshot', '-nic', 'none');
     args.push('-drive', `file=${opts.image},if=virtio,format=qcow2`);
     if (opts.nic) {
       const fwd = opts.sshPort ? `,hostfwd=tcp:127.0.0.1:${opts.sshPort}-:22` : '';
@@ -191,9 +197,31 @@ export class QemuGuest {
     throw new Error(`no KUMO-GUEST-${key}: ${why}; console:\n${this.output.slice(-4000)}`);
   }
 
+  /**
+   * Presses the ACPI power button (QEMU's `system_powerdown`, what libvirt's virDomainShutdown
+   * does) and resolves with QEMU's exit code once the guest has powered off (`-no-reboot`: QEMU
+   * exits), or fails after timeoutMs.
+   */
+  async powerdown(timeoutMs: number): Promise<number | null> {
+    await new Promise<void>((done, fail) => {
+      const sock = connect(this.monitorPath);
+      sock.once('error', fail);
+      sock.once('connect', () => sock.end('system_powerdown\n'));
+      sock.once('close', () => done());
+      sock.resume();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((done) => (timer = setTimeout(() => done('late'), timeoutMs)));
+    const res = await Promise.race([this.exited.then(() => 'exited' as const), late]);
+    clearTimeout(timer);
+    if (res === 'late') throw new Error(`still running ${timeoutMs / 1000} s after system_powerdown`);
+    return this.exitCode ?? null;
+  }
+
   async kill(): Promise<void> {
     this.killed = true;
     if (this.exitCode === undefined) this.proc.kill('SIGKILL');
     await this.exited;
+    rmSync(this.monitorPath, { force: true });
   }
 }
