@@ -32,6 +32,8 @@ KUMO_APT_PACKAGES=(mariadb-server mariadb-client rabbitmq-server python3-opensta
 
 # shellcheck source=deploy/allinone/services.sh
 . "$KUMO_ROOT/deploy/allinone/services.sh"
+# shellcheck source=deploy/allinone/memory.sh
+. "$KUMO_ROOT/deploy/allinone/memory.sh"
 
 if [ -t 1 ]; then B=$'\e[1m'; R=$'\e[31m'; G=$'\e[32m'; Y=$'\e[33m'; N=$'\e[0m'; else B=; R=; G=; Y=; N=; fi
 
@@ -374,6 +376,7 @@ svc_env() {
   local name="$1" extra="$2"
   printf '%s\n' "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "HOME=/root" "LANG=C.UTF-8" \
     "KUMO_CONFIG=$KUMO_CONFIG_FILE" "KUMOSTACK_SERVICE=$name"
+  kumo_memory_env
   local -a kv=()
   [ -n "$extra" ] && read -r -a kv <<< "${extra//@STACK@/$STACK_DIR}"
   [ "${#kv[@]}" -gt 0 ] && printf '%s\n' "${kv[@]}"
