@@ -122,17 +122,9 @@ write_config() {
 
 # --- the end: what runs, its memory, how to use it ----------------------------------------------
 summary() {
-  local line name pid rss total=0 ports
   say ""
   say "${B}Kumo is running${N} ($(elapsed "$T0" "$(now_ns)")):"
-  printf '  %-14s %-8s %-16s %10s\n' SERVICE PID PORTS RSS
-  for line in "${KUMO_SERVICES[@]}"; do
-    name=$(svc_field "$line" 0); ports=$(svc_field "$line" 2)
-    if pid=$(svc_pid "$name"); then rss=$(rss_mib "$pid"); else pid="-"; rss=0; fi
-    total=$(awk -v a="$total" -v b="${rss:-0}" 'BEGIN {printf "%.1f", a + b}')
-    printf '  %-14s %-8s %-16s %6s MiB\n' "$name" "$pid" "$ports" "$rss"
-  done
-  printf '  %-14s %-8s %-16s %6s MiB\n' "total" "" "" "$total"
+  memory_table
   say ""
   say "  Logs:    $LOG_DIR/<service>.log     pids: $PID_DIR     config: $KUMO_CONFIG_FILE"
   if have_systemd; then say "  Units:   kumo-<service>.service (systemctl status 'kumo-*'); they come back after a reboot"; fi
