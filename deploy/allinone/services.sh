@@ -204,10 +204,6 @@ KUMO_PREPARE_STEPS+=("tiny guest image|guest_image_build")
 
 guest_image_build() { "$KUMO_ROOT/tools/guest-image/build.sh" --out "${KUMO_GUEST_IMAGE_CACHE:-$STACK_DIR/images/kumo-tiny.qcow2}"; }
 KUMO_READY_STEPS+=("kumo-tiny image|upload_tiny_image")
-# kumo-tiny runs no ACPI handler (busybox init): a stop or soft reboot would wait Nova's full
-# shutdown_timeout (60 s) / wait_soft_reboot_seconds (120 s) for nothing. Its os_shutdown_timeout
-# (Nova's image property) says so; nothing of it lives on disk, so a power-off loses nothing.
-KUMO_TINY_SHUTDOWN_TIMEOUT=2
 
 # Uploads the built kumo-tiny as a public image unless an active one with the same checksum is there;
 # a kumo-tiny left queued or saving (an interrupted upload) or from an older build is replaced.
@@ -217,17 +213,13 @@ upload_tiny_image() {
   [ -f "$img" ] || { echo "$img is missing: the tiny guest image step builds it"; return 1; }
   sum=$(md5sum "$img" | cut -d' ' -f1)
   if [ -n "$(os_admin image list --name kumo-tiny --status active --long -f value -c Checksum 2>/dev/null | grep -x "$sum")" ]; then
-    # (an upload from before the compute service: the property it lacks)
-    if ! os_admin image show kumo-tiny -f value -c properties 2>/dev/null | grep -q "os_shutdown_timeout"; then
-      os_admin image set --property os_shutdown_timeout="$KUMO_TINY_SHUTDOWN_TIMEOUT" kumo-tiny; echo "set os_shutdown_timeout=$KUMO_TINY_SHUTDOWN_TIMEOUT on kumo-tiny"
-    fi
     echo "image kumo-tiny ($sum) is there"
     return 0
   fi
   ids=$(os_admin image list --name kumo-tiny -f value -c ID)
   for id in $ids; do os_admin image set --unprotected "$id" >/dev/null 2>&1 || true; os_admin image delete "$id"; echo "removed an older kumo-tiny ($id)"; done
   os_admin image create --file "$img" --disk-format qcow2 --container-format bare --public \
-    --property os_distro=busybox --property hw_serial_console=true --property os_shutdown_timeout="$KUMO_TINY_SHUTDOWN_TIMEOUT" kumo-tiny -f value -c id
+    --property os_distro=busybox --property hw_serial_console=true kumo-tiny -f value -c id
   echo "uploaded kumo-tiny ($sum) as a public image"
 }
 
