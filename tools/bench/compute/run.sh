@@ -17,8 +17,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../../.." && pwd)"
 cd "$ROOT"
 
-echo "== building tools/bench"
-npx --no-install tsc -b tools/bench
+# tsc -b also builds what tools/bench imports (apps/compute, libs); SKIP_BUILD=1 uses dist as it is
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "== building tools/bench"
+  npx --no-install tsc -b tools/bench
+fi
 
 [ -f .stack/admin-openrc.sh ] || { echo ".stack/admin-openrc.sh is missing: ./stack.sh must run" >&2; exit 1; }
 # shellcheck disable=SC1091

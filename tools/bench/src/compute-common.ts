@@ -95,10 +95,16 @@ export async function ensureFlavor(
 
 /** Processes watched by name (compute-api, compute-scheduler, ...): RSS now, CPU seconds, peak of their sum. */
 export class Watched {
-  constructor(readonly pids: Record<string, number>) {}
+  readonly pids: Record<string, number>;
 
-  alive(): Record<string, number> {
-    return Object.fromEntries(Object.entries(this.pids).filter(([, p]) => processAlive(p)));
+  /** Processes that are gone (a restarted service's old pid) are left out, and said so. */
+  constructor(pids: Record<string, number>) {
+    this.pids = Object.fromEntries(Object.entries(pids).filter(([, p]) => processAlive(p)));
+    const gone = Object.keys(pids).filter((n) => !(n in this.pids));
+    if (gone.length)
+      process.stderr.write(
+        `  not running (not counted): ${gone.map((n) => `${n} (pid ${pids[n]})`).join(', ')}\n`,
+      );
   }
 
   rss(): Record<string, number> {

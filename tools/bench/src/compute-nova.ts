@@ -93,7 +93,7 @@ export class Nova {
     const r = await this.request<{ output?: string }>('POST', `/servers/${id}/action`, {
       'os-getConsoleOutput': { length },
     });
-    return r.status === 200 ? (r.body.output ?? '') : '';
+    return r.status >= 200 && r.status < 300 ? (r.body.output ?? '') : ''; // 200 (Nova's); older Kumo builds answered 201
   }
 
   /** Every server of every project (admin), following the `next` links as openstackclient's `server list` does. */
