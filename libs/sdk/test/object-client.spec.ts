@@ -10,7 +10,7 @@ import {
   ServiceUnreachable,
   UnexpectedStatus,
 } from '../src';
-import { FakeSwift, swiftText as text } from '@kumo/testing';
+import { FakeSwift, swiftText as text } from '../../testing/src/fake-swift'; // by path: @kumo/testing depends on @kumo/auth, which depends on this package
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
