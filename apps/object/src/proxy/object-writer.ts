@@ -6,7 +6,7 @@ import { reclaimBodyBuffers } from '@kumo/common';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import { backendAgent, backendRequest, devicePath } from '../common/backend';
-import { BlockHasher, blocksDigest, SMALL_BODY_BYTES } from '../common/body-digest';
+import { BlockHasher, blocksDigest, DIGEST_ANNOUNCE, DIGEST_TRAILERS, SMALL_BODY_BYTES } from '../common/body-digest';
 import { nowTimestamp } from '../common/timestamp';
 import type { BackendClient } from './backend-client';
 import { quorum, quorumOrAll } from './quorum';
@@ -16,6 +16,43 @@ import { SwiftError } from './swift-errors';
 const CONNECT_TIMEOUT_MS = 3_000;
 /** How long a node may take to store a small object before its handoff is tried. */
 const SMALL_PUT_TIMEOUT_MS = 10_000;
+/**
+ * The replica (index in the ring's order, a handoff standing in for it) that hashes a streamed body for
+ * all of them (DIGEST_ANNOUNCE); the ring's order differs by partition, so the work spreads over nodes.
+ */
+const HASHING_REPLICA = 0;
+/** How long the other replicas wait for its MD5 once the body has ended; then each hashes its own copy. */
+const ANNOUNCE_TIMEOUT_MS = 3_000;
+/**
+ * The body goes to the nodes in writes of what arrived in one turn of the event loop, up to this much:
+ * one system call per node for many of the client's 64 KiB chunks (Node reads sockets 64 KiB at a time).
+ */
+const FORWARD_BATCH_BYTES = 1024 * 1024;
+
+/** A node that accepted a streamed PUT (100 Continue). */
+interface Connected {
+  out: ClientRequest;
+  dev: RingDevice;
+  answer: Promise<{ status: number; etag?: string }>;
+}
+
+/** The MD5 a replica announced (a 102 with X-Backend-Etag); undefined once it answered or failed without one. */
+function announcedEtag({ out, answer }: Pick<Connected, 'out' | 'answer'>): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    out.on('information', (info: { statusCode: number; headers: Record<string, string | string[] | undefined> }) => {
+      const etag = info.headers['x-backend-etag'];
+      if (info.statusCode === 102 && typeof etag === 'string' && /^[0-9a-f]{32}$/.test(etag)) resolve(etag);
+    });
+    void answer.then(() => resolve(undefined));
+  });
+}
+
+/** `p`, or undefined after `ms`. */
+function within<T>(p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** A client's body of `length` bytes (at most SMALL_BODY_BYTES) read whole; 499 when the client leaves. */
 async function readSmallBody(body: Readable, length: number): Promise<Buffer> {
@@ -71,7 +108,7 @@ export class ObjectWriter {
     } else {
       // chunked, so the body can be followed by its digest (streamToNodes); the length still checked
       headers['transfer-encoding'] = 'chunked';
-      headers['x-backend-digest'] = 'trailers';
+      headers['x-backend-digest'] = DIGEST_TRAILERS;
       headers.trailer = 'X-Backend-Etag, X-Backend-Blocks-Crc32';
       if (length !== undefined) headers['x-backend-content-length'] = length;
       results = await this.streamToNodes(body, part, nodes, target);
@@ -117,11 +154,13 @@ export class ObjectWriter {
   /**
    * Opens a PUT to one node and waits for its `100 Continue`: null when the node cannot take it (down,
    * timed out, 507), or its final answer when it refuses before the body (409: it has newer data).
+   * `answer` is the node's final answer to a PUT it accepted, whenever it comes (also one that arrives
+   * before the body is sent, as a 409 right after the 100 Continue); a failed connection answers 503.
    */
-  private connectNode(dev: RingDevice, path: string, headers: Record<string, string>): Promise<{ out: ClientRequest; dev: RingDevice } | { status: number } | null> {
+  private connectNode(dev: RingDevice, path: string, headers: Record<string, string>): Promise<Connected | { status: number } | null> {
     return new Promise((resolve) => {
       let settled = false;
-      const settle = (v: { out: ClientRequest; dev: RingDevice } | { status: number } | null) => {
+      const settle = (v: Connected | { status: number } | null) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -132,22 +171,31 @@ export class ObjectWriter {
         out.destroy(new Error('connect timeout'));
         settle(null);
       }, CONNECT_TIMEOUT_MS);
-      out.once('continue', () => settle({ out, dev }));
+      let answered: (a: { status: number; etag?: string }) => void = () => undefined;
+      const answer = new Promise<{ status: number; etag?: string }>((r) => (answered = r));
+      out.once('continue', () => settle({ out, dev, answer }));
       out.once('response', (res) => {
         res.resume();
         if (!settled) settle(res.statusCode === 507 || (res.statusCode ?? 500) >= 500 ? null : { status: res.statusCode ?? 500 });
+        res.on('end', () => answered({ status: res.statusCode ?? 500, etag: res.headers.etag as string | undefined }));
+        res.on('error', () => answered({ status: 503 }));
       });
-      out.on('error', () => settle(null));
+      out.on('error', () => {
+        settle(null);
+        answered({ status: 503 });
+      });
       out.flushHeaders();
     });
   }
 
   /**
    * Streams the client's body to every replica at once, pacing the client to the slowest node, and
-   * follows it with its MD5 and CRC-32 as trailers: the MD5 is computed here once instead of on every
-   * node, and each node checks its copy's CRC-32 against this one (see the object server). A primary
-   * that cannot take the write is replaced by the next handoff node (same partition; the replicator moves
-   * the copy home later). Fails fast, before reading the body, when fewer than a quorum can take it.
+   * follows it with the CRC-32 of its block CRCs as a trailer, which each node checks its copy against
+   * (see the object server). The MD5 is computed once, by one of the replicas (HASHING_REPLICA, which
+   * announces it as soon as its copy is checked), and reaches the others as their `X-Backend-Etag`
+   * trailer; when that replica could not be reached the proxy computes it. A primary that cannot take
+   * the write is replaced by the next handoff node (same partition; the replicator moves the copy home
+   * later). Fails fast, before reading the body, when fewer than a quorum can take it.
    */
   private async streamToNodes(
     source: Readable,
@@ -155,10 +203,14 @@ export class ObjectWriter {
     primaries: RingDevice[],
     target: (dev: RingDevice, i: number) => { path: string; headers: Record<string, string> },
   ): Promise<Array<{ status: number; etag?: string }>> {
+    const slot = (dev: RingDevice, i: number) => {
+      const t = target(dev, i);
+      return i === HASHING_REPLICA ? { path: t.path, headers: { ...t.headers, 'x-backend-digest': DIGEST_ANNOUNCE } } : t;
+    };
     const handoffs = this.opts.objectRing.getMoreNodes(part);
     const connected = await Promise.all(
       primaries.map(async (dev, i) => {
-        const first = await this.connectNode(dev, target(dev, i).path, target(dev, i).headers);
+        const first = await this.connectNode(dev, slot(dev, i).path, slot(dev, i).headers);
         if (first) return first;
         this.opts.logger.warn({ device: dev.device, ip: dev.ip, port: dev.port }, 'object PUT: primary unavailable, trying a handoff');
         return null;
@@ -169,11 +221,11 @@ export class ObjectWriter {
       while (connected[i] === null) {
         const next = handoffs.next();
         if (next.done) break;
-        connected[i] = await this.connectNode(next.value, target(next.value, i).path, target(next.value, i).headers);
+        connected[i] = await this.connectNode(next.value, slot(next.value, i).path, slot(next.value, i).headers);
       }
     }
     const results: Array<{ status: number; etag?: string }> = connected.map((c) => (c && 'status' in c ? { status: c.status } : { status: 0 }));
-    const live = connected.map((c, i) => (c && 'out' in c ? { out: c.out, i } : null)).filter((x): x is { out: ClientRequest; i: number } => x !== null);
+    const live = connected.map((c, i) => (c && 'out' in c ? { ...c, i } : null)).filter((x): x is Connected & { i: number } => x !== null);
     for (let i = 0; i < results.length; i++) if (connected[i] === null) results[i] = { status: 503 };
     if (live.length < quorum(this.opts.objectRing.replicas)) {
       // answered before the body is read (the client's connection is closed rather than drained)
@@ -181,44 +233,65 @@ export class ObjectWriter {
       return results;
     }
     const answers = results.map((r) => Promise.resolve(r));
-    for (const { out, i } of live) {
-      answers[i] = new Promise((resolve) => {
-        const done = (status: number, etag?: string) => {
-          if (results[i].status !== 0) return;
-          results[i] = { status, etag };
-          resolve(results[i]);
-        };
-        out.on('response', (res) => {
-          res.resume();
-          res.on('end', () => done(res.statusCode ?? 500, res.headers.etag as string | undefined));
-        });
-        out.on('error', () => done(503));
-      });
-    }
+    for (const { answer, i } of live) answers[i] = answer.then((a) => (results[i] = a));
     const writing = () => live.filter(({ i }) => results[i].status === 0);
-    const md5 = createHash('md5');
+    const hasher = live.find(({ i }) => i === HASHING_REPLICA);
+    const announced = hasher ? announcedEtag(hasher) : undefined;
+    const md5 = hasher ? undefined : createHash('md5');
     const blocks = new BlockHasher();
-    source.on('data', (chunk: Buffer) => {
-      reclaimBodyBuffers(chunk.length);
-      md5.update(chunk);
-      blocks.update(chunk);
+    let batch: Buffer[] = [];
+    let batched = 0;
+    let flushing: NodeJS.Immediate | undefined;
+    const forward = () => {
+      if (flushing) clearImmediate(flushing);
+      flushing = undefined;
+      if (batched === 0) return;
+      const chunks = batch;
+      batch = [];
+      batched = 0;
       let blocked = 0;
       for (const { out } of writing()) {
-        if (!out.write(chunk)) {
+        // corked: one writev for the whole batch (each chunk keeps its own chunked framing)
+        out.cork();
+        let full = false;
+        for (const chunk of chunks) full = !out.write(chunk) || full;
+        out.uncork();
+        if (full && out.writableLength > 0) {
           blocked++;
-          out.once('drain', () => {
+          // a node that fails meanwhile never drains: it no longer holds the others back
+          const go = () => {
+            out.off('drain', go);
+            out.off('close', go);
             if (--blocked === 0) source.resume();
-          });
+          };
+          out.on('drain', go);
+          out.on('close', go);
         }
       }
       if (blocked > 0) source.pause();
+    };
+    source.on('data', (chunk: Buffer) => {
+      reclaimBodyBuffers(chunk.length);
+      md5?.update(chunk);
+      blocks.update(chunk);
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= FORWARD_BATCH_BYTES) forward();
+      else flushing ??= setImmediate(forward);
     });
     source.on('end', () => {
-      const trailers = { 'x-backend-etag': md5.digest('hex'), 'x-backend-blocks-crc32': blocksDigest(blocks.finish()) };
-      for (const { out } of live) {
-        out.addTrailers(trailers);
-        out.end();
-      }
+      forward();
+      const blocksCrc32 = blocksDigest(blocks.finish());
+      const finish = (outs: typeof live, etag: string | undefined) => {
+        for (const { out } of outs) {
+          out.addTrailers(etag ? { 'x-backend-etag': etag, 'x-backend-blocks-crc32': blocksCrc32 } : { 'x-backend-blocks-crc32': blocksCrc32 });
+          out.end();
+        }
+      };
+      if (!hasher || !announced) return finish(live, md5!.digest('hex'));
+      finish([hasher], undefined);
+      // without its MD5 (it failed, or is late) each replica hashes its own copy
+      void within(announced, ANNOUNCE_TIMEOUT_MS).then((etag) => finish(live.filter((l) => l !== hasher), etag));
     });
     source.on('aborted', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));
     source.on('error', () => live.forEach(({ out }) => out.destroy(new Error('client disconnected'))));

@@ -22,6 +22,13 @@ export class EtagMismatch extends Error {}
 export class DigestMismatch extends Error {}
 export class LengthMismatch extends Error {}
 
+/** The MD5 of a file's first `length` bytes (a body written before its sender's MD5 was known). */
+async function fileMd5(path: string, length: number): Promise<string> {
+  const md5 = createHash('md5');
+  if (length > 0) for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) md5.update(chunk);
+  return md5.digest('hex');
+}
+
 /** The timestamps a hash directory's file names say: newest data or tombstone, newest metadata. */
 export function stateOfFiles(files: string[]): { kind: 'data' | 'tombstone'; timestamp: string; metaTimestamp: string } | null {
   let newest: { kind: 'data' | 'tombstone'; timestamp: string } | null = null;
@@ -114,16 +121,22 @@ export class DiskFile {
       expectedLength?: number;
       /**
        * The sender's digest of the body, known once the body has ended (the proxy's trailers). When
-       * given, this node does not compute the MD5 itself: it checks the body's block CRC-32s against the
-       * sender's and takes the sender's MD5 as the ETag; undefined (no trailers) means the body is
-       * incomplete.
+       * given, the body's block CRC-32s are checked against the sender's, and the sender's MD5 is the
+       * ETag: this node does not compute it while receiving, unless it is the one that announces it
+       * (`announceEtag`), and hashes its written copy only when the sender has none. Undefined (no
+       * trailers) means the body is incomplete.
        */
       senderDigest?: () => SenderDigest | undefined;
+      /**
+       * This node hashes the body for every replica (DIGEST_ANNOUNCE): called with the MD5 once the body
+       * is complete and checked, before the write is made durable.
+       */
+      announceEtag?: (etag: string) => void;
     },
   ): Promise<ObjectMetadata> {
     mkdirSync(this.dir, { recursive: true });
     const tmp = join(this.dir, tmpName());
-    const md5 = meta.senderDigest ? null : createHash('md5');
+    const md5 = meta.senderDigest && !meta.announceEtag ? null : createHash('md5');
     const blocks = new BlockHasher();
     let length = 0;
     const hash = (chunk: Buffer) => {
@@ -150,16 +163,18 @@ export class DiskFile {
         await writeStreamed(tmp, body, hash);
       }
       const blockCrcs = blocks.finish();
+      if (meta.expectedLength !== undefined && meta.expectedLength !== length) throw new LengthMismatch(`expected ${meta.expectedLength} bytes, got ${length}`);
       let etag: string;
-      if (md5) etag = md5.digest('hex');
-      else {
-        const sent = meta.senderDigest!();
+      if (meta.senderDigest) {
+        const sent = meta.senderDigest();
         if (!sent) throw new LengthMismatch('the body ended without its digest trailers');
         const got = blocksDigest(blockCrcs);
         if (sent.blocksCrc32 !== got) throw new DigestMismatch(`block CRC-32s ${got} of the received body, the sender's are ${sent.blocksCrc32}`);
-        etag = sent.etag;
+        etag = md5 ? md5.digest('hex') : (sent.etag ?? (inMemory ? createHash('md5').update(inMemory).digest('hex') : await fileMd5(tmp, length)));
+        meta.announceEtag?.(etag);
+      } else {
+        etag = md5!.digest('hex');
       }
-      if (meta.expectedLength !== undefined && meta.expectedLength !== length) throw new LengthMismatch(`expected ${meta.expectedLength} bytes, got ${length}`);
       if (meta.expectedEtag && meta.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new EtagMismatch(etag);
       const metaTimestamp = meta.metaTimestamp && meta.metaTimestamp > meta.timestamp ? meta.metaTimestamp : meta.timestamp;
       const full: ObjectMetadata = { name: meta.name, timestamp: meta.timestamp, metaTimestamp, contentType: meta.contentType, headers: meta.headers, etag, contentLength: length, blockCrcs };

@@ -3,12 +3,11 @@ import { promises as fs, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { crc32 } from 'node:zlib';
 import type { Logger } from '@kumo/common';
 import { reclaimBodyBuffers } from '@kumo/common';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
-import { BLOCK_SIZE, crcHex, SenderDigest, SMALL_BODY_BYTES } from '../common/body-digest';
+import { BLOCK_SIZE, crc32, crcHex, DIGEST_ANNOUNCE, DIGEST_TRAILERS, SenderDigest, SMALL_BODY_BYTES } from '../common/body-digest';
 import type { ObjectMetadata } from './data-file';
 import { DigestMismatch, DiskFile, EtagMismatch, LengthMismatch } from './disk-file';
 import { partitionListing, SuffixHashCache } from './suffix-hashes';
@@ -48,15 +47,26 @@ function keptHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 /**
- * The proxy's digest of a PUT body, sent as trailers after it (`X-Backend-Digest: trailers`): the MD5
- * the proxy computed once for all replicas, and the CRC-32 of the body's 1 MiB block CRCs, which each
- * node checks its copy against with the block CRCs it computes anyway (three MD5s of the same bytes
- * cost more CPU than the whole rest of a large PUT). Undefined when missing.
+ * The proxy's digest of a PUT body, sent as trailers after it (`X-Backend-Digest`, see DIGEST_ANNOUNCE):
+ * the CRC-32 of the body's 1 MiB block CRCs, which each node checks its copy against with the block
+ * CRCs it computes anyway, and the MD5 computed once for all replicas (three MD5s of the same bytes
+ * cost more CPU than the whole rest of a large PUT), unless this node is the one computing it.
+ * Undefined when missing or malformed.
  */
 function trailerDigest(req: IncomingMessage): SenderDigest | undefined {
   const etag = req.trailers['x-backend-etag'];
   const crc = req.trailers['x-backend-blocks-crc32'];
-  return etag && crc && /^[0-9a-f]{32}$/.test(etag) && /^[0-9a-f]{8}$/.test(crc) ? { etag, blocksCrc32: crc } : undefined;
+  if (!crc || !/^[0-9a-f]{8}$/.test(crc) || (etag !== undefined && !/^[0-9a-f]{32}$/.test(etag))) return undefined;
+  return { etag, blocksCrc32: crc };
+}
+
+/**
+ * Tells the proxy the MD5 of the body this node hashed for all replicas (DIGEST_ANNOUNCE), before the
+ * final answer (which waits for the fsync): an interim 102 with `X-Backend-Etag` (Node's HTTP server
+ * writes no headers on a 102 of its own, its client reports it as an 'information' event).
+ */
+function announceEtag(res: ServerResponse, etag: string): void {
+  if (!res.headersSent && res.socket && !res.socket.destroyed) res.socket.write(`HTTP/1.1 102 Processing\r\nX-Backend-Etag: ${etag}\r\n\r\n`);
 }
 
 /** An entry of the expiring-objects index: `<dev>/expiring/<delete-at>-<part>-<hash>.json`. */
@@ -118,6 +128,7 @@ export class ObjectServer {
         }
         const declared = req.headers['content-length'] ?? req.headers['x-backend-content-length'];
         const length = declared !== undefined ? Number(declared) : undefined;
+        const digest = req.headers['x-backend-digest'];
         try {
           const meta = await file.write(req, {
             name,
@@ -127,7 +138,8 @@ export class ObjectServer {
             headers: keptHeaders(req),
             expectedEtag: req.headers.etag as string | undefined,
             expectedLength: length,
-            senderDigest: !replication && req.headers['x-backend-digest'] === 'trailers' ? () => trailerDigest(req) : undefined,
+            senderDigest: !replication && (digest === DIGEST_TRAILERS || digest === DIGEST_ANNOUNCE) ? () => trailerDigest(req) : undefined,
+            announceEtag: !replication && digest === DIGEST_ANNOUNCE ? (etag) => announceEtag(res, etag) : undefined,
           });
           const target = this.containerTarget(req, account, container, object);
           if (meta.headers['x-delete-at']) await this.indexExpiring(device, { deleteAt: Number(meta.headers['x-delete-at']), partition: Number(part), hash: file.hash, name, container: target });

@@ -9,8 +9,9 @@ import { TestCluster } from '../support/cluster';
 /**
  * The proxy-to-node PUT. Small bodies (up to 64 KiB) are read whole and sent as plain requests, again
  * to a handoff when a primary fails. Larger ones: the proxy sends the body chunked and follows it with its MD5 and the CRC-32 of its block CRCs as
- * trailers (`X-Backend-Digest: trailers`); a node stores the body under that MD5 only when the CRC-32
- * of its own block CRCs of what it received matches, and keeps nothing otherwise.
+ * trailers (`X-Backend-Digest: trailers`), the MD5 being the one the first replica computed and announced
+ * (`X-Backend-Digest: announce`, an interim 102); a node stores the body under that MD5 only when the
+ * CRC-32 of its own block CRCs of what it received matches, and keeps nothing otherwise.
  */
 jest.setTimeout(30_000);
 
@@ -30,22 +31,26 @@ describe('object PUT digests sent as trailers', () => {
   const damaged = Buffer.from(body);
   damaged[2_500_000] ^= 1;
 
-  function nodePut(object: string, trailers: Record<string, string> | null): Promise<{ status: number; etag?: string }> {
+  function nodePut(object: string, trailers: Record<string, string> | null, digest = 'trailers'): Promise<{ status: number; etag?: string; announced?: string }> {
     const port = cluster.nodes[0].ports.object;
     return new Promise((resolve, reject) => {
+      let announced: string | undefined;
       const req = request(
         {
           host: '127.0.0.1',
           port,
           method: 'PUT',
           path: `/${cluster.nodes[0].device}/1/AUTH_p1/c/${object}`,
-          headers: { 'x-timestamp': '1700000000.00000', 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked', 'x-backend-digest': 'trailers', 'x-backend-content-length': String(body.length) },
+          headers: { 'x-timestamp': '1700000000.00000', 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked', 'x-backend-digest': digest, 'x-backend-content-length': String(body.length) },
         },
         (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag as string | undefined }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag as string | undefined, ...(announced ? { announced } : {}) }));
         },
       );
+      req.on('information', (info) => {
+        if (info.statusCode === 102) announced = String(info.headers['x-backend-etag']);
+      });
       req.on('error', reject);
       req.write(body.subarray(0, 1000));
       req.write(body.subarray(1000));
@@ -62,6 +67,18 @@ describe('object PUT digests sent as trailers', () => {
   it('stores a body whose block CRC-32s match the trailer, under the trailer MD5', async () => {
     await expect(nodePut('good', { 'x-backend-etag': md5, 'x-backend-blocks-crc32': blocksCrc32(body) })).resolves.toEqual({ status: 201, etag: md5 });
     expect(stored('good')).toBe(true);
+  });
+
+  it('hashes the body itself when told to announce its MD5, and announces it (102) before it answers', async () => {
+    await expect(nodePut('announcing', { 'x-backend-blocks-crc32': blocksCrc32(body) }, 'announce')).resolves.toEqual({ status: 201, etag: md5, announced: md5 });
+    // a damaged copy announces nothing and keeps nothing
+    await expect(nodePut('announcing-damaged', { 'x-backend-blocks-crc32': blocksCrc32(damaged) }, 'announce')).resolves.toEqual({ status: 503 });
+    expect(stored('announcing-damaged')).toBe(false);
+  });
+
+  it('hashes its own copy when the trailers bring no MD5 (the announcing replica failed)', async () => {
+    await expect(nodePut('unannounced', { 'x-backend-blocks-crc32': blocksCrc32(body) })).resolves.toEqual({ status: 201, etag: md5 });
+    expect(stored('unannounced')).toBe(true);
   });
 
   it('keeps nothing when the body differs from the one the trailer describes (503) or the trailers are missing (499)', async () => {
@@ -118,6 +135,26 @@ describe('object PUT digests sent as trailers', () => {
     }
     const listing = await fetch(`${url}?format=json`);
     expect(((await listing.json()) as Array<{ name: string; size: number }>).map((r) => [r.name, r.size])).toEqual([['b/c', 5]]);
+  });
+
+  it('stores a body the announcing replica refuses right after its 100 Continue (409: newer data): the others hash their copies, and the 409 counts at once', async () => {
+    expect((await cluster.fetch('/c4', { method: 'PUT' })).status).toBe(201);
+    const name = 'newer-on-first';
+    const part = cluster.rings.object.getPartition('AUTH_p1', 'c4', name);
+    const first = cluster.rings.object.getNodes('AUTH_p1', 'c4', name).nodes[0];
+    // the first replica holds a newer version: it refuses the PUT (409) before the body
+    const future = await fetch(`http://127.0.0.1:${first.port}/${first.device}/${part}/AUTH_p1/c4/${name}`, {
+      method: 'PUT',
+      headers: { 'x-timestamp': '9999999999.00000', 'content-type': 'text/plain', 'content-length': '3' },
+      body: 'new',
+    });
+    expect(future.status).toBe(201);
+    const started = Date.now();
+    const put = await cluster.fetch(`/c4/${name}`, { method: 'PUT', body });
+    expect(put.status).toBe(201);
+    // the test cluster waits 30 s for a replica that has not answered (postQuorumMs)
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(put.headers.get('etag')).toBe(md5);
   });
 
   it('stores what a client uploads through the proxy on every replica with the MD5 as ETag', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +113,32 @@ describe('DiskFile', () => {
       await expect(write(f, () => undefined)).rejects.toBeInstanceOf(LengthMismatch);
       await expect(f.current()).resolves.toBeNull();
       expect(readdirSync(f.dir)).toEqual([]);
+    });
+
+    it('hashes its own copy when the sender has no MD5 for it (the replica meant to announce it did not)', async () => {
+      const f = file();
+      const big = Buffer.alloc(2 * BLOCK_SIZE + 3, 'b');
+      const h = new BlockHasher();
+      h.update(big);
+      const meta = await f.write(Readable.from([big.subarray(0, BLOCK_SIZE), big.subarray(BLOCK_SIZE)]), { name: '/a/c/o', timestamp: '0000000001.00000', contentType: 'x/y', headers: {}, expectedLength: big.length, senderDigest: () => ({ blocksCrc32: blocksDigest(h.finish()) }) });
+      expect(meta.etag).toBe(createHash('md5').update(big).digest('hex'));
+      await expect(f.current()).resolves.toMatchObject({ kind: 'data', meta: { etag: meta.etag } });
+    });
+
+    it('announces the MD5 of the body it hashed for the other replicas once the body is checked, before it is stored', async () => {
+      const f = file();
+      const own = createHash('md5').update(body).digest('hex');
+      const announced: Array<{ etag: string; stored: boolean }> = [];
+      const announce = (etag: string) => announced.push({ etag, stored: readdirSync(f.dir).some((n) => n.endsWith('.data')) });
+      const crcs = blocksDigest([crcHex(crc32(body))]);
+      const meta = await f.write(Readable.from([body]), { name: '/a/c/o', timestamp: '0000000001.00000', contentType: 'text/plain', headers: {}, senderDigest: () => ({ blocksCrc32: crcs }), announceEtag: announce });
+      expect(meta.etag).toBe(own);
+      expect(announced).toEqual([{ etag: own, stored: false }]);
+      // a damaged copy announces nothing
+      await expect(
+        f.write(Readable.from([body]), { name: '/a/c/o', timestamp: '0000000002.00000', contentType: 'text/plain', headers: {}, senderDigest: () => ({ blocksCrc32: blocksDigest([crcHex(crc32(body) ^ 1)]) }), announceEtag: announce }),
+      ).rejects.toBeInstanceOf(DigestMismatch);
+      expect(announced).toHaveLength(1);
     });
 
     it("still refuses a body whose sender's ETag is not the client's", async () => {
