@@ -24,8 +24,8 @@ const HASHING_REPLICA = 0;
 /** How long the other replicas wait for its MD5 once the body has ended; then each hashes its own copy. */
 const ANNOUNCE_TIMEOUT_MS = 3_000;
 /**
- * The body goes to the nodes in writes of what arrived in one turn of the event loop, up to this much:
- * one system call per node for many of the client's 64 KiB chunks (Node reads sockets 64 KiB at a time).
+ * The body goes to the nodes in chunks of what arrived in one turn of the event loop, up to this much:
+ * one system call per node for many of the client's 64 KiB pieces (Node reads sockets 64 KiB at a time).
  */
 const FORWARD_BATCH_BYTES = 1024 * 1024;
 
@@ -247,24 +247,31 @@ export class ObjectWriter {
       flushing = undefined;
       if (batched === 0) return;
       const chunks = batch;
+      const head = `${batched.toString(16)}\r\n`;
       batch = [];
       batched = 0;
       let blocked = 0;
       for (const { out } of writing()) {
-        // corked: one writev for the whole batch (each chunk keeps its own chunked framing)
-        out.cork();
-        let full = false;
-        for (const chunk of chunks) full = !out.write(chunk) || full;
-        out.uncork();
-        if (full && out.writableLength > 0) {
+        // The batch as one chunk of the chunked body, straight to the socket in one writev: the headers
+        // went with flushHeaders (the node answered 100 Continue), and out.end() writes the last chunk
+        // and the trailers. (out.write would frame every 64 KiB piece, four socket writes each: ~2 ms
+        // of CPU per 16 MiB PUT.)
+        const socket = out.socket;
+        if (!socket || socket.destroyed) continue;
+        socket.cork();
+        let full = !socket.write(head, 'latin1');
+        for (const chunk of chunks) full = !socket.write(chunk) || full;
+        full = !socket.write('\r\n', 'latin1') || full;
+        socket.uncork();
+        if (full && socket.writableLength > 0) {
           blocked++;
           // a node that fails meanwhile never drains: it no longer holds the others back
           const go = () => {
-            out.off('drain', go);
+            socket.off('drain', go);
             out.off('close', go);
             if (--blocked === 0) source.resume();
           };
-          out.on('drain', go);
+          socket.on('drain', go);
           out.on('close', go);
         }
       }
