@@ -2,11 +2,9 @@
 // lifecycle, its events and live/persistent device attach and detach; the kumo-tiny guest image
 // (tools/guest-image) for the console stream and the reboot event. Every domain is kumo-test-*
 // and removed afterwards; disk files live in a temporary directory QEMU can read.
-import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { LibvirtClient } from '../src/client';
 import { isOperationInvalid } from '../src/errors';
 import type { DomainDeviceEvent, DomainLifecycleEvent } from '../src/events';
@@ -18,8 +16,8 @@ import {
   DomainState,
   DomainXMLFlags,
 } from '../src/generated/constants';
+import { consoleText, kumoTinyImage } from '../../testing/src/libvirtd';
 import {
-  REPO,
   connectedClient,
   ensureLibvirtd,
   lockLibvirtd,
@@ -29,7 +27,6 @@ import {
   uniqueName,
 } from './support/libvirtd';
 
-const run = promisify(execFile);
 jest.setTimeout(300_000);
 
 const tinyXml = (name: string, disk = '') => `<domain type='qemu'>
@@ -53,25 +50,9 @@ const diskXml = (file: string, dev: string) =>
 
 /** Reads a stream into a growing string; `until` waits for a pattern in it. */
 function collect(stream: LibvirtStream) {
-  let text = '';
-  stream.on('data', (c: Buffer) => (text += c.toString('latin1')));
-  return {
-    get text() {
-      return text;
-    },
-    async until(re: RegExp, timeoutMs: number, from = 0): Promise<number> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const i = text.slice(from).search(re);
-        if (i >= 0) return from + i;
-        if (Date.now() > deadline)
-          throw new Error(
-            `console never showed ${re} within ${timeoutMs} ms; it showed:\n${text.slice(-2000)}`,
-          );
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-  };
+  const out = consoleText();
+  stream.on('data', (c: Buffer) => out.append(c.toString('latin1')));
+  return out;
 }
 
 describe('LibvirtClient against libvirtd (qemu:///system)', () => {
@@ -201,9 +182,7 @@ describe('LibvirtClient against libvirtd (qemu:///system)', () => {
   });
 
   it("reads and writes the guest's serial console as a stream, and sees the guest's reboot as an event", async () => {
-    const image = join(REPO, '.stack/images/kumo-tiny.qcow2');
-    if (!existsSync(image))
-      await run(join(REPO, 'tools/guest-image/build.sh'), [], { cwd: REPO, timeout: 280_000 });
+    const image = await kumoTinyImage();
     const name = uniqueName('console');
     const disk = join(dir, `${name}.qcow2`);
     copyFileSync(image, disk); // a copy: QEMU may write to it, and .stack/ is not readable by QEMU's user

@@ -9,3 +9,4 @@ export * from './database';
 export * from './token-validator';
 export * from './revocation';
 export * from './fake-swift';
+export * from './libvirtd';

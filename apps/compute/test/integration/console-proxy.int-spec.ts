@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createLogger, NotFound } from '@kumo/common';
 import { type Domain, LibvirtClient } from '@kumo/libvirt';
 import { type Handlers, InMemoryBroker } from '@kumo/messaging';
-import { createTestDatabase, type TestDatabase } from '@kumo/testing';
+import { consoleText, createTestDatabase, type TestDatabase } from '@kumo/testing';
 import WebSocket from 'ws';
 import { libvirtdAndTinyImage, lockLibvirtd, removeDomains } from '../support/console-libvirt';
 import { ConsoleProxy } from '../../src/console/console-proxy';
@@ -41,13 +41,11 @@ const tinyXml = (name: string, uuid: string, disk: string) => `<domain type='qem
 /** A websocket client that keeps what the console sent (binary frames, or base64 text decoded). */
 function openConsole(url: string, protocols: string[] = ['binary'], headers: Record<string, string> = {}) {
   const ws = new WebSocket(url, protocols, { headers });
-  let text = '';
+  const out = consoleText();
   const frames: Array<{ binary: boolean }> = [];
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     frames.push({ binary: isBinary });
-    text += isBinary
-      ? data.toString('latin1')
-      : Buffer.from(data.toString('utf8'), 'base64').toString('latin1');
+    out.append(isBinary ? data.toString('latin1') : Buffer.from(data.toString('utf8'), 'base64').toString('latin1'));
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })),
@@ -62,20 +60,9 @@ function openConsole(url: string, protocols: string[] = ['binary'], headers: Rec
     opened,
     closed,
     get text() {
-      return text;
+      return out.text;
     },
-    async until(re: RegExp, timeoutMs: number, from = 0): Promise<number> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const i = text.slice(from).search(re);
-        if (i >= 0) return from + i;
-        if (Date.now() > deadline)
-          throw new Error(
-            `the console never showed ${re} within ${timeoutMs} ms; it showed:\n${text.slice(-2000)}`,
-          );
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    until: out.until,
   };
 }
 

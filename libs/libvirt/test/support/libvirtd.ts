@@ -1,15 +1,13 @@
 // The real libvirtd for the integration tests: started (with virtlogd) by deploy/allinone/lib.sh's
 // start_libvirtd when none answers, as the compute service's stack will, and restarted by the
 // reconnect test. Domains the tests create are named kumo-test-* and removed by removeTestDomains.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { LibvirtClient } from '../../src/client';
 import { isNoDomain, isOperationInvalid } from '../../src/errors';
 
-const run = promisify(execFile);
-export const REPO = join(__dirname, '../../../..');
+// by path: @kumo/testing's package depends on libs that libvirt's tests need not build
+export { ensureLibvirtd, lockLibvirtd } from '../../../testing/src/libvirtd';
+
 export const TEST_PREFIX = 'kumo-test-';
 
 const alive = (pid: number): boolean => {
@@ -20,49 +18,6 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
-
-const LOCK = '/tmp/kumo-libvirt-tests.lock';
-
-/**
- * Serialises the libvirt integration suites across jest workers (the reconnect suite restarts
- * libvirtd under the others' feet otherwise): a directory made atomically, holding the owner's
- * pid; a lock whose owner died is taken over.
- */
-export async function lockLibvirtd(timeoutMs = 600_000): Promise<() => void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(`${LOCK}/pid`, String(process.pid));
-      return () => rmSync(LOCK, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let owner = NaN;
-    try {
-      owner = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
-    } catch {
-      // being created or removed right now
-    }
-    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
-    if (Date.now() > deadline) throw new Error(`${LOCK} held by pid ${owner} for ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Starts libvirtd unless one answers; throws with start_libvirtd's output when it cannot. */
-export async function ensureLibvirtd(): Promise<void> {
-  try {
-    await run('bash', ['-c', '. deploy/allinone/lib.sh && start_libvirtd'], {
-      cwd: REPO,
-      env: { ...process.env, KUMO_ROOT: REPO },
-      timeout: 90_000,
-    });
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`libvirtd could not be started: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
 
 /** The pid of the running libvirtd (from its pid file), or null. */
 export function libvirtdPid(): number | null {
