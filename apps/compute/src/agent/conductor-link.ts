@@ -42,6 +42,11 @@ export class ConductorLink {
     return r;
   }
 
+  /** The instance's state as the control plane has it (null: unknown), without changing it. */
+  async state(ctx: RequestContext | undefined, instanceId: string): Promise<UpdateResult['found']> {
+    return (await this.rpc.call(this.context(ctx), 'instanceState', { instanceId })).found;
+  }
+
   async event(ctx: RequestContext | undefined, instanceId: string, event: string, phase: 'start' | 'finish', result?: 'Success' | 'Error', details?: string): Promise<void> {
     const c = this.context(ctx);
     try {

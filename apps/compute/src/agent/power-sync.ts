@@ -184,11 +184,11 @@ export class PowerSync {
   /** Files without a guest: a build interrupted before its domain was defined, or a deleted instance's residue. */
   private async recoverFilesOnly(instanceId: string): Promise<void> {
     const failed = await this.failInterruptedBuild(instanceId, 'spawning');
-    const r = failed ? null : await this.conductor.update(undefined, instanceId, {});
-    if (failed || r?.found?.deleted || r?.found?.vmState === 'deleted') {
+    const found = failed ? null : await this.conductor.state(undefined, instanceId);
+    if (failed || found?.deleted || found?.vmState === 'deleted') {
       this.log.info({ instanceId }, 'removing the files of an interrupted build or a deleted instance');
       await this.driver.destroy(instanceId);
-    } else if (!r?.found) {
+    } else if (!found) {
       this.log.warn({ instanceId }, 'instance files of an instance the control plane does not know (left alone)');
     }
   }

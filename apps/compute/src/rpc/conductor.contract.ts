@@ -9,7 +9,7 @@ import { faultSpec, powerState, taskState, vmState } from './instance-spec';
  * transitions, emits `compute.instance.<action>.start|end|error` notifications with the server's
  * view, and records instance-action events.
  *
- * 1.0 initial.
+ * 1.0 initial; 1.1 instanceState (an agent's recovery reads the state without writing it).
  */
 export const hostReport = z.object({
   host: z.string().min(1).max(255),
@@ -48,9 +48,12 @@ export const instanceChange = z.object({
   fault: faultSpec.optional(),
 });
 
+/** An instance's state as the conductor found it (after its change, when one applied). */
+const foundState = z.object({ vmState: vmState, taskState: taskState.nullable(), deleted: z.boolean() });
+
 export const computeConductor = defineContract({
   topic: 'compute.conductor',
-  version: '1.0',
+  version: '1.1',
   methods: {
     /** Periodic (and at agent start): capacity, usage, hypervisor facts, the domains it has. */
     reportHost: { kind: 'cast', args: hostReport },
@@ -67,10 +70,13 @@ export const computeConductor = defineContract({
         /** The notification action (`create`, `power_off`, `reboot` ...) and phase to emit. */
         notify: z.object({ action: z.string(), phase: z.enum(['start', 'end', 'error']) }).optional(),
       }),
-      result: z.object({
-        applied: z.boolean(),
-        found: z.object({ vmState: vmState, taskState: taskState.nullable(), deleted: z.boolean() }).nullable(),
-      }),
+      result: z.object({ applied: z.boolean(), found: foundState.nullable() }),
+    },
+    /** The instance's state as the control plane has it; null when it does not know the instance. */
+    instanceState: {
+      kind: 'call',
+      args: z.object({ instanceId: z.string().uuid() }),
+      result: z.object({ found: foundState.nullable() }),
     },
     /** One step of an instance action (`os-instance-actions` events), started or finished. */
     actionEvent: {

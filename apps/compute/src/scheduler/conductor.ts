@@ -35,6 +35,10 @@ export class Conductor {
         await this.d.nodes.applyReport(report, this.now());
       },
       instanceUpdate: (ctx, args) => this.instanceUpdate(ctx, args),
+      instanceState: async (_ctx, { instanceId }) => {
+        const inst = await this.d.instances.instances.findOne({ where: { uuid: instanceId } });
+        return { found: inst ? { vmState: inst.vmState, taskState: inst.taskState, deleted: inst.deleted } : null };
+      },
       actionEvent: async (_ctx, e) => {
         const inst = await this.d.instances.instances.findOne({ where: { uuid: e.instanceId } });
         await this.d.actions.event({ instanceUuid: e.instanceId, requestId: e.requestId, event: e.event, phase: e.phase, result: e.result, details: e.details, at: new Date(e.at), host: inst?.host ?? null });
@@ -76,8 +80,8 @@ export class Conductor {
     if (c.vmState === 'error' && before.vmState === 'building') await this.d.instances.releaseClaim(a.instanceId);
     if (a.notify && a.notify.phase !== 'start') await this.d.actions.finish(a.instanceId, ctx.requestId, a.notify.phase === 'error' ? 'Error' : null, this.now());
     if (a.notify) await this.notify(ctx, a.instanceId, a.notify, false);
-    const after = await this.d.instances.instances.findOne({ where: { uuid: a.instanceId } });
-    return { applied: true, found: after ? { vmState: after.vmState, taskState: after.taskState, deleted: after.deleted } : null };
+    // the row is what it was with the patch applied (the compare-and-set held it): no second read
+    return { applied: true, found: { vmState: patch.vmState ?? before.vmState, taskState: patch.taskState !== undefined ? patch.taskState : before.taskState, deleted: false } };
   }
 
   private async notify(ctx: RpcContext, uuid: string, n: { action: string; phase: 'start' | 'end' | 'error' }, deleted: boolean): Promise<void> {

@@ -128,6 +128,10 @@ export class FakeConductor {
     await bus.serve(computeConductor, {
       reportHost: (_ctx, r) => void this.reports.push(r),
       actionEvent: (_ctx, e) => void this.events.push(e),
+      instanceState: (_ctx, { instanceId }) => {
+        const row = this.rows.get(instanceId);
+        return { found: row ? { vmState: row.vmState, taskState: row.taskState, deleted: row.deleted } : null };
+      },
       instanceUpdate: (_ctx, { instanceId, expectTaskState, change, notify }) => {
         const row = this.rows.get(instanceId);
         if (!row) return { applied: false, found: null };
