@@ -225,8 +225,12 @@ describe('servers: create → scheduled → built by an agent over the bus → A
     expect((await s.t.json('admin', 'GET', '/v2.1/os-hypervisors/999999')).status).toBe(404);
     // reports and heartbeats keep the ids (no auto-increment id spent per report)
     for (let i = 0; i < 3; i++) await agent.report({ runningVms: i });
-    await new Promise((r) => setTimeout(r, 100));
-    const again = await s.t.json('admin', 'GET', '/v2.1/os-hypervisors/detail');
+    // reports are casts: wait until the conductor applied the last one (100 ms was not enough on CI's loaded machine)
+    let again = await s.t.json('admin', 'GET', '/v2.1/os-hypervisors/detail');
+    for (let tries = 0; tries < 100 && again.body.hypervisors[0]?.running_vms !== 2; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await s.t.json('admin', 'GET', '/v2.1/os-hypervisors/detail');
+    }
     expect(again.body.hypervisors.map((h: { id: number }) => h.id)).toEqual([list.body.hypervisors[0].id]);
     expect(again.body.hypervisors[0].running_vms).toBe(2);
     const ids = ((await s.t.db.dataSource.query('SELECT id FROM compute_service ORDER BY id')) as Array<{ id: number }>).map((r) => r.id);
