@@ -7,7 +7,7 @@ import { FlavorAccessController } from './api/flavor-access/flavor-access.contro
 import { FlavorsController } from './api/flavors/flavors.controller';
 import { KeypairsController } from './api/keypairs/keypairs.controller';
 import { LimitsController } from './api/limits/limits.controller';
-import { ComputeLinks } from './api/links';
+import { ComputeLinks } from './views/links';
 import { QuotaSetsController } from './api/quota-sets/quota-sets.controller';
 import { VersionsController } from './api/versions/versions.controller';
 import { ProjectDirectory } from './clients/identity-projects';

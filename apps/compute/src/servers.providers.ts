@@ -6,7 +6,7 @@ import { AggregatesController } from './api/aggregates/aggregates.controller';
 import { AvailabilityZonesController } from './api/availability-zones/availability-zones.controller';
 import { HypervisorsController } from './api/hypervisors/hypervisors.controller';
 import { InstanceActionsController } from './api/instance-actions/instance-actions.controller';
-import { ComputeLinks } from './api/links';
+import { ComputeLinks } from './views/links';
 import { ServerActionsController } from './api/server-actions/server-actions.controller';
 import { ServerMetadataController } from './api/server-metadata/server-metadata.controller';
 import { ServersController } from './api/servers/servers.controller';

@@ -1,7 +1,7 @@
 import type { Logger } from '@kumo/common';
 import type { Messaging, Subscription } from '@kumo/messaging';
 import type { DataSource } from 'typeorm';
-import { ComputeLinks } from '../api/links';
+import { ComputeLinks } from '../views/links';
 import type { ComputeConfig } from '../config';
 import { ComputeNodeRepository } from '../db/repositories/compute-node.repository';
 import { InstanceActionRepository } from '../db/repositories/instance-action.repository';

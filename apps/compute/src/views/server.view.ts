@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { InstanceEntity, InstanceFaultEntity } from '../db/entities/instance.entity';
-import { ComputeLinks } from '../api/links';
+import { ComputeLinks } from './links';
 
 export { ComputeLinks };
 import { serverStatus } from '../services/server-states';

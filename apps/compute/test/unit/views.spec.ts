@@ -1,6 +1,6 @@
 import { flavorBasicView, flavorListView, flavorView } from '../../src/api/flavors/flavors.view';
 import { keypairCreateView, keypairListView, keypairView, novaIsoTime } from '../../src/api/keypairs/keypairs.view';
-import { ComputeLinks } from '../../src/api/links';
+import { ComputeLinks } from '../../src/views/links';
 import { limitsView } from '../../src/api/limits/limits.view';
 import { ApiVersion } from '../../src/api/microversion';
 import { quotaSetView } from '../../src/api/quota-sets/quota-sets.view';

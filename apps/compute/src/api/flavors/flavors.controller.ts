@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { Auth, AuthContext } from '@kumo/auth';
 import { isAdmin } from '../../services/compute-policy';
 import { FlavorsService } from '../../services/flavors.service';
-import { ComputeLinks } from '../links';
+import { ComputeLinks } from '../../views/links';
 import { ApiVersion, RequestVersion } from '../microversion';
 import { parseBody } from '../validation';
 import { createFlavorSchema, parseFlavorListQuery } from './flavors.schema';

@@ -1,5 +1,5 @@
 import type { FlavorEntity } from '../../db/entities';
-import type { ComputeLinks } from '../links';
+import type { ComputeLinks } from '../../views/links';
 import type { ApiVersion } from '../microversion';
 
 /** `{id, name, links}`: a flavor in GET /flavors. */

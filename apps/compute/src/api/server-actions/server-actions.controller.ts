@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { Auth, AuthContext } from '@kumo/auth';
 import { ServerActionsService } from '../../services/server-actions.service';
 import { RemoteConsolesService } from '../../services/remote-consoles.service';
-import { ComputeLinks } from '../links';
+import { ComputeLinks } from '../../views/links';
 import { parseServerAction, ServerAction } from './server-actions.schema';
 
 /**

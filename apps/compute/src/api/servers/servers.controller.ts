@@ -4,7 +4,7 @@ import { Auth, AuthContext } from '@kumo/auth';
 import { BadRequest } from '@kumo/common';
 import { isAdmin } from '../../services/compute-policy';
 import { ServersService } from '../../services/servers.service';
-import { ComputeLinks } from '../links';
+import { ComputeLinks } from '../../views/links';
 import { parseBody } from '../validation';
 import { createServerSchema, parseServerListQuery, updateServerSchema } from './servers.schema';
 import { serverCreateView, serverListView, serverView } from './servers.view';

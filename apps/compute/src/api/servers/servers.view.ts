@@ -1,5 +1,5 @@
 import type { ServerRecord } from '../../services/servers.service';
-import type { ComputeLinks } from '../links';
+import type { ComputeLinks } from '../../views/links';
 import { serverBasicView, serverView } from '../../views/server.view';
 
 export { serverBasicView, serverCreateView, serverView } from '../../views/server.view';
