@@ -34,6 +34,8 @@ KUMO_APT_PACKAGES=(mariadb-server mariadb-client rabbitmq-server python3-opensta
 . "$KUMO_ROOT/deploy/allinone/services.sh"
 # shellcheck source=deploy/allinone/memory.sh
 . "$KUMO_ROOT/deploy/allinone/memory.sh"
+# shellcheck source=deploy/allinone/system.sh
+. "$KUMO_ROOT/deploy/allinone/system.sh"
 
 if [ -t 1 ]; then B=$'\e[1m'; R=$'\e[31m'; G=$'\e[32m'; Y=$'\e[33m'; N=$'\e[0m'; else B=; R=; G=; Y=; N=; fi
 
@@ -93,135 +95,6 @@ step() {
   say "${R}${name} failed.${N} Fix the cause above, then resume with: ${B}${RETRY_COMMAND:-$(retry_command stack.sh)}${N}"
   say "(every step checks before it acts: the steps that succeeded are not redone)"
   exit "$rc"
-}
-
-# --- packages --------------------------------------------------------------------------------
-# (Functions below return non-zero on failure explicitly: callers may use them in && chains or
-# conditions, where bash ignores set -e.)
-# missing_packages PKG...: those of PKG that are not installed (one dpkg-query for all)
-missing_packages() {
-  local installed p
-  # dpkg-query exits 1 when a package is unknown to it: not an error here (set -e/pipefail callers)
-  installed=" $({ dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null || true; } | awk '/ install ok installed$/ {printf "%s ", $1}')"
-  for p in "$@"; do case "$installed" in *" $p "*) ;; *) echo "$p" ;; esac; done
-}
-
-# apt_install PKG...: installs the packages that are missing (apt-get update first).
-apt_install() {
-  local missing=()
-  mapfile -t missing < <(missing_packages "$@")
-  if [ "${#missing[@]}" -eq 0 ]; then echo "all ${#} packages present"; return 0; fi
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q || return 1
-  # without an init system the packages' own service start would fail: stack.sh starts them itself
-  local policy=""
-  if ! have_systemd && [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy=1
-  fi
-  local rc=0
-  apt-get install -y -q -o Dpkg::Options::=--force-confold "${missing[@]}" || rc=$?
-  [ -n "$policy" ] && rm -f /usr/sbin/policy-rc.d
-  [ "$rc" -eq 0 ] && echo "installed ${#missing[@]} packages: ${missing[*]}"
-  return "$rc"
-}
-
-pnpm_version() {
-  local bin pkg
-  bin=$(command -v pnpm 2>/dev/null) || return 1
-  # the installed package's version, without starting pnpm (a second on a small machine)
-  pkg="$(dirname "$(readlink -f "$bin")")/../package.json"
-  if [ -f "$pkg" ] && grep -q '"name": *"pnpm"' "$pkg"; then
-    sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$pkg" | head -n 1
-  else
-    pnpm --version 2>/dev/null
-  fi
-}
-
-ensure_pnpm() {
-  local have
-  have=$(pnpm_version || true)
-  if [ "$have" != "$PNPM_VERSION" ]; then
-    echo "installing pnpm $PNPM_VERSION (have: ${have:-none})"
-    npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION" || { echo "could not install pnpm $PNPM_VERSION with npm"; return 1; }
-    [ "$(pnpm_version)" = "$PNPM_VERSION" ] || { echo "pnpm $PNPM_VERSION is not on PATH after npm install -g"; return 1; }
-  fi
-}
-
-# Node modules from the lockfile; skipped while the lockfile is the one last installed.
-node_modules_install() {
-  ensure_pnpm || return 1
-  local stamp="$KUMO_ROOT/node_modules/.kumo-lock-sha" sha
-  sha=$(sha256sum "$KUMO_ROOT/pnpm-lock.yaml" | cut -d' ' -f1) || return 1
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sha" ]; then
-    echo "node modules match pnpm-lock.yaml"; return 0
-  fi
-  # native modules that fall back to a source build (no prebuilt binary reachable) need Node's
-  # headers: use those installed next to node rather than downloading them
-  local prefix
-  prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
-  if [ -z "${npm_config_nodedir:-}" ] && [ -f "$prefix/include/node/node.h" ]; then export npm_config_nodedir="$prefix"; fi
-  (cd "$KUMO_ROOT" && CI=true pnpm install --frozen-lockfile --reporter=append-only) || { echo "pnpm install --frozen-lockfile failed"; return 1; }
-  echo "$sha" > "$stamp"
-  echo "node modules installed from pnpm-lock.yaml"
-}
-
-build() { (cd "$KUMO_ROOT" && pnpm -s build) || { echo "pnpm build failed"; return 1; }; echo "build up to date"; }
-
-# --- MariaDB and RabbitMQ (shared system services: started when down, never stopped by Kumo) ---
-tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-mariadb_running() { mariadb-admin ping >/dev/null 2>&1 || mariadb-admin -h 127.0.0.1 -u root ping >/dev/null 2>&1; }
-rabbitmq_running() { tcp_open 127.0.0.1 5672 && return 0; rabbitmqctl -q status >/dev/null 2>&1; }
-
-start_mariadb() {
-  if mariadb_running; then echo "MariaDB is running"; return 0; fi
-  if have_systemd; then
-    systemctl enable --now mariadb || return 1
-  else
-    if [ ! -d /var/lib/mysql/mysql ]; then
-      echo "initialising /var/lib/mysql"
-      if command -v mariadb-install-db >/dev/null 2>&1; then
-        mariadb-install-db --user=mysql --datadir=/var/lib/mysql || return 1
-      else
-        mysql_install_db --user=mysql --datadir=/var/lib/mysql || return 1
-      fi
-    fi
-    install -d -o mysql -g mysql -m 755 /run/mysqld || return 1
-    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql || return 1
-  fi
-  for _ in $(seq 1 60); do mariadb_running && { echo "MariaDB is up"; return 0; }; sleep 1; done
-  echo "MariaDB did not come up within 60 s; last lines of its error log:"
-  tail -n 20 /var/log/mysql/error.log 2>/dev/null || journalctl -u mariadb -n 20 --no-pager 2>/dev/null || true
-  return 1
-}
-
-start_rabbitmq() {
-  if rabbitmq_running; then echo "RabbitMQ is running"; return 0; fi
-  if have_systemd; then systemctl enable --now rabbitmq-server || return 1; else rabbitmq-server -detached || return 1; fi
-  # the AMQP listener opens last; rabbitmqctl await_startup fails at once while the node is still
-  # registering, so poll the port
-  for _ in $(seq 1 120); do tcp_open 127.0.0.1 5672 && { echo "RabbitMQ is up"; return 0; }; sleep 1; done
-  echo "RabbitMQ did not come up within 120 s; last lines of its log:"
-  tail -n 20 /var/log/rabbitmq/rabbit@*.log 2>/dev/null || true
-  return 1
-}
-
-# libvirtd (with virtlogd, which it needs for QEMU's logs): libs/libvirt's integration tests start
-# it, as the compute service will. "Running" means its socket answers a qemu:///system connection.
-libvirtd_running() { timeout 10 virsh -c qemu:///system uri >/dev/null 2>&1; }
-
-start_libvirtd() {
-  if libvirtd_running; then echo "libvirtd is running"; return 0; fi
-  command -v libvirtd >/dev/null 2>&1 || { echo "libvirtd is not installed (apt-get install libvirt-daemon-system)"; return 1; }
-  if have_systemd; then
-    systemctl start virtlogd.socket libvirtd.socket libvirtd.service || return 1
-  else
-    pgrep -x virtlogd >/dev/null 2>&1 || virtlogd -d || return 1
-    libvirtd -d || return 1
-  fi
-  for _ in $(seq 1 60); do libvirtd_running && { echo "libvirtd is up"; return 0; }; sleep 0.5; done
-  echo "libvirtd did not answer within 30 s"
-  return 1
 }
 
 # --- secrets and the database user (stack.sh; run_tests.sh for the integration tests) -----------
