@@ -1,4 +1,4 @@
-import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common';
+import { commonSections, loadConfigOrExit, LoadOptions } from '@kumo/common/core';
 import { z } from 'zod';
 import { schedulerSection } from './scheduler/scheduler-config';
 import { consoleSection } from './console/console.config';

@@ -1,4 +1,4 @@
-import { Conflict } from '@kumo/common';
+import { Conflict } from '@kumo/common/core';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 

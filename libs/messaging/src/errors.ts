@@ -1,5 +1,5 @@
-import * as common from '@kumo/common';
-import { BadRequest, KumoError } from '@kumo/common';
+import * as common from '@kumo/common/core';
+import { BadRequest, KumoError } from '@kumo/common/core';
 
 /** No reply within the call's timeout. */
 export class RpcTimeout extends KumoError {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ZodTypeAny } from 'zod';
-import { currentContext, Logger, newRequestId, publicContext, RequestContext, runWithContext } from '@kumo/common';
+import { currentContext, Logger, newRequestId, publicContext, RequestContext, runWithContext } from '@kumo/common/core';
 import { Contract, Handlers, parseVersion, RpcContext, versionServes } from './contracts';
 import {
   fromWireError,

@@ -1,6 +1,8 @@
-import { createLogger, enableBodyBufferReclaim, listen, Logger, ServiceUserConfig, settleWhenIdle, tuneHeapForStreaming } from '@kumo/common';
-// types only: @kumo/db (TypeORM) and @kumo/auth (the bus) load when a service asks for them, so
-// that a process without a database or token validation (a storage node) does not carry them
+import { createLogger, enableBodyBufferReclaim, Logger, ServiceUserConfig, settleWhenIdle, tuneHeapForStreaming } from '@kumo/common/core';
+// types only: @kumo/common's Nest half (listen), @kumo/db (TypeORM) and @kumo/auth (the bus) load when a
+// service asks for them, so that a process without a Nest app, a database or token validation (an agent,
+// a storage node) does not carry them (docs/operations.md)
+import type { listen } from '@kumo/common';
 import type { createDataSource, DataSourceOptions } from '@kumo/db';
 import type { ServiceAuth, ServiceAuthOptions } from '@kumo/auth';
 
@@ -165,7 +167,8 @@ export async function runService<C extends ServiceConfig>(spec: ServiceSpec<C>, 
       },
       async listen(app, port, host) {
         closers.server.push(() => app.close());
-        await listen(app, port, host, log);
+        const { listen: listenApp } = await import('@kumo/common');
+        await listenApp(app, port, host, log);
       },
       serve(server) {
         closers.server.push(() => server.close());

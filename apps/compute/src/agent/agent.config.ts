@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { commonSections, loadConfigOrExit, type LoadOptions } from '@kumo/common';
+import { commonSections, loadConfigOrExit, type LoadOptions } from '@kumo/common/core';
 import { z } from 'zod';
 
 /**

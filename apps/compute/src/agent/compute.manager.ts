@@ -2,7 +2,7 @@
 // one runs under the instance's lock, drives the ComputeDriver, and reports every state change
 // and step to the conductor. Builds never stay in BUILD: a failure or the build timeout ends in
 // ERROR with a fault naming the step and the driver's own message, and the driver leaves nothing.
-import { isKumoError, NotFound, type Logger, type RequestContext } from '@kumo/common';
+import { isKumoError, NotFound, type Logger, type RequestContext } from '@kumo/common/core';
 import type { Handlers } from '@kumo/messaging';
 import { GUEST_POWER, GuestNotFound, type BuildStep, type ComputeDriver, type GuestPowerState, type PowerOperation } from '../drivers/compute-driver';
 import type { computeAgent, PowerAction } from '../rpc/agent.contract';

@@ -1,7 +1,7 @@
 // The agent's side of computeConductor: every state change of an instance and every step of an
 // action goes back to the control plane here (the agent has no database). Steps run through
 // `step()`, which reports start and finish (Success, or Error with the error's own message).
-import { currentContext, newRequestId, type Logger, type RequestContext } from '@kumo/common';
+import { currentContext, newRequestId, type Logger, type RequestContext } from '@kumo/common/core';
 import type { RpcClient } from '@kumo/messaging';
 import { computeConductor } from '../rpc/conductor.contract';
 import type { TaskState } from '../rpc/instance-spec';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { newRequestId, renderFault, statusTitle, type Logger } from '@kumo/common';
+import { newRequestId, renderFault, statusTitle, type Logger } from '@kumo/common/core';
 import type { Messaging } from '@kumo/messaging';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConsoleAuthTokenRepository } from '../db/repositories/console-auth-token.repository';

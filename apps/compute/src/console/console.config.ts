@@ -1,4 +1,4 @@
-import { commonSections, loadConfigOrExit, type LoadOptions } from '@kumo/common';
+import { commonSections, loadConfigOrExit, type LoadOptions } from '@kumo/common/core';
 import { z } from 'zod';
 
 /**

@@ -1,7 +1,7 @@
 // The compute driver: the machine work of one hypervisor host behind one abstract class (the agent
 // calls it; LibvirtDriver implements it). Drivers import no database, RPC or Nest: what they need
 // of an instance comes as a GuestSpec, what they learn goes back as plain values or typed errors.
-import { Conflict, KumoError, NotFound } from '@kumo/common';
+import { Conflict, KumoError, NotFound } from '@kumo/common/core';
 
 /** Nova's power states (OS-EXT-STS:power_state): NOSTATE 0, RUNNING 1, PAUSED 3, SHUTDOWN 4, CRASHED 6, SUSPENDED 7. */
 export type GuestPowerState = 0 | 1 | 3 | 4 | 6 | 7;

@@ -1,5 +1,5 @@
-import type { Logger, RequestContext } from '@kumo/common';
-import { newRequestId } from '@kumo/common';
+import type { Logger, RequestContext } from '@kumo/common/core';
+import { newRequestId } from '@kumo/common/core';
 import type { ComputeNodeRepository } from '../db/repositories/compute-node.repository';
 import type { InstanceActionRepository } from '../db/repositories/instance-action.repository';
 import type { InstanceRepository } from '../db/repositories/instance.repository';

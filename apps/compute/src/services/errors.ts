@@ -1,4 +1,4 @@
-import { BadRequest, Conflict, Forbidden, NotFound } from '@kumo/common';
+import { BadRequest, Conflict, Forbidden, NotFound } from '@kumo/common/core';
 
 /** Nova's exceptions (nova/exception.py) with their messages, as the compute API answers them. */
 export class FlavorNotFound extends NotFound {

@@ -1,4 +1,4 @@
-import { BadRequest, Conflict, Forbidden, NotFound } from '@kumo/common';
+import { BadRequest, Conflict, Forbidden, NotFound } from '@kumo/common/core';
 
 /** Nova's exceptions for servers (nova/exception.py), with their messages. */
 export class InstanceNotFound extends NotFound {

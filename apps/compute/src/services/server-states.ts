@@ -1,4 +1,4 @@
-import { Conflict } from '@kumo/common';
+import { Conflict } from '@kumo/common/core';
 import type { PowerAction, TaskState, VmState } from '../rpc';
 
 export type VmStateValue = VmState;

@@ -1,4 +1,4 @@
-import { joinUrl } from '@kumo/common';
+import { joinUrl } from '@kumo/common/core';
 
 /**
  * Nova's links (nova/api/openstack/common.py ViewBuilder): `self` under the versioned URL,
