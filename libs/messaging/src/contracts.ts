@@ -79,8 +79,12 @@ export type ResultOf<C extends Contract, M extends keyof MethodsOf<C>> =
 export type HandlerResultOf<C extends Contract, M extends keyof MethodsOf<C>> =
   MethodsOf<C>[M] extends CallSpec<ZodTypeAny, infer R> ? z.input<R> : void;
 
-/** What a handler knows of its caller: the caller's request id, user, project and roles (never a token). */
-export type RpcContext = Omit<RequestContext, 'authToken'>;
+/**
+ * What a handler knows of its caller: the caller's request id, user, project and roles (never a
+ * token), and the host the calling client acts for (`callerHost`, set by its RpcClient: see
+ * RpcOptions; it says which host's client sent it, not who it is: the broker does not check it).
+ */
+export type RpcContext = Omit<RequestContext, 'authToken'> & { callerHost?: string };
 
 /** A server's implementation of a contract: one handler per method, given the caller's context and the parsed arguments. */
 export type Handlers<C extends Contract> = {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger, RequestContext } from '@kumo/common';
 import type { Contract, Handlers } from './contracts';
 import { deliverEvent, dispatch, makeEnvelope, makeEvent, PendingCalls, readReply } from './rpc-core';
-import type { CallOptions, CastOptions, EventHandler, Messaging, RpcClient, ServeOptions, SubscribeOptions, Subscription } from './transport';
+import type { CallOptions, CastOptions, EventHandler, Messaging, RpcClient, RpcOptions, ServeOptions, SubscribeOptions, Subscription } from './transport';
 
 type Exchange = 'rpc' | 'notifications';
 interface Message {
@@ -146,26 +146,26 @@ export class InMemoryMessaging implements Messaging {
     });
   }
 
-  rpc<C extends Contract>(contract: C): RpcClient<C> {
+  rpc<C extends Contract>(contract: C, rpcOpts: RpcOptions = {}): RpcClient<C> {
     return {
-      call: (ctx, method, args, opts) => this.call(contract, ctx, method, args, opts) as never,
-      cast: (ctx, method, args, opts) => this.cast(contract, ctx, method, args, opts),
+      call: (ctx, method, args, opts) => this.call(contract, ctx, method, args, opts, rpcOpts.callerHost) as never,
+      cast: (ctx, method, args, opts) => this.cast(contract, ctx, method, args, opts, rpcOpts.callerHost),
     };
   }
 
-  private async call(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CallOptions = {}): Promise<unknown> {
+  private async call(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CallOptions = {}, callerHost?: string): Promise<unknown> {
     const correlationId = randomUUID();
     const timeoutMs = opts.timeoutMs ?? this.opts.rpcTimeoutMs ?? 60_000;
-    const body = makeEnvelope(contract, ctx, method, args);
+    const body = makeEnvelope(contract, ctx, method, args, callerHost);
     const reply = this.pending.wait(correlationId, contract.topic, method, timeoutMs);
     const key = opts.server ? `${contract.topic}.${opts.server}` : contract.topic;
     this.broker.publish('rpc', key, { body, replyTo: this.replyId, correlationId, expiresAt: Date.now() + timeoutMs });
     return readReply(contract, method, await reply);
   }
 
-  private async cast(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CastOptions = {}): Promise<void> {
+  private async cast(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CastOptions = {}, callerHost?: string): Promise<void> {
     const key = opts.fanout ? `${contract.topic}.fanout` : opts.server ? `${contract.topic}.${opts.server}` : contract.topic;
-    this.broker.publish('rpc', key, { body: makeEnvelope(contract, ctx, method, args) });
+    this.broker.publish('rpc', key, { body: makeEnvelope(contract, ctx, method, args, callerHost) });
   }
 
   async serve<C extends Contract>(contract: C, handlers: Handlers<C>, opts: ServeOptions = {}): Promise<Subscription> {

@@ -6,9 +6,9 @@ import type { Logger, RequestContext } from '@kumo/common';
 import type { Contract, Handlers } from './contracts';
 import { RpcInterrupted } from './errors';
 import { deliverEvent, dispatch, makeEnvelope, makeEvent, PendingCalls, readReply } from './rpc-core';
-import type { CallOptions, CastOptions, EventHandler, Messaging, RpcClient, ServeOptions, SubscribeOptions, Subscription } from './transport';
+import type { CallOptions, CastOptions, EventHandler, Messaging, RpcClient, RpcOptions, ServeOptions, SubscribeOptions, Subscription } from './transport';
 
-export type { CallOptions, CastOptions, RpcClient, ServeOptions, SubscribeOptions, Subscription } from './transport';
+export type { CallOptions, CastOptions, RpcClient, RpcOptions, ServeOptions, SubscribeOptions, Subscription } from './transport';
 
 export interface MessagingOptions {
   url: string;
@@ -99,19 +99,19 @@ export class MessagingClient implements Messaging {
     await this.publisher.waitForConnect();
   }
 
-  rpc<C extends Contract>(contract: C): RpcClient<C> {
+  rpc<C extends Contract>(contract: C, rpcOpts: RpcOptions = {}): RpcClient<C> {
     return {
-      call: (ctx, method, args, opts) => this.call(contract, ctx, method, args, opts) as never,
-      cast: (ctx, method, args, opts) => this.cast(contract, ctx, method, args, opts),
+      call: (ctx, method, args, opts) => this.call(contract, ctx, method, args, opts, rpcOpts.callerHost) as never,
+      cast: (ctx, method, args, opts) => this.cast(contract, ctx, method, args, opts, rpcOpts.callerHost),
     };
   }
 
-  private async call(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CallOptions = {}): Promise<unknown> {
+  private async call(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CallOptions = {}, callerHost?: string): Promise<unknown> {
     const topic = contract.topic;
     const correlationId = randomUUID();
     const timeoutMs = opts.timeoutMs ?? this.opts.rpcTimeoutMs ?? 60_000;
     const started = Date.now();
-    const body = makeEnvelope(contract, ctx, method, args);
+    const body = makeEnvelope(contract, ctx, method, args, callerHost);
     const reply = this.pending.wait(correlationId, topic, method, timeoutMs);
     try {
       await this.publisher.publish(this.rpcExchange, opts.server ? `${topic}.${opts.server}` : topic, Buffer.from(body), {
@@ -130,10 +130,10 @@ export class MessagingClient implements Messaging {
     }
   }
 
-  private async cast(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CastOptions = {}): Promise<void> {
+  private async cast(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, opts: CastOptions = {}, callerHost?: string): Promise<void> {
     const topic = contract.topic;
     const key = opts.fanout ? `${topic}.fanout` : opts.server ? `${topic}.${opts.server}` : topic;
-    await this.publishReliably(this.rpcExchange, key, Buffer.from(makeEnvelope(contract, ctx, method, args)));
+    await this.publishReliably(this.rpcExchange, key, Buffer.from(makeEnvelope(contract, ctx, method, args, callerHost)), opts.timeoutMs);
     this.log?.debug({ topic, method, key }, 'rpc cast');
   }
 
@@ -144,15 +144,20 @@ export class MessagingClient implements Messaging {
 
   /**
    * Persistent publish that resolves once the broker confirms it. A publish caught by a dropped
-   * connection is sent again after the reconnect (at-least-once: receivers are idempotent).
+   * connection is sent again after the reconnect (at-least-once: receivers are idempotent); one made
+   * while the broker is down waits for it, up to `timeoutMs` when given (then RpcInterrupted).
    */
-  private async publishReliably(exchange: string, key: string, body: Buffer, attempts = 20): Promise<void> {
+  private async publishReliably(exchange: string, key: string, body: Buffer, timeoutMs?: number, attempts = 20): Promise<void> {
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     for (let i = 1; ; i++) {
+      const left = deadline - Date.now();
       try {
-        await this.publisher.publish(exchange, key, body, { persistent: true, contentType: 'application/json' });
+        if (left <= 0) throw new Error(`not confirmed by the broker within ${timeoutMs} ms`);
+        await this.publisher.publish(exchange, key, body, { persistent: true, contentType: 'application/json', ...(Number.isFinite(left) ? { timeout: Math.ceil(left) } : {}) });
         return;
       } catch (err) {
-        if (this.closed || i >= attempts) throw new RpcInterrupted(`Could not publish ${key}: ${(err as Error).message}`);
+        const why = (err as Error).message === 'timeout' ? `not confirmed by the broker within ${timeoutMs} ms (${this.connected ? 'connected' : 'the broker is unreachable'})` : (err as Error).message;
+        if (this.closed || i >= attempts || Date.now() >= deadline) throw new RpcInterrupted(`Could not publish ${key}: ${why}`);
         this.log?.warn({ key, attempt: i }, 'publish interrupted, retrying after reconnect');
         await new Promise((r) => setTimeout(r, Math.min(250 * i, 2000)));
       }

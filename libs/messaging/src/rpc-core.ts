@@ -31,10 +31,14 @@ export interface Reply {
   error?: WireError;
 }
 
-/** The envelope of a call or cast, in the given context (else the current one, else a new request id). */
-export function makeEnvelope(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown): string {
+/**
+ * The envelope of a call or cast, in the given context (else the current one, else a new request
+ * id). `callerHost` is the sending client's (RpcOptions), never one a received context carried.
+ */
+export function makeEnvelope(contract: Contract, ctx: RequestContext | undefined, method: string, args: unknown, callerHost?: string): string {
   const c = ctx ?? currentContext() ?? { requestId: newRequestId() };
-  const env: Envelope = { method, version: contract.version, args, ctx: publicContext(c) };
+  const { callerHost: _inbound, ...pub } = publicContext(c) as RpcContext;
+  const env: Envelope = { method, version: contract.version, args, ctx: callerHost ? { ...pub, callerHost } : pub };
   return JSON.stringify(env);
 }
 
@@ -57,8 +61,13 @@ function readEnvelope(contract: Contract, body: string): Envelope {
   if (!parseVersion(e.version)) {
     throw new RpcBadMessage(`The message to ${contract.topic}.${e.method} has no major.minor version.`);
   }
-  const ctx = e.ctx && typeof e.ctx === 'object' ? e.ctx : ({} as RpcContext);
-  return { method: e.method, version: e.version as string, args: e.args, ctx: { ...ctx, requestId: typeof ctx.requestId === 'string' ? ctx.requestId : newRequestId() } };
+  const { callerHost, ...ctx } = e.ctx && typeof e.ctx === 'object' ? e.ctx : ({} as RpcContext);
+  return {
+    method: e.method,
+    version: e.version as string,
+    args: e.args,
+    ctx: { ...ctx, requestId: typeof ctx.requestId === 'string' ? ctx.requestId : newRequestId(), ...(typeof callerHost === 'string' && callerHost ? { callerHost } : {}) },
+  };
 }
 
 /**

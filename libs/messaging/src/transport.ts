@@ -10,6 +10,19 @@ export interface CastOptions {
   server?: string;
   /** Deliver to every server of the topic. */
   fanout?: boolean;
+  /**
+   * Give up (RpcInterrupted) when the broker has not confirmed the message within this time. Without
+   * it a cast made while the broker is down waits for it to come back, however long that takes.
+   */
+  timeoutMs?: number;
+}
+export interface RpcOptions {
+  /**
+   * The host this caller acts for (a compute agent's host): set in every message's context as
+   * `callerHost`, replacing whatever the context it was given carried, so a server can refuse
+   * what a host may not do. Without it the context carries no `callerHost`.
+   */
+  callerHost?: string;
 }
 export interface ServeOptions {
   /** This server's name, for host-targeted messages (default: the host name). */
@@ -51,7 +64,7 @@ export interface Messaging {
   readonly connected: boolean;
   onConnectionChange(listener: (connected: boolean) => void): () => void;
   ready(): Promise<void>;
-  rpc<C extends Contract>(contract: C): RpcClient<C>;
+  rpc<C extends Contract>(contract: C, opts?: RpcOptions): RpcClient<C>;
   /**
    * Serves a contract: messages for the topic (shared between servers), for this server, and
    * fanout casts. Arguments are validated with the contract's schemas, the caller's version is

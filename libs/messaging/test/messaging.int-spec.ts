@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as amqplib from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { RpcBadMessage } from '../src/errors';
+import { RpcBadMessage, RpcInterrupted } from '../src/errors';
 import { MessagingClient } from '../src/messaging.client';
 import { testContract } from './support/test-contract';
 import { recorded, SuiteClients, testHandlers, transportSuite, waitFor } from './support/transport-suite';
@@ -150,6 +150,23 @@ describe('MessagingClient against RabbitMQ', () => {
     expect(transitions(states)).toEqual([false]);
     expect(down.connected).toBe(false);
     await subscription.close();
+    await down.close();
+  });
+
+  it('gives up a cast with timeoutMs while the broker is unreachable (RpcInterrupted saying so); without it the cast waits', async () => {
+    const down = new MessagingClient({ url: 'amqp://guest:guest@127.0.0.1:1', exchangePrefix: prefix });
+    const started = Date.now();
+    await expect(down.rpc(testContract).cast(undefined, 'record', { value: 'lost' }, { timeoutMs: 500 })).rejects.toThrow(
+      new RpcInterrupted('Could not publish testsvc: not confirmed by the broker within 500 ms (the broker is unreachable)'),
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    let settled = false;
+    void down.rpc(testContract).cast(undefined, 'record', { value: 'waits' }).then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(settled).toBe(false);
     await down.close();
   });
 });

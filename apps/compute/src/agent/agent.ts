@@ -33,7 +33,8 @@ export interface RunningAgent {
 
 export async function startAgent(o: { settings: AgentSettings; bus: Messaging; driver: ComputeDriver; snapshots: SnapshotStore; logger: Logger }): Promise<RunningAgent> {
   const { settings: s, bus, driver, logger } = o;
-  const conductorRpc = bus.rpc(computeConductor);
+  // every message to the conductor says which host it comes from (the conductor refuses another host's instances)
+  const conductorRpc = bus.rpc(computeConductor, { callerHost: s.host });
   const link = new ConductorLink(conductorRpc, logger);
   const manager = new ComputeManager(driver, link, o.snapshots, logger, { host: s.host });
   const tracker = new ResourceTracker(driver, conductorRpc, logger, {

@@ -7,6 +7,7 @@
 // the shut-off guest of an ACTIVE instance (the host rebooted under it) is started again.
 import type { Logger } from '@kumo/common';
 import { GUEST_POWER, type ComputeDriver, type GuestInfo, type GuestPowerState } from '../drivers/compute-driver';
+import { InstanceNotOnHost } from '../rpc/host-identity';
 import type { TaskState } from '../rpc/instance-spec';
 import { messageOf, type ConductorLink } from './conductor-link';
 import { vmStateFor } from './compute.manager';
@@ -95,8 +96,16 @@ export class PowerSync {
 
   private async syncGuest(g: GuestInfo, starting: boolean): Promise<void> {
     const ctx = this.conductor.context();
-    const r = await this.conductor.update(ctx, g.instanceId, { powerState: g.powerState });
-    const found = r.found;
+    let found;
+    try {
+      found = (await this.conductor.update(ctx, g.instanceId, { powerState: g.powerState })).found;
+    } catch (err) {
+      if (!(err instanceof InstanceNotOnHost)) throw err;
+      // the control plane has the instance on another host: this domain is not this agent's to touch
+      if (!this.orphans.has(g.instanceId)) this.log.warn({ instanceId: g.instanceId, domain: g.domainName, err: messageOf(err) }, 'a Kumo domain of an instance on another host (left alone)');
+      this.orphans.add(g.instanceId);
+      return;
+    }
     if (!found) {
       if (!this.orphans.has(g.instanceId)) {
         this.log.warn({ instanceId: g.instanceId, domain: g.domainName, state: g.detail }, 'orphaned domain: a Kumo guest whose instance the control plane does not know (left alone)');

@@ -9,6 +9,7 @@ import { InstanceRepository } from '../db/repositories/instance.repository';
 import { computeAgent, computeConductor, computeScheduler } from '../rpc';
 import { ServerNotifier } from '../services/server-notifier';
 import { Conductor } from './conductor';
+import { HostGuard } from './host-guard';
 import { BuildLiveness } from './liveness';
 import { Scheduler } from './scheduler';
 
@@ -35,7 +36,8 @@ export async function startScheduler(o: { config: ComputeConfig; dataSource: Dat
   const liveness = new BuildLiveness({ instances, nodes, actions, notifier, config: cfg, log: o.logger, now: o.now });
   const subs: Subscription[] = [];
   subs.push(await o.bus.serve(computeScheduler, { scheduleInstances: (ctx, { instanceIds }) => scheduler.scheduleInstances(ctx, instanceIds) }, { server: o.host }));
-  subs.push(await o.bus.serve(computeConductor, conductor.handlers(), { server: o.host, prefetch: 32 }));
+  // every agent speaks for its own host only (host-guard.ts)
+  subs.push(await o.bus.serve(computeConductor, new HostGuard(instances, o.logger).wrap(conductor.handlers()), { server: o.host, prefetch: 32 }));
   const beat = async () => {
     const now = o.now?.() ?? new Date();
     for (const [binary, topic] of [['nova-scheduler', 'scheduler'], ['nova-conductor', 'conductor']]) await nodes.heartbeat(o.host, binary, topic, now);

@@ -54,7 +54,7 @@ export class FakeAgent {
   }
 
   private conductor() {
-    return this.bus.rpc(computeConductor);
+    return this.bus.rpc(computeConductor, { callerHost: this.host });
   }
 
   async start(report: Partial<HostReport> = {}): Promise<void> {

@@ -7,7 +7,7 @@ const methods = {
   whoami: {
     kind: 'call',
     args: z.object({}),
-    result: z.object({ requestId: z.string(), userId: z.string().optional(), projectId: z.string().optional(), roles: z.array(z.string()).optional(), hasToken: z.boolean() }),
+    result: z.object({ requestId: z.string(), userId: z.string().optional(), projectId: z.string().optional(), roles: z.array(z.string()).optional(), hasToken: z.boolean(), callerHost: z.string().optional() }),
   },
   find: { kind: 'call', args: z.object({ id: z.string() }), result: z.object({ id: z.string() }) },
   explode: { kind: 'call', args: z.object({}), result: z.object({}) },

@@ -35,6 +35,7 @@ export const testHandlers = (server: string): Handlers<typeof testContract> => (
     projectId: ctx.projectId,
     roles: ctx.roles,
     hasToken: 'authToken' in ctx || currentContext()?.authToken !== undefined,
+    callerHost: ctx.callerHost,
   }),
   find: (_ctx, { id }) => {
     throw new NotFound(`Could not find thing ${id}.`);
@@ -68,6 +69,16 @@ export function transportSuite(clients: () => SuiteClients): void {
   it('gives the handler the caller’s request id, user, project and roles, never the token', async () => {
     const ctx = { requestId: 'req-11111111-2222-3333-4444-555555555555', userId: 'u1', projectId: 'p1', roles: ['member'], authToken: 'secret' };
     await expect(rpc().call(ctx, 'whoami', {})).resolves.toEqual({ requestId: ctx.requestId, userId: 'u1', projectId: 'p1', roles: ['member'], hasToken: false });
+  });
+
+  it('carries the host the calling client acts for (callerHost), never one the given context carried', async () => {
+    const asNode = clients().client.rpc(testContract, { callerHost: 'node-1' });
+    await expect(asNode.call({ requestId: 'req-host-1' }, 'whoami', {})).resolves.toMatchObject({ requestId: 'req-host-1', callerHost: 'node-1' });
+    // a context received from another host's message and passed on: its callerHost is not sent again
+    const forwarded = { requestId: 'req-host-2', callerHost: 'node-2' } as never;
+    await expect(asNode.call(forwarded, 'whoami', {})).resolves.toMatchObject({ callerHost: 'node-1' });
+    const plain = await rpc().call(forwarded, 'whoami', {});
+    expect(plain.callerHost).toBeUndefined();
   });
 
   it('times out when no reply comes', async () => {
