@@ -43,10 +43,28 @@ const noNest = {
   group: ['@nestjs/*'],
   message: 'drivers/ do not import Nest: a driver is a plain class behind its abstract class; the Nest wiring lives in the module.',
 };
-const restrictNames = (files, patterns) => ({
+const restrictNames = (files, patterns, paths = []) => ({
   files,
-  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns, paths }] },
 });
+// Processes that serve no Nest app (compute's agent, scheduler and console proxy) and the libraries
+// every process loads: @kumo/common's index loads NestJS, fastify and rxjs (~20 MiB of RSS each,
+// docs/operations.md), so they take its Nest-free entry @kumo/common/core; types may come from either.
+const nestFreeCommon = [
+  {
+    name: '@kumo/common',
+    allowTypeImports: true,
+    message: 'This code runs in a process without a Nest app: import @kumo/common/core (the index loads NestJS, fastify and rxjs; docs/operations.md).',
+  },
+];
+const nestFreeProcess = {
+  group: ['@nestjs/*', 'fastify', 'fastify/*', '@kumo/auth'],
+  message: 'This code runs in a process without a Nest app (compute agent, scheduler, console proxy): no Nest, fastify or @kumo/auth here (docs/operations.md).',
+};
+const noDatabase = {
+  group: ['typeorm', 'typeorm/*', 'mysql2', 'mysql2/*', '@kumo/db'],
+  message: 'The compute agent has no database (it asks the conductor over the bus): no TypeORM, mysql2 or @kumo/db in agent/.',
+};
 const boundaries = [
   {
     files: ['**/*.ts'],
@@ -90,9 +108,16 @@ const boundaries = [
       restrictNames([`apps/${app}/**/*.ts`], others),
       restrictNames([`apps/${app}/src/services/**/*.ts`], [...others, noTypeorm, ...noHttp]),
       restrictNames([`apps/${app}/src/drivers/**/*.ts`], [...others, noNest]),
+      ...(app === 'compute'
+        ? [
+            restrictNames(['apps/compute/src/{console,scheduler,rpc}/**/*.ts'], [...others, nestFreeProcess], nestFreeCommon),
+            restrictNames(['apps/compute/src/agent/**/*.ts'], [...others, nestFreeProcess, noDatabase], nestFreeCommon),
+          ]
+        : []),
     ];
   }),
   restrictNames(['libs/**/*.ts'], apps.map(appPackage)),
+  restrictNames(['libs/{messaging,service}/src/**/*.ts'], apps.map(appPackage), nestFreeCommon),
 ];
 
 export default tseslint.config(

@@ -187,3 +187,21 @@ test('a relative import that does not resolve is an error (no-restricted-paths c
   const errs = await boundaryErrors(`apps/${app}/test/probe.spec.ts`, imp(`../../${other}/test/compat/gone-helper`));
   assert.ok(fired(errs, 'import/no-unresolved', 'Unable to resolve path'), errs.join('\n'));
 });
+
+test("compute's agent, scheduler, console proxy and the kit's libraries stay Nest-free (the memory budget)", async () => {
+  for (const file of ['apps/compute/src/agent/probe.ts', 'apps/compute/src/scheduler/probe.ts', 'apps/compute/src/console/probe.ts', 'libs/messaging/src/probe.ts', 'libs/service/src/probe.ts']) {
+    const errs = await boundaryErrors(file, "import { NotFound } from '@kumo/common';\nexport const E = NotFound;\n");
+    assert.ok(fired(errs, '@typescript-eslint/no-restricted-imports', 'import @kumo/common/core'), `${file}: ${errs.join('\n')}`);
+    // its Nest-free entry, and types from the index, are allowed
+    assert.deepEqual(await boundaryErrors(file, "import { NotFound } from '@kumo/common/core';\nimport type { Logger } from '@kumo/common';\nexport const E: [typeof NotFound, Logger?] = [NotFound];\n"), [], file);
+  }
+  for (const file of ['apps/compute/src/agent/probe.ts', 'apps/compute/src/scheduler/probe.ts']) {
+    const errs = await boundaryErrors(file, imp('@nestjs/core'));
+    assert.ok(fired(errs, '@typescript-eslint/no-restricted-imports', 'without a Nest app'), `${file}: ${errs.join('\n')}`);
+  }
+  const db = await boundaryErrors('apps/compute/src/agent/probe.ts', imp('typeorm'));
+  assert.ok(fired(db, '@typescript-eslint/no-restricted-imports', 'The compute agent has no database'), db.join('\n'));
+  // the app boundary still applies there
+  const other = await boundaryErrors('apps/compute/src/agent/probe.ts', imp('@kumo/image'));
+  assert.ok(other.some((e) => e.includes('@kumo/image')), other.join('\n'));
+});
