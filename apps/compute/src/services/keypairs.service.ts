@@ -1,18 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthContext } from '@kumo/auth';
 import { COMPUTE_CONFIG, ComputeConfig } from '../config';
-import type { KeyPairEntity } from '../db/entities';
+import type { KeyPairEntity, KeyPairType } from '../db/entities';
 import { KeyPairRepository } from '../db/repositories/key-pair.repository';
 import { QuotaRepository } from '../db/repositories/quota.repository';
 import { ComputePolicy } from './compute-policy';
 import { KeypairLimitExceeded, KeypairNotFound, KeyPairExists } from './errors';
 import { QuotasService } from './quotas.service';
 import { generateSshKeyPair, sshFingerprint } from './ssh-keys';
+import { CommandExecutor, LocalExecutor } from '../drivers/command-executor';
+import { generateX509KeyPair, x509Fingerprint } from './x509-certs';
 
-/** A key pair to create (`name` only: generate one) or import (`publicKey`). */
+/** A key pair to create (`name` only: generate one) or import (`publicKey`), `ssh` unless 2.2+ asked for `x509`. */
 export interface NewKeyPair {
   name: string;
   publicKey?: string;
+  type: KeyPairType;
 }
 
 /** `/os-keypairs`: the caller's own key pairs (Nova's KeypairAPI; another user's only from 2.10, which Kumo does not serve yet). */
@@ -25,6 +28,9 @@ export class KeypairsService {
     private readonly policy: ComputePolicy,
     @Inject(COMPUTE_CONFIG) private readonly config: ComputeConfig,
   ) {}
+
+  /** openssl for x509 generation (made on first use: most clouds never generate one). */
+  private commands?: CommandExecutor;
 
   /**
    * Imports or generates a key pair, in Nova's order: the quota (403), then the key (400), then the
@@ -40,13 +46,17 @@ export class KeypairsService {
     let publicKey: string;
     let fingerprint: string;
     let privateKey: string | undefined;
+    const bits = this.config.compute.keypair_rsa_bits;
     if (req.publicKey !== undefined) {
-      fingerprint = sshFingerprint(req.publicKey);
+      fingerprint = req.type === 'x509' ? x509Fingerprint(req.publicKey) : sshFingerprint(req.publicKey);
       publicKey = req.publicKey;
+    } else if (req.type === 'x509') {
+      this.commands ??= new LocalExecutor();
+      ({ publicKey, fingerprint, privateKey } = await generateX509KeyPair(this.commands, userId, bits));
     } else {
-      ({ publicKey, fingerprint, privateKey } = await generateSshKeyPair(this.config.compute.keypair_rsa_bits));
+      ({ publicKey, fingerprint, privateKey } = await generateSshKeyPair(bits));
     }
-    const r = await this.keyPairs.insertWithinQuota({ userId, name: req.name, fingerprint, publicKey, type: 'ssh' }, limit);
+    const r = await this.keyPairs.insertWithinQuota({ userId, name: req.name, fingerprint, publicKey, type: req.type }, limit);
     if (!r.ok) throw r.reason === 'exists' ? new KeyPairExists(req.name) : new KeypairLimitExceeded();
     return { keyPair: r.keyPair, privateKey };
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createPublicKey, createPrivateKey } from 'node:crypto';
+import { createPublicKey, createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { startComputeApp, TestComputeApp } from '../support/app';
 
@@ -79,5 +79,56 @@ describe('key pairs', () => {
     expect((await t.json('demo', 'DELETE', '/v2.1/os-keypairs/imported-ec')).status).toBe(404);
     const usage = await t.db.dataSource.query("SELECT in_use FROM quota_usage WHERE project_id = '' AND user_id = 'u-demo' AND resource = 'key_pairs'");
     expect(Number(usage[0].in_use)).toBe(3);
+  });
+
+  describe('at 2.2 and later', () => {
+    const v = (version: string) => ({ 'openstack-api-version': `compute ${version}` });
+    const create22 = (keypair: Record<string, unknown>, version = '2.2') => t.json('demo', 'POST', '/v2.1/os-keypairs', { keypair }, v(version));
+
+    it('creates with 201 and type ssh by default; type in list and show; delete 204 (2.1 still 200/202 with no type)', async () => {
+      const r = await create22({ name: 'v22-ssh', public_key: fixture('ed.pub') });
+      expect(r.status).toBe(201);
+      expect(r.headers.get('openstack-api-version')).toBe('compute 2.2');
+      expect(r.body).toEqual({ keypair: { name: 'v22-ssh', type: 'ssh', public_key: fixture('ed.pub'), fingerprint: fixture('ed.md5').trim(), user_id: 'u-demo' } });
+      const list = await t.json('demo', 'GET', '/v2.1/os-keypairs', undefined, v('2.6'));
+      expect(list.body.keypairs.find((k: { keypair: { name: string } }) => k.keypair.name === 'v22-ssh').keypair).toEqual({ name: 'v22-ssh', public_key: fixture('ed.pub'), fingerprint: fixture('ed.md5').trim(), type: 'ssh' });
+      expect((await t.json('demo', 'GET', '/v2.1/os-keypairs/v22-ssh', undefined, v('2.2'))).body.keypair.type).toBe('ssh');
+      expect((await t.json('demo', 'GET', '/v2.1/os-keypairs/v22-ssh')).body.keypair).not.toHaveProperty('type');
+      const del = await t.as('demo', '/v2.1/os-keypairs/v22-ssh', { method: 'DELETE', headers: v('2.2') });
+      expect(del.status).toBe(204);
+      expect(await del.text()).toBe('');
+      expect((await t.as('demo', '/v2.1/os-keypairs/v22-ssh', { method: 'DELETE', headers: v('2.2') })).status).toBe(404);
+    });
+
+    it('imports an x509 certificate with its SHA-1 fingerprint, refuses one that is not', async () => {
+      const r = await create22({ name: 'cert', type: 'x509', public_key: fixture('x509.pem') }, '2.6');
+      expect(r.status).toBe(201);
+      expect(r.body.keypair).toEqual({ name: 'cert', type: 'x509', public_key: fixture('x509.pem'), fingerprint: fixture('x509.sha1').trim(), user_id: 'u-demo' });
+      const bad = await create22({ name: 'cert2', type: 'x509', public_key: fixture('ed.pub') });
+      expect(bad.status).toBe(400);
+      expect(bad.body.badRequest.message).toMatch(/^Keypair data is invalid: failed to generate X509 fingerprint\. Error message: /);
+      // an ssh key pair given a certificate is not an ssh key
+      expect((await create22({ name: 'cert3', type: 'ssh', public_key: fixture('x509.pem') })).body).toEqual({ badRequest: { code: 400, message: 'Keypair data is invalid: failed to generate fingerprint' } });
+      expect((await create22({ name: 'cert4', type: 'rsa' })).status).toBe(400);
+    });
+
+    it("generates an x509 key pair as Nova does: a certificate for the user, a PKCS#12 bundle as the private key", async () => {
+      const r = await create22({ name: 'gen-cert', type: 'x509' });
+      expect(r.status).toBe(201);
+      const kp = r.body.keypair as { public_key: string; private_key: string; fingerprint: string; type: string };
+      expect(kp.type).toBe('x509');
+      const cert = new X509Certificate(kp.public_key);
+      expect(cert.subject).toBe('CN=u-demo');
+      expect(cert.subjectAltName).toContain('u-demo@localhost');
+      expect(cert.fingerprint.toLowerCase()).toBe(kp.fingerprint);
+      expect(new Date(cert.validTo).getTime() - Date.now()).toBeGreaterThan(3649 * 86400_000);
+      // PKCS#12: an ASN.1 SEQUENCE with version 3 first
+      const p12 = Buffer.from(kp.private_key, 'base64');
+      expect(p12[0]).toBe(0x30);
+      expect(p12.subarray(0, 8).toString('hex')).toMatch(/^30(82....|81..|..)020103/);
+      const shown = await t.json('demo', 'GET', '/v2.1/os-keypairs/gen-cert', undefined, v('2.2'));
+      expect(shown.body.keypair).toMatchObject({ type: 'x509', fingerprint: kp.fingerprint, public_key: kp.public_key });
+      expect(shown.body.keypair).not.toHaveProperty('private_key');
+    });
   });
 });

@@ -47,10 +47,10 @@ describe('views', () => {
 
   it("renders key pairs as Nova 2.1 does: private_key only on generation, wrapped list items, show's database fields", () => {
     const kp = { id: 3, userId: 'u', name: 'k', fingerprint: 'aa:bb', publicKey: 'ssh-ed25519 AAAA c', type: 'ssh', createdAt: new Date('2026-01-02T03:04:05.678Z'), updatedAt: null } as KeyPairEntity;
-    expect(keypairCreateView(kp)).toEqual({ keypair: { name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb', user_id: 'u' } });
-    expect(keypairCreateView(kp, 'PRIV').keypair).toEqual({ private_key: 'PRIV', name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb', user_id: 'u' });
-    expect(keypairListView([kp])).toEqual({ keypairs: [{ keypair: { name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb' } }] });
-    expect(keypairView(kp).keypair).toEqual({ name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb', user_id: 'u', created_at: '2026-01-02T03:04:05.678000', deleted: false, deleted_at: null, id: 3, updated_at: null });
+    expect(keypairCreateView(kp, v21)).toEqual({ keypair: { name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb', user_id: 'u' } });
+    expect(keypairCreateView(kp, v21, 'PRIV').keypair).toEqual({ private_key: 'PRIV', name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb', user_id: 'u' });
+    expect(keypairListView([kp], v21)).toEqual({ keypairs: [{ keypair: { name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb' } }] });
+    expect(keypairView(kp, v21).keypair).toEqual({ name: 'k', public_key: 'ssh-ed25519 AAAA c', fingerprint: 'aa:bb', user_id: 'u', created_at: '2026-01-02T03:04:05.678000', deleted: false, deleted_at: null, id: 3, updated_at: null });
     expect(novaIsoTime(new Date('2026-01-02T03:04:05.000Z'))).toBe('2026-01-02T03:04:05');
   });
 
