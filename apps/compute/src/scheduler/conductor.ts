@@ -2,10 +2,11 @@ import type { Logger } from '@kumo/common';
 import type { Handlers, RpcContext } from '@kumo/messaging';
 import type { InstanceEntity } from '../db/entities/instance.entity';
 import type { ComputeNodeRepository } from '../db/repositories/compute-node.repository';
-import type { InstanceActionRepository } from '../db/repositories/instance-action.repository';
+import type { ActionEventRecord, InstanceActionRepository } from '../db/repositories/instance-action.repository';
 import type { InstanceRepository } from '../db/repositories/instance.repository';
 import type { computeConductor } from '../rpc';
 import type { ServerNotifier } from '../services/server-notifier';
+import { Batcher } from './batcher';
 
 export interface ConductorDeps {
   instances: InstanceRepository;
@@ -17,6 +18,7 @@ export interface ConductorDeps {
 }
 
 type InstanceUpdateArgs = Parameters<Handlers<typeof computeConductor>['instanceUpdate']>[1];
+type ActionEventArgs = Parameters<Handlers<typeof computeConductor>['actionEvent']>[1];
 
 /**
  * What agents tell the control plane (they hold no database credentials): host reports, instance
@@ -24,6 +26,11 @@ type InstanceUpdateArgs = Parameters<Handlers<typeof computeConductor>['instance
  */
 export class Conductor {
   private readonly now: () => Date;
+  /**
+   * Action events (~14 per build: every step's start and finish) written in batches: what arrives
+   * while one batch is written goes into the next, in a few statements whatever its size.
+   */
+  private readonly events = new Batcher<ActionEventArgs>((list) => this.writeEvents(list));
 
   constructor(private readonly d: ConductorDeps) {
     this.now = d.now ?? (() => new Date());
@@ -36,14 +43,28 @@ export class Conductor {
       },
       instanceUpdate: (ctx, args) => this.instanceUpdate(ctx, args),
       instanceState: async (_ctx, { instanceId }) => {
-        const inst = await this.d.instances.instances.findOne({ where: { uuid: instanceId } });
+        const inst = await this.d.instances.instances.findOne({ where: { uuid: instanceId }, select: { id: true, vmState: true, taskState: true, deleted: true } });
         return { found: inst ? { vmState: inst.vmState, taskState: inst.taskState, deleted: inst.deleted } : null };
       },
-      actionEvent: async (_ctx, e) => {
-        const inst = await this.d.instances.instances.findOne({ where: { uuid: e.instanceId } });
-        await this.d.actions.event({ instanceUuid: e.instanceId, requestId: e.requestId, event: e.event, phase: e.phase, result: e.result, details: e.details, at: new Date(e.at), host: inst?.host ?? null });
-      },
+      actionEvent: (_ctx, e) => this.events.submit(e),
     };
+  }
+
+  /** A batch of action events, each with its instance's host; one event at a time if the batch fails (the others still land). */
+  private async writeEvents(list: ActionEventArgs[]): Promise<void> {
+    const records = async (batch: ActionEventArgs[]): Promise<ActionEventRecord[]> => {
+      const hosts = await this.d.instances.hostsOf([...new Set(batch.map((e) => e.instanceId))]);
+      return batch.map((e) => ({ instanceUuid: e.instanceId, requestId: e.requestId, event: e.event, phase: e.phase, result: e.result, details: e.details, at: new Date(e.at), host: hosts.get(e.instanceId) ?? null }));
+    };
+    try {
+      await this.d.actions.events(await records(list));
+    } catch (err) {
+      if (list.length === 1) throw err;
+      this.d.log.warn({ err: (err as Error).message, events: list.length }, 'action events not written as a batch: one by one');
+      for (const e of list) {
+        await this.d.actions.events(await records([e])).catch((one: Error) => this.d.log.error({ err: one.message, instanceId: e.instanceId, event: e.event }, 'action event not recorded'));
+      }
+    }
   }
 
   async instanceUpdate(ctx: RpcContext, a: InstanceUpdateArgs): Promise<{ applied: boolean; found: { vmState: InstanceEntity['vmState']; taskState: InstanceEntity['taskState']; deleted: boolean } | null }> {
@@ -70,6 +91,8 @@ export class Conductor {
     if (c.launchedAt !== undefined) patch.launchedAt = c.launchedAt === null ? null : new Date(c.launchedAt);
     else if (c.vmState === 'active' && before.launchedAt === null) patch.launchedAt = this.now();
     if (c.vmState === 'active' && before.vmState === 'building') patch.progress = 100;
+    // updated_at set here (not by the database), so the notification's view is the row as written
+    patch.updatedAt = this.now();
     const applied = await this.d.instances.transition(a.instanceId, a.expectTaskState, patch);
     if (!applied) {
       const now = await this.d.instances.instances.findOne({ where: { uuid: a.instanceId } });
@@ -79,7 +102,7 @@ export class Conductor {
     // a build that failed gives its resources back (the guest is gone); other errors keep the guest and its claim
     if (c.vmState === 'error' && before.vmState === 'building') await this.d.instances.releaseClaim(a.instanceId);
     if (a.notify && a.notify.phase !== 'start') await this.d.actions.finish(a.instanceId, ctx.requestId, a.notify.phase === 'error' ? 'Error' : null, this.now());
-    if (a.notify) await this.notify(ctx, a.instanceId, a.notify, false);
+    if (a.notify) await this.d.notifier.notify(ctx, { ...before, ...patch } as InstanceEntity, a.notify.action, a.notify.phase);
     // the row is what it was with the patch applied (the compare-and-set held it): no second read
     return { applied: true, found: { vmState: patch.vmState ?? before.vmState, taskState: patch.taskState !== undefined ? patch.taskState : before.taskState, deleted: false } };
   }

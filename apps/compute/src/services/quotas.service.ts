@@ -77,6 +77,14 @@ export class QuotasService {
     return limits;
   }
 
+  /** The project's limits in force (its own, else the default) and those the user has of their own within it, in one read. */
+  async projectAndUserLimits(projectId: string, userId: string): Promise<{ project: QuotaLimits; user: Partial<QuotaLimits> }> {
+    const limits = this.defaultLimits();
+    const stored = await this.repo.limits(projectId, userId);
+    for (const r of QUOTA_RESOURCES) limits[r] = stored.project[r] ?? limits[r];
+    return { project: limits, user: stored.user as Partial<QuotaLimits> };
+  }
+
   /** What a project (or a user in it) uses of each resource, as the counted rows say. */
   private async usage(projectId: string, userId?: string): Promise<Record<QuotaResource, number>> {
     const counted = await this.repo.usage({ projectId, userId: userId ?? '' }, QUOTA_RESOURCES.filter((r) => !PER_USER_RESOURCES.has(r)));

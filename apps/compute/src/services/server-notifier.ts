@@ -16,11 +16,19 @@ export class ServerNotifier {
     private readonly log?: Logger,
   ) {}
 
-  async notify(ctx: RequestContext | undefined, instance: InstanceEntity, action: string, phase: 'start' | 'end' | 'error'): Promise<void> {
+  /**
+   * @param metadata the server's metadata when the caller has it (a create, a placement): not read again
+   */
+  async notify(ctx: RequestContext | undefined, instance: InstanceEntity, action: string, phase: 'start' | 'end' | 'error', metadata?: Record<string, string>): Promise<void> {
     if (!this.bus) return;
     try {
-      const [metadata, faults] = await Promise.all([this.instances.metadataOf([instance.id]), this.instances.latestFaults([instance.uuid])]);
-      const view = serverView(this.links, { instance, metadata: metadata.get(instance.id) ?? {}, fault: faults.get(instance.uuid), admin: true });
+      // the view shows a fault only on ERROR and DELETED: no fault is read for the others
+      const withFault = instance.vmState === 'error' || instance.vmState === 'deleted' || instance.deleted;
+      const [md, faults] = await Promise.all([
+        metadata ? new Map([[instance.id, metadata]]) : this.instances.metadataOf([instance.id]),
+        withFault ? this.instances.latestFaults([instance.uuid]) : undefined,
+      ]);
+      const view = serverView(this.links, { instance, metadata: md.get(instance.id) ?? {}, fault: faults?.get(instance.uuid), admin: true });
       await this.bus.notify(ctx, `compute.instance.${action}.${phase}`, { server: view });
     } catch (err) {
       this.log?.warn({ err: (err as Error).message, instanceId: instance.uuid, action, phase }, 'notification not sent');

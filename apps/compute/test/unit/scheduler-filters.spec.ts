@@ -1,6 +1,6 @@
 import { canonicalArch, noValidHostMessage, runFilters } from '../../src/scheduler/filters';
 import type { HostState, PlacementRequest, PlacementSettings } from '../../src/scheduler/host-state';
-import { weigh } from '../../src/scheduler/weighers';
+import { bestHost, weigh } from '../../src/scheduler/weighers';
 
 const settings: PlacementSettings = { cpuAllocationRatio: 1, ramAllocationRatio: 1, diskAllocationRatio: 1, reservedHostMemoryMb: 0 };
 
@@ -70,5 +70,14 @@ describe('scheduler filters and the explanation of a failure', () => {
     const hosts = [host('b', { memoryMbUsed: 8192 }), host('a', { memoryMbUsed: 0 }), host('c', { memoryMbUsed: 0 })];
     expect(weigh(hosts, settings, 'spread').map((h) => h.host)).toEqual(['a', 'c', 'b']);
     expect(weigh(hosts, settings, 'pack').map((h) => h.host)).toEqual(['b', 'a', 'c']);
+  });
+
+  it('bestHost is the first of weigh() in one pass, whatever the order it is given', () => {
+    const hosts = [host('b', { memoryMbUsed: 8192 }), host('d', { memoryMbUsed: 4096 }), host('c', { memoryMbUsed: 0 }), host('a', { memoryMbUsed: 0 }), host('e', { memoryMbUsed: 12288 })];
+    for (const order of [hosts, [...hosts].reverse(), [hosts[2], hosts[4], hosts[0], hosts[3], hosts[1]]]) {
+      for (const w of ['spread', 'pack'] as const) expect(bestHost(order, settings, w).host).toBe(weigh(order, settings, w)[0].host);
+    }
+    expect(bestHost(hosts, settings, 'spread').host).toBe('a');
+    expect(bestHost(hosts, settings, 'pack').host).toBe('e');
   });
 });

@@ -2,14 +2,26 @@ import { DataSource, In, Repository } from 'typeorm';
 import { InstanceActionEntity, InstanceActionEventEntity } from '../entities/instance-action.entity';
 import { duplicateKey } from './db-errors';
 
+/** One step's start or finish, as the agents and the scheduler report it. */
+export interface ActionEventRecord {
+  instanceUuid: string;
+  requestId: string;
+  event: string;
+  phase: 'start' | 'finish';
+  result?: string;
+  details?: string;
+  at: Date;
+  host: string | null;
+}
+
 /** Instance actions (one per API call, by request id) and their events (one per step). */
 export class InstanceActionRepository {
   private readonly actions: Repository<InstanceActionEntity>;
-  private readonly events: Repository<InstanceActionEventEntity>;
+  private readonly eventRows: Repository<InstanceActionEventEntity>;
 
-  constructor(ds: DataSource) {
+  constructor(private readonly ds: DataSource) {
     this.actions = ds.getRepository(InstanceActionEntity);
-    this.events = ds.getRepository(InstanceActionEventEntity);
+    this.eventRows = ds.getRepository(InstanceActionEventEntity);
   }
 
   /** Records an action; a second record of the same request id (a redelivery) is the same action. */
@@ -30,18 +42,57 @@ export class InstanceActionRepository {
    * An event's start or finish: the event row is created by whichever comes first (a redelivered
    * start does not reset it). An event without an action (an agent's own work) gets one named after it.
    */
-  async event(e: { instanceUuid: string; requestId: string; event: string; phase: 'start' | 'finish'; result?: string; details?: string; at: Date; host: string | null }): Promise<void> {
-    let action = await this.actions.findOne({ where: { instanceUuid: e.instanceUuid, requestId: e.requestId } });
-    action ??= await this.start({ instanceUuid: e.instanceUuid, requestId: e.requestId, action: e.event, userId: null, projectId: null });
-    try {
-      await this.events.insert({ actionId: action.id, event: e.event, startTime: e.at, finishTime: null, result: null, traceback: null, host: e.host });
-    } catch (err) {
-      if (!duplicateKey(err)) throw err;
+  async event(e: ActionEventRecord): Promise<void> {
+    await this.events([e]);
+  }
+
+  /**
+   * Many events' starts and finishes in a few statements whatever their number (the conductor's
+   * batches): the actions read at once (the missing ones inserted, named after their first event),
+   * the events upserted in one INSERT … ON DUPLICATE KEY UPDATE in the order given (a start and its
+   * finish in one batch end as a finished event; a start after its finish changes nothing), the
+   * actions of failed events marked `Error`.
+   */
+  async events(list: ActionEventRecord[]): Promise<void> {
+    if (!list.length) return;
+    const key = (uuid: string, requestId: string) => `${uuid} ${requestId}`;
+    const ids = await this.actionIds(list);
+    const missing = new Map<string, ActionEventRecord>();
+    for (const e of list) if (!ids.has(key(e.instanceUuid, e.requestId)) && !missing.has(key(e.instanceUuid, e.requestId))) missing.set(key(e.instanceUuid, e.requestId), e);
+    if (missing.size) {
+      const rows = [...missing.values()];
+      await this.ds.query(
+        `INSERT IGNORE INTO instance_action (instance_uuid, request_id, action, user_id, project_id, message, start_time, finish_time) VALUES ${rows.map(() => '(?, ?, ?, NULL, NULL, NULL, ?, NULL)').join(', ')}`,
+        rows.flatMap((e) => [e.instanceUuid, e.requestId, e.event, new Date()]),
+      );
+      for (const [k, id] of await this.actionIds(rows)) ids.set(k, id);
     }
-    if (e.phase === 'finish') {
-      await this.events.update({ actionId: action.id, event: e.event }, { finishTime: e.at, result: e.result ?? 'Success', traceback: e.details ?? null });
-      if (e.result === 'Error') await this.actions.update({ id: action.id }, { message: 'Error' });
-    }
+    const rows = list.map((e) => {
+      const finish = e.phase === 'finish';
+      return [ids.get(key(e.instanceUuid, e.requestId)), e.event, e.at, finish ? e.at : null, finish ? (e.result ?? 'Success') : null, finish ? (e.details ?? null) : null, e.host];
+    });
+    await this.ds.query(
+      `INSERT INTO instance_action_event (action_id, event, start_time, finish_time, result, traceback, host) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
+       ON DUPLICATE KEY UPDATE finish_time = IF(VALUES(result) IS NULL, finish_time, VALUES(finish_time)), traceback = IF(VALUES(result) IS NULL, traceback, VALUES(traceback)),
+         result = IF(VALUES(result) IS NULL, result, VALUES(result))`,
+      rows.flat(),
+    );
+    const failed = [...new Set(list.filter((e) => e.phase === 'finish' && e.result === 'Error').map((e) => ids.get(key(e.instanceUuid, e.requestId))))];
+    if (failed.length) await this.ds.query(`UPDATE instance_action SET message = 'Error' WHERE id IN (${failed.map(() => '?').join(', ')})`, failed);
+  }
+
+  /** The ids of the actions of these (instance, request id) pairs that exist, by `uuid requestId`. */
+  private async actionIds(list: Array<{ instanceUuid: string; requestId: string }>): Promise<Map<string, number>> {
+    const uuids = [...new Set(list.map((e) => e.instanceUuid))];
+    const wanted = new Set(list.map((e) => `${e.instanceUuid} ${e.requestId}`));
+    const found = (await this.ds.query(`SELECT id, instance_uuid, request_id FROM instance_action WHERE instance_uuid IN (${uuids.map(() => '?').join(', ')})`, uuids)) as Array<{
+      id: number;
+      instance_uuid: string;
+      request_id: string;
+    }>;
+    const out = new Map<string, number>();
+    for (const r of found) if (wanted.has(`${r.instance_uuid} ${r.request_id}`)) out.set(`${r.instance_uuid} ${r.request_id}`, Number(r.id));
+    return out;
   }
 
   list(instanceUuid: string): Promise<InstanceActionEntity[]> {
@@ -51,6 +102,6 @@ export class InstanceActionRepository {
   async get(instanceUuid: string, requestId: string): Promise<{ action: InstanceActionEntity; events: InstanceActionEventEntity[] } | undefined> {
     const action = await this.actions.findOne({ where: { instanceUuid, requestId } });
     if (!action) return undefined;
-    return { action, events: await this.events.find({ where: { actionId: In([action.id]) }, order: { id: 'ASC' } }) };
+    return { action, events: await this.eventRows.find({ where: { actionId: In([action.id]) }, order: { id: 'ASC' } }) };
   }
 }

@@ -3,7 +3,7 @@ import { ConsoleAuthTokenEntity } from '../entities/console-auth-token.entity';
 import { InstanceActionEntity } from '../entities/instance-action.entity';
 import { InstanceEntity, InstanceFaultEntity, InstanceMetadataEntity } from '../entities/instance.entity';
 import { retryOnDeadlock } from './db-errors';
-import { addUsage, lockUsage, UsageScope } from './quota.repository';
+import { addUsage, addUsages, lockUsage, lockUsages, UsageScope } from './quota.repository';
 
 /** The counted resources of servers, in the order their usage rows are locked (one order: no deadlock between creates). */
 export const INSTANCE_RESOURCES = ['instances', 'cores', 'ram'] as const;
@@ -60,36 +60,36 @@ export class InstanceRepository {
           { scope: { projectId: first.projectId, userId: '' }, limits: limits.project },
           { scope: { projectId: first.projectId, userId: first.userId }, limits: limits.user ?? {} },
         ];
+        // every usage row locked in one order (project then user; instances, cores, ram): no deadlock between creates
+        const keys = scopes.flatMap(({ scope, limits: lim }) => INSTANCE_RESOURCES.map((resource) => ({ scope, resource, limit: lim[resource] })));
+        const counts = await lockUsages(m, keys);
         let count = rows.length;
         const usedBy = new Map<string, number>();
         let refusal: Extract<CreateResult, { ok: false }> | undefined;
-        for (const { scope, limits: lim } of scopes) {
-          for (const r of INSTANCE_RESOURCES) {
-            const used = await lockUsage(m, scope, r);
-            usedBy.set(`${scope.userId}/${r}`, used);
-            const limit = lim[r];
-            if (limit === undefined || limit < 0) continue;
-            const each = perInstance(r, first);
-            const fits = each === 0 ? count : Math.floor((limit - used) / each);
-            if (fits < count) {
-              if (fits < minCount && !refusal) refusal = { ok: false, resource: r, requested: each * count, used, limit };
-              count = Math.max(fits, 0);
-            }
+        keys.forEach(({ scope, resource: r, limit }, k) => {
+          const used = counts[k];
+          usedBy.set(`${scope.userId}/${r}`, used);
+          if (limit === undefined || limit < 0) return;
+          const each = perInstance(r, first);
+          const fits = each === 0 ? count : Math.floor((limit - used) / each);
+          if (fits < count) {
+            if (fits < minCount && !refusal) refusal = { ok: false, resource: r, requested: each * count, used, limit };
+            count = Math.max(fits, 0);
           }
-        }
+        });
         if (refusal || count < minCount || count === 0) return refusal ?? { ok: false, resource: 'instances', requested: rows.length, used: usedBy.get('/instances') ?? 0, limit: limits.project.instances };
         const chosen = rows.slice(0, count);
-        for (const { scope } of scopes) for (const r of INSTANCE_RESOURCES) await addUsage(m, scope, r, chosen.reduce((s, i) => s + perInstance(r, i), 0));
-        const repo = m.getRepository(InstanceEntity);
-        const out: InstanceEntity[] = [];
-        for (const row of chosen) {
-          const { identifiers } = await repo.insert({ ...row, claimed: false, deleted: false, progress: 0, launchedAt: null, terminatedAt: null, deletedAt: null });
-          const id = identifiers[0].id as number;
-          const entries = Object.entries(metadata).map(([key, value]) => ({ instanceId: id, key, value }));
-          if (entries.length) await m.getRepository(InstanceMetadataEntity).insert(entries);
-          await m.getRepository(InstanceActionEntity).insert({ instanceUuid: row.uuid, requestId: action.requestId, action: 'create', userId: row.userId, projectId: row.projectId, message: null, startTime: new Date(), finishTime: null });
-          out.push(await repo.findOneByOrFail({ id }));
-        }
+        await addUsages(m, keys.map(({ scope, resource: r }) => ({ scope, resource: r, delta: chosen.reduce((s, i) => s + perInstance(r, i), 0) })));
+        // the rows as inserted (times set here, not by the database): nothing is read back
+        const now = new Date();
+        const out = chosen.map((row) => Object.assign(new InstanceEntity(), row, { claimed: false, deleted: false, progress: 0, launchedAt: null, terminatedAt: null, deletedAt: null, createdAt: now, updatedAt: now }));
+        // one multi-row INSERT; its ids are consecutive from the first (InnoDB, a simple insert), as TypeORM reads them too
+        const res = await m.createQueryBuilder().insert().into(InstanceEntity).values(out.map((i) => ({ ...i }))).updateEntity(false).execute();
+        const firstId = Number((res.raw as { insertId: number }).insertId);
+        out.forEach((i, k) => (i.id = firstId + k));
+        const entries = out.flatMap((i) => Object.entries(metadata).map(([key, value]) => ({ instanceId: i.id, key, value })));
+        if (entries.length) await m.getRepository(InstanceMetadataEntity).insert(entries);
+        await m.getRepository(InstanceActionEntity).insert(out.map((i) => ({ instanceUuid: i.uuid, requestId: action.requestId, action: 'create', userId: i.userId, projectId: i.projectId, message: null, startTime: now, finishTime: null })));
         return { ok: true as const, instances: out };
       }),
     );
@@ -98,6 +98,15 @@ export class InstanceRepository {
   /** A live (not deleted) instance by uuid. */
   find(uuid: string): Promise<InstanceEntity | null> {
     return this.instances.findOne({ where: { uuid, deleted: false } });
+  }
+
+  /** The host of each of these instances (deleted ones too) that has one, by uuid: one query. */
+  async hostsOf(uuids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!uuids.length) return out;
+    const rows = (await this.ds.query(`SELECT uuid, host FROM instance WHERE uuid IN (${uuids.map(() => '?').join(', ')}) AND host IS NOT NULL`, uuids)) as Array<{ uuid: string; host: string }>;
+    for (const r of rows) out.set(r.uuid, r.host);
+    return out;
   }
 
   findMany(uuids: string[]): Promise<InstanceEntity[]> {

@@ -18,6 +18,39 @@ export async function lockUsage(m: EntityManager, scope: UsageScope, resource: s
   return Number(rows[0].in_use);
 }
 
+/**
+ * lockUsage for many rows in two statements: created if missing and locked in the order given (so
+ * callers that list rows in one order never deadlock), then read. Their counts, in that order.
+ */
+export async function lockUsages(m: EntityManager, rows: Array<{ scope: UsageScope; resource: string }>): Promise<number[]> {
+  if (!rows.length) return [];
+  await m.query(
+    `INSERT INTO quota_usage (project_id, user_id, resource, in_use) VALUES ${rows.map(() => '(?, ?, ?, 0)').join(', ')} ON DUPLICATE KEY UPDATE in_use = in_use`,
+    rows.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource]),
+  );
+  const found = (await m.query(`SELECT project_id, user_id, resource, in_use FROM quota_usage WHERE ${rows.map(() => '(project_id = ? AND user_id = ? AND resource = ?)').join(' OR ')} FOR UPDATE`, rows.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource]))) as Array<{
+    project_id: string;
+    user_id: string;
+    resource: string;
+    in_use: number;
+  }>;
+  const key = (p: string, u: string, r: string) => `${p}\n${u}\n${r}`;
+  const byKey = new Map(found.map((f) => [key(f.project_id, f.user_id, f.resource), Number(f.in_use)]));
+  return rows.map((r) => byKey.get(key(r.scope.projectId, r.scope.userId, r.resource)) ?? 0);
+}
+
+/** addUsage for many rows (locked by lockUsages) in one statement; a row's count never goes below 0. */
+export async function addUsages(m: EntityManager, rows: Array<{ scope: UsageScope; resource: string; delta: number }>): Promise<void> {
+  const changed = rows.filter((r) => r.delta !== 0);
+  if (!changed.length) return;
+  const match = '(project_id = ? AND user_id = ? AND resource = ?)';
+  const keys = changed.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource]);
+  await m.query(`UPDATE quota_usage SET in_use = GREATEST(in_use + CASE ${changed.map(() => `WHEN ${match} THEN ?`).join(' ')} ELSE 0 END, 0) WHERE ${changed.map(() => match).join(' OR ')}`, [
+    ...changed.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource, r.delta]),
+    ...keys,
+  ]);
+}
+
 /** In `m`'s transaction, after lockUsage: changes the count (never below 0). */
 export async function addUsage(m: EntityManager, scope: UsageScope, resource: string, delta: number): Promise<void> {
   await m.query('UPDATE quota_usage SET in_use = GREATEST(in_use + ?, 0) WHERE project_id = ? AND user_id = ? AND resource = ?', [delta, scope.projectId, scope.userId, resource]);
