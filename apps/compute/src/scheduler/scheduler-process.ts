@@ -35,9 +35,10 @@ export async function startScheduler(o: { config: ComputeConfig; dataSource: Dat
   const conductor = new Conductor({ instances, nodes, actions, notifier, log: o.logger, now: o.now });
   const liveness = new BuildLiveness({ instances, nodes, actions, notifier, config: cfg, log: o.logger, now: o.now });
   const subs: Subscription[] = [];
-  subs.push(await o.bus.serve(computeScheduler, { scheduleInstances: (ctx, { instanceIds }) => scheduler.scheduleInstances(ctx, instanceIds) }, { server: o.host }));
+  // the prefetch bounds the batches: what is delivered while a batch is placed or written joins the next one
+  subs.push(await o.bus.serve(computeScheduler, { scheduleInstances: (ctx, { instanceIds }) => scheduler.scheduleInstances(ctx, instanceIds) }, { server: o.host, prefetch: 128 }));
   // every agent speaks for its own host only (host-guard.ts)
-  subs.push(await o.bus.serve(computeConductor, new HostGuard(instances, o.logger).wrap(conductor.handlers()), { server: o.host, prefetch: 32 }));
+  subs.push(await o.bus.serve(computeConductor, new HostGuard(instances, o.logger).wrap(conductor.handlers()), { server: o.host, prefetch: 256 }));
   const beat = async () => {
     const now = o.now?.() ?? new Date();
     for (const [binary, topic] of [['nova-scheduler', 'scheduler'], ['nova-conductor', 'conductor']]) await nodes.heartbeat(o.host, binary, topic, now);

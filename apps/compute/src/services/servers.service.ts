@@ -11,7 +11,6 @@ import { FlavorRepository } from '../db/repositories/flavor.repository';
 import { InstanceActionRepository } from '../db/repositories/instance-action.repository';
 import { InstanceRepository, NewInstance } from '../db/repositories/instance.repository';
 import { KeyPairRepository } from '../db/repositories/key-pair.repository';
-import { QuotaRepository } from '../db/repositories/quota.repository';
 import { computeAgent, computeScheduler } from '../rpc';
 import { ComputePolicy, isAdmin } from './compute-policy';
 import { MarkerNotFound } from './errors';
@@ -101,7 +100,6 @@ export class ServersService {
     private readonly nodes: ComputeNodeRepository,
     private readonly flavors: FlavorRepository,
     private readonly keyPairs: KeyPairRepository,
-    private readonly quotaRepo: QuotaRepository,
     private readonly quotas: QuotasService,
     private readonly images: ImageService,
     private readonly policy: ComputePolicy,
@@ -147,7 +145,8 @@ export class ServersService {
       keyData = kp.publicKey;
       keyType = kp.type;
     }
-    const limits = await this.quotas.effectiveLimits(projectId);
+    // the project's limits and the user's own, in one read
+    const { project: limits, user: userLimits } = await this.quotas.projectAndUserLimits(projectId, auth.userId);
     const mdCount = Object.keys(req.metadata).length;
     if (limits.metadata_items >= 0 && mdCount > limits.metadata_items) throw new MetadataLimitExceeded(limits.metadata_items);
     if (req.availabilityZone !== undefined && !(await this.availabilityZones()).has(req.availabilityZone)) throw new AvailabilityZoneNotAvailable();
@@ -206,11 +205,10 @@ export class ServersService {
         },
       });
     }
-    const userLimits = (await this.quotaRepo.limits(projectId, auth.userId)).user;
     const ctx = requestContext();
     const r = await this.instances.createWithinQuota(rows, req.minCount, req.metadata, { project: { instances: limits.instances, cores: limits.cores, ram: limits.ram }, user: { instances: userLimits.instances, cores: userLimits.cores, ram: userLimits.ram } }, { requestId: ctx.requestId });
     if (!r.ok) throw new QuotaExceeded(r.resource, r.requested, r.used, r.limit);
-    for (const i of r.instances) await this.notifier.notify(ctx, i, 'create', 'start');
+    for (const i of r.instances) await this.notifier.notify(ctx, i, 'create', 'start', req.metadata);
     try {
       await this.bus.rpc(computeScheduler).cast(ctx, 'scheduleInstances', { instanceIds: r.instances.map((i) => i.uuid) });
     } catch (err) {
