@@ -35,6 +35,12 @@ export const computeAgentSection = z
     start_timeout_seconds: z.number().positive().default(60),
     /** Nova's resume_guests_state_on_host_boot: at agent start, the shut-off guest of an ACTIVE instance (a host reboot) is started again. */
     resume_guests_state_on_host_boot: z.boolean().default(true),
+    /** Nova's image cache manager: seconds between passes over <instances_path>/_base (0: never; Nova's -1). */
+    image_cache_manager_interval_seconds: z.number().int().nonnegative().default(2400),
+    /** Nova's remove_unused_base_images: false only reports what is unused. */
+    remove_unused_base_images: z.boolean().default(true),
+    /** Nova's remove_unused_original_minimum_age_seconds: a cached image unused for this long is removed. */
+    remove_unused_original_minimum_age_seconds: z.number().int().nonnegative().default(86400),
     /** Memory, disk and vCPUs the host keeps for itself (Nova's reserved_host_*). */
     reserved_host_memory_mb: z.number().int().nonnegative().default(512),
     reserved_host_disk_mb: z.number().int().nonnegative().default(0),

@@ -24,6 +24,17 @@ export function imageSnapshotStore(images: ImageClient): SnapshotStore {
   };
 }
 
+/** One pass of the image cache manager (the periodic task); logs, never throws. */
+export async function imageCachePass(driver: ComputeDriver, s: AgentSettings, logger: Logger): Promise<void> {
+  try {
+    const r = await driver.manageImageCache!({ removeUnused: s.remove_unused_base_images, minAgeSeconds: s.remove_unused_original_minimum_age_seconds });
+    if (r.removed.length) logger.info({ removed: r.removed, inUse: r.inUse.length, kept: r.kept }, `image cache: removed ${r.removed.length} unused base image(s)`);
+    else logger.debug({ inUse: r.inUse, kept: r.kept }, 'image cache: nothing to remove');
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'image cache pass failed');
+  }
+}
+
 export interface RunningAgent {
   manager: ComputeManager;
   tracker: ResourceTracker;
@@ -57,6 +68,9 @@ export async function startAgent(o: { settings: AgentSettings; bus: Messaging; d
     setInterval(() => void tracker.tick(), s.report_interval_seconds * 1000),
     setInterval(() => void powerSync.tick(), s.power_sync_interval_seconds * 1000),
   ];
+  if (driver.manageImageCache && s.image_cache_manager_interval_seconds > 0) {
+    timers.push(setInterval(() => void imageCachePass(driver, s, logger), s.image_cache_manager_interval_seconds * 1000));
+  }
   return {
     manager,
     tracker,

@@ -83,6 +83,16 @@ export interface SnapshotTarget {
   onUploading?(): Promise<void>;
 }
 
+/** What one pass of an image cache manager found (image ids). */
+export interface ImageCacheReport {
+  /** backed onto by a guest's disk (kept, their age restarted) */
+  inUse: string[];
+  /** removed (and partial fetches, by file name) */
+  removed: string[];
+  /** unused, kept: younger than the minimum age, just used by a build, or removal is off */
+  kept: string[];
+}
+
 /** The guest does not exist on this host. */
 export class GuestNotFound extends NotFound {
   constructor(readonly instanceId: string) {
@@ -163,6 +173,13 @@ export abstract class ComputeDriver {
    * (started, stopped, paused, crashed ...) — whoever caused it. Returns the unsubscribe function.
    */
   abstract onGuestChange(listener: (instanceId: string) => void): () => void;
+
+  /**
+   * One pass of the host's image cache manager (Nova's remove_unused_base_images): a cached image
+   * no guest's disk backs onto any more is removed once unused for `minAgeSeconds`; an image a
+   * guest's disk still backs onto is never removed. A driver without an image cache has no such method.
+   */
+  manageImageCache?(o: { removeUnused: boolean; minAgeSeconds: number }): Promise<ImageCacheReport>;
 
   /** Closes the hypervisor connection. */
   abstract close(): Promise<void>;

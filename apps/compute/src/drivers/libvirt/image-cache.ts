@@ -4,7 +4,7 @@
 // Concurrent builds of one image share one fetch; a failed fetch leaves nothing and the next
 // build tries again.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageUnacceptable } from '../compute-driver';
 import type { DiskInfo, QemuImg } from './qemu-img';
@@ -32,6 +32,8 @@ export class ImageCache {
   readonly dir: string;
   /** fetches made (tests, logs) */
   fetches = 0;
+  /** when each image was last handed to a build by this process (the cache manager leaves those alone) */
+  private readonly lastUsed = new Map<string, number>();
 
   constructor(
     instancesPath: string,
@@ -45,8 +47,16 @@ export class ImageCache {
     return join(this.dir, imageId);
   }
 
+  /** Images being fetched, or handed to a build within `withinMs` (its overlay may not exist yet). */
+  busy(withinMs = 600_000, now = Date.now()): string[] {
+    const ids = new Set(this.inflight.keys());
+    for (const [id, at] of this.lastUsed) if (now - at < withinMs) ids.add(id);
+    return [...ids];
+  }
+
   /** The cached base of the image, fetching it when it is not on this host yet. */
   async get(imageId: string, declaredFormat: string | null): Promise<CachedImage> {
+    this.lastUsed.set(imageId, Date.now());
     const running = this.inflight.get(imageId);
     if (running) return { ...(await running), fetched: false };
     const p = this.ensure(imageId, declaredFormat);
@@ -61,6 +71,9 @@ export class ImageCache {
   private async ensure(imageId: string, declaredFormat: string | null): Promise<CachedImage> {
     const final = this.pathOf(imageId);
     if (await exists(final)) {
+      // used now: its age (for the cache manager) starts again, as Nova touches a base it uses
+      const now = new Date();
+      await utimes(final, now, now).catch(() => undefined);
       const virtualSize = this.known.get(imageId) ?? (await this.qemuImg.info(final)).virtualSize;
       this.known.set(imageId, virtualSize);
       return { path: final, virtualSize, fetched: false, fetchMs: 0 };

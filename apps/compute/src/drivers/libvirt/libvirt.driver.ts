@@ -27,6 +27,7 @@ import {
   type GuestPowerState,
   type GuestSpec,
   type HostFacts,
+  type ImageCacheReport,
   type PowerOperation,
   type SnapshotTarget,
   type SpawnOptions,
@@ -35,6 +36,7 @@ import type { CommandExecutor } from '../command-executor';
 import { buildConfigDrive } from './config-drive';
 import { parseCapabilities, parseKumoMetadata, toDomainXml, type DomainDefinition, type KumoInstanceMetadata } from './domain-xml';
 import { ImageCache, type ImageFetcher } from './image-cache';
+import { manageImageCache } from './image-cache-manager';
 import { MAX_CONSOLE_BYTES, powerStateOf, readTail, waitForLifecycle, type LifecycleWait } from './guest-state';
 import { probeKvm } from './kvm-probe';
 import { QemuImg } from './qemu-img';
@@ -459,6 +461,11 @@ export class LibvirtDriver extends ComputeDriver {
     };
     this.lv.on('lifecycle', onEvent);
     return () => void this.lv.off('lifecycle', onEvent);
+  }
+
+  /** Nova's image cache manager over <instances>/_base (image-cache-manager.ts). */
+  override manageImageCache(o: { removeUnused: boolean; minAgeSeconds: number }): Promise<ImageCacheReport> {
+    return manageImageCache({ instancesPath: this.opts.instancesPath, ...o, busy: () => this.images.busy() });
   }
 
   async close(): Promise<void> {

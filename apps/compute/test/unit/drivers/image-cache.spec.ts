@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,17 @@ describe('ImageCache', () => {
     await expect(cache.get('img-1', 'qcow2')).resolves.toMatchObject({ fetched: false, virtualSize: 1000 });
     expect(calls).toBe(1);
     expect(readdirSync(join(dir, '_base'))).toEqual(['img-1']);
+  });
+
+  it('says which images builds took lately (busy) and restarts the age of a base it serves from disk', async () => {
+    const cache = new ImageCache(dir, async (_id, path) => writeFileSync(path, 'qcow2\n'), new FakeQemuImg());
+    await cache.get('img-1', 'qcow2');
+    const file = join(dir, '_base', 'img-1');
+    utimesSync(file, new Date(Date.now() - 86_400_000), new Date(Date.now() - 86_400_000));
+    await cache.get('img-1', 'qcow2');
+    expect(Date.now() - statSync(file).mtimeMs).toBeLessThan(5_000);
+    expect(cache.busy()).toEqual(['img-1']);
+    expect(cache.busy(600_000, Date.now() + 600_001)).toEqual([]);
   });
 
   it('leaves nothing after a failed fetch, and the next build fetches again', async () => {
