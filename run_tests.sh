@@ -6,7 +6,7 @@
 #   lint (one test) · unit (*.spec.ts) · integration (*.int-spec.ts, real MariaDB + RabbitMQ)
 #   · fuzz (*.fuzz-spec.ts: every route of every service fed malformed input, libs/testing)
 #   · ./stack.sh (one test) · system (*.sys-spec.ts) and compat (*.compat-spec.ts, the real
-#   openstack/swift clients) against that stack · the unstack test (test/stack/unstack-check.sh)
+#   openstack/swift clients) against that stack · the purge test (test/stack/purge-check.sh) · the unstack test (test/stack/unstack-check.sh)
 # and ends with the line `N passed, N failed` (exit 0 only when nothing failed). Every step runs
 # whatever happened before it, and prints its duration. Outside CI the stack is brought back up at
 # the end (the unstack test stops it). Results: .stack/test-results/ (jest JSON and logs).
@@ -113,6 +113,7 @@ tier fuzz '\.fuzz-spec\.ts$' --runInBand
 loud "stack.sh" "$KUMO_ROOT/stack.sh"
 tier system '\.sys-spec\.ts$' --runInBand
 tier compat '\.compat-spec\.ts$' --runInBand
+loud "unstack --purge removes Kumo's guests only; libvirt's systemd unit" "$KUMO_ROOT/test/stack/purge-check.sh"
 loud "unstack leaves nothing behind" "$KUMO_ROOT/test/stack/unstack-check.sh"
 if [ "${CI:-}" != "true" ]; then
   banner "bringing the stack back up (not counted; CI leaves it stopped)"

@@ -336,15 +336,17 @@ compute_hypervisor() {
 KUMO_UNSTACK_STEPS+=("compute guests|compute_unstack")
 compute_unstack() {
   [ "${KUMO_UNSTACK_PURGE:-0}" = 1 ] || return 0
-  local dom prefix instances
+  local dom prefix instances suffix
   prefix=$(compute_agent_key domain_prefix instance-)
   instances=$(compute_agent_key instances_path "$KUMO_INSTANCES_PATH")
   if command -v virsh >/dev/null 2>&1 && libvirtd_running; then
     for dom in $(virsh -c qemu:///system list --all --name 2>/dev/null | grep -F -- "$prefix" || true); do
-      case "$dom" in "$prefix"*) ;; *) continue ;; esac
+      # <prefix><instance uuid> only (another domain that happens to start with the prefix is not Kumo's)
+      [[ "$dom" =~ ^.*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] && [ "${dom:0:${#prefix}}" = "$prefix" ] \
+        && [ "$((${#dom} - ${#prefix}))" -eq 36 ] || continue
       virsh -c qemu:///system metadata "$dom" http://kumo.openstack.local/xmlns/libvirt/instance/1.0 >/dev/null 2>&1 || continue
       virsh -c qemu:///system destroy "$dom" >/dev/null 2>&1 || true
-      virsh -c qemu:///system undefine --managed-save --snapshots-metadata --nvram "$dom" >/dev/null 2>&1 \
+      virsh -c qemu:///system undefine --managed-save --snapshots-metadata --checkpoints-metadata --nvram "$dom" >/dev/null 2>&1 \
         || virsh -c qemu:///system undefine "$dom" >/dev/null || { echo "could not undefine domain $dom"; return 1; }
       echo "destroyed and undefined domain $dom"
     done

@@ -119,11 +119,30 @@ start_rabbitmq() {
 # it, as the compute service will. "Running" means its socket answers a qemu:///system connection.
 libvirtd_running() { timeout 10 virsh -c qemu:///system uri >/dev/null 2>&1; }
 
+# libvirt_daemon: the systemd unit that serves qemu:///system here. Ubuntu (22.04, 24.04) and Debian 12
+# run the monolithic libvirtd.service; newer releases (Debian 13, Fedora, and Ubuntu where an admin
+# switched) the modular per-driver daemons, virtqemud for QEMU. virtqemud when its socket is enabled or
+# active, or when there is no libvirtd unit at all; else libvirtd. (@kumo/libvirt then dials
+# virtqemud-sock when libvirt-sock is absent, as libvirt's own client does.)
+libvirt_daemon() {
+  if systemctl is-enabled --quiet virtqemud.socket 2>/dev/null || systemctl is-active --quiet virtqemud.socket 2>/dev/null \
+    || { ! systemctl cat libvirtd.service >/dev/null 2>&1 && systemctl cat virtqemud.service >/dev/null 2>&1; }; then
+    echo virtqemud
+  else
+    echo libvirtd
+  fi
+}
+
 start_libvirtd() {
   if libvirtd_running; then echo "libvirtd is running"; return 0; fi
-  command -v libvirtd >/dev/null 2>&1 || { echo "libvirtd is not installed (apt-get install libvirt-daemon-system)"; return 1; }
+  command -v libvirtd >/dev/null 2>&1 || command -v virtqemud >/dev/null 2>&1 || { echo "libvirtd is not installed (apt-get install libvirt-daemon-system)"; return 1; }
   if have_systemd; then
-    systemctl start virtlogd.socket libvirtd.socket libvirtd.service || return 1
+    local d
+    d=$(libvirt_daemon)
+    echo "starting libvirt's $d (systemd)"
+    systemctl enable --now virtlogd.socket "$d.socket" "$d-ro.socket" "$d-admin.socket" >/dev/null 2>&1 \
+      || systemctl start virtlogd.socket "$d.socket" || return 1
+    systemctl start "$d.service" || return 1
   else
     pgrep -x virtlogd >/dev/null 2>&1 || virtlogd -d || return 1
     libvirtd -d || return 1
