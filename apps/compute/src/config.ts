@@ -35,6 +35,10 @@ export const computeSection = z
     max_limit: z.number().int().min(1).default(1000),
     /** Bits of a generated RSA key pair (Nova's paramiko default: 2048). */
     keypair_rsa_bits: z.number().int().min(1024).max(8192).default(2048),
+    /** Nova's [api] enable_instance_password: POST /servers answers the admin password (given or generated). */
+    enable_instance_password: z.boolean().default(true),
+    /** Nova's password_length: the length of a generated admin password. */
+    password_length: z.number().int().min(0).max(255).default(12),
     quota: quotaDefaultsSection.default({}),
     /** Token validation: identity's service user; flavor access and quota updates check project ids there. */
     auth_url: z.string().url().default('http://127.0.0.1:5000/v3'),

@@ -29,6 +29,8 @@ export interface GuestSpec {
   /** base64, as the API received it */
   userData: string | null;
   metadata: Record<string, string>;
+  /** The admin password for the config drive's `admin_pass`; null or absent: none. */
+  adminPass?: string | null;
   createdAt: string;
 }
 

@@ -9,14 +9,14 @@ import { instanceSpec } from './instance-spec';
  * gone, stopping one that is off: no error). Progress and results go back through
  * `computeConductor` (instanceUpdate, actionEvent), never by a reply.
  *
- * 1.0 initial.
+ * 1.0 initial; 1.1 the build's instance spec carries `adminPass` (the config drive's admin_pass).
  */
 export const powerAction = z.enum(['start', 'stop', 'reboot_soft', 'reboot_hard', 'pause', 'unpause', 'suspend', 'resume']);
 export type PowerAction = z.output<typeof powerAction>;
 
 export const computeAgent = defineContract({
   topic: 'compute.agent',
-  version: '1.0',
+  version: '1.1',
   methods: {
     /** Fetch the image into the host's cache, prepare disks and config drive, define and start the domain. */
     buildAndRunInstance: {

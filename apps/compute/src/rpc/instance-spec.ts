@@ -68,6 +68,11 @@ export const instanceSpec = z.object({
   /** base64, as the API received it (validated there: base64, ≤ 64 KiB decoded). */
   userData: z.string().nullable().default(null),
   metadata: z.record(z.string()).default({}),
+  /**
+   * The admin password the create gave or Kumo generated, for the config drive's meta_data.json
+   * `admin_pass` (Nova's injection_info.admin_pass); it travels with the build only, never stored.
+   */
+  adminPass: z.string().nullable().default(null),
   configDrive: z.boolean().default(false),
   networks: z.union([z.literal('none'), z.literal('auto'), z.array(requestedNetwork)]).default([]),
   blockDevices: z.array(blockDeviceSpec).default([]),

@@ -8,15 +8,19 @@ import { defineContract } from '@kumo/messaging';
  * `computeAgent.buildAndRunInstance` to the chosen host — or moves each instance it cannot place to
  * ERROR with a fault naming every filter and what it removed.
  *
- * 1.0 initial.
+ * 1.0 initial; 1.1 scheduleInstances `adminPass`.
  */
 export const computeScheduler = defineContract({
   topic: 'compute.scheduler',
-  version: '1.0',
+  version: '1.1',
   methods: {
     scheduleInstances: {
       kind: 'cast',
-      args: z.object({ instanceIds: z.array(z.string().uuid()).min(1).max(1000) }),
+      args: z.object({
+        instanceIds: z.array(z.string().uuid()).min(1).max(1000),
+        /** The servers' admin password (one per request, as Nova's admin_password), passed on to the build; never stored. */
+        adminPass: z.string().optional(),
+      }),
     },
   },
 });

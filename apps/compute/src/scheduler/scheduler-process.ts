@@ -36,7 +36,7 @@ export async function startScheduler(o: { config: ComputeConfig; dataSource: Dat
   const liveness = new BuildLiveness({ instances, nodes, actions, notifier, config: cfg, log: o.logger, now: o.now });
   const subs: Subscription[] = [];
   // the prefetch bounds the batches: what is delivered while a batch is placed or written joins the next one
-  subs.push(await o.bus.serve(computeScheduler, { scheduleInstances: (ctx, { instanceIds }) => scheduler.scheduleInstances(ctx, instanceIds) }, { server: o.host, prefetch: 128 }));
+  subs.push(await o.bus.serve(computeScheduler, { scheduleInstances: (ctx, { instanceIds, adminPass }) => scheduler.scheduleInstances(ctx, instanceIds, adminPass) }, { server: o.host, prefetch: 128 }));
   // every agent speaks for its own host only (host-guard.ts)
   subs.push(await o.bus.serve(computeConductor, new HostGuard(instances, o.logger).wrap(conductor.handlers()), { server: o.host, prefetch: 256 }));
   const beat = async () => {

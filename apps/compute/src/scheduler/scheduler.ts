@@ -41,8 +41,11 @@ export function placementSettings(cfg: SchedulerConfig): PlacementSettings {
   return { cpuAllocationRatio: cfg.cpu_allocation_ratio, ramAllocationRatio: cfg.ram_allocation_ratio, diskAllocationRatio: cfg.disk_allocation_ratio, reservedHostMemoryMb: cfg.reserved_host_memory_mb };
 }
 
-/** What an agent is told to build: everything, since it has no database (rpc/instance-spec.ts). */
-export function instanceSpecOf(i: InstanceEntity, metadata: Record<string, string> = {}): InstanceSpecInput {
+/**
+ * What an agent is told to build: everything, since it has no database (rpc/instance-spec.ts); the
+ * admin password is the create request's, passed through and never stored.
+ */
+export function instanceSpecOf(i: InstanceEntity, metadata: Record<string, string> = {}, adminPass: string | null = null): InstanceSpecInput {
   const img = i.requestSpec.image;
   return {
     instanceId: i.uuid,
@@ -58,6 +61,7 @@ export function instanceSpecOf(i: InstanceEntity, metadata: Record<string, strin
     keyPair: i.keyName && i.keyData ? { name: i.keyName, publicKey: i.keyData, type: i.requestSpec.keyType ?? 'ssh' } : null,
     userData: i.userData,
     metadata,
+    adminPass,
     configDrive: i.configDrive,
     networks: i.networks,
     blockDevices: [],
@@ -87,6 +91,8 @@ interface Waiting {
   req: PlacementRequest;
   /** claims refused so far (another scheduler took the room first) */
   lost: number;
+  /** the create request's admin password, for the build (never stored) */
+  adminPass?: string;
 }
 
 /**
@@ -110,7 +116,7 @@ export class Scheduler {
    */
   private cache?: { at: number; hosts: HostState[]; byHost: Map<string, HostState> };
   private readonly hostStateTtlMs: number;
-  private readonly batches: Batcher<{ ctx: RequestContext; id: string }>;
+  private readonly batches: Batcher<{ ctx: RequestContext; id: string; adminPass?: string }>;
 
   constructor(private readonly d: SchedulerDeps) {
     this.now = d.now ?? (() => new Date());
@@ -127,10 +133,10 @@ export class Scheduler {
   }
 
   /** Places the instances (joining the batch being formed); resolves once each is placed, or in ERROR saying why. */
-  async scheduleInstances(ctx: RequestContext, instanceIds: string[]): Promise<void> {
+  async scheduleInstances(ctx: RequestContext, instanceIds: string[], adminPass?: string): Promise<void> {
     await Promise.all(
       instanceIds.map((id) =>
-        this.batches.submit({ ctx, id }).catch(async (err: Error) => {
+        this.batches.submit({ ctx, id, adminPass }).catch(async (err: Error) => {
           this.d.log.error({ err: err.message, instanceId: id }, 'scheduling failed');
           await this.fail(ctx, id, `Scheduling failed: ${err.message}`, 500, this.now());
         }),
@@ -138,9 +144,10 @@ export class Scheduler {
     );
   }
 
-  private async placeBatch(list: Array<{ ctx: RequestContext; id: string }>): Promise<void> {
+  private async placeBatch(list: Array<{ ctx: RequestContext; id: string; adminPass?: string }>): Promise<void> {
     const startedAt = this.now();
     const ctxOf = new Map(list.map((x) => [x.id, x.ctx]));
+    const passOf = new Map(list.map((x) => [x.id, x.adminPass]));
     const settings = placementSettings(this.d.config);
     // a redelivered request, or a server deleted meanwhile: nothing to do
     let waiting: Waiting[] = (await this.d.instances.findMany([...ctxOf.keys()]))
@@ -149,6 +156,7 @@ export class Scheduler {
         ctx: ctxOf.get(inst.uuid)!,
         inst,
         lost: 0,
+        adminPass: passOf.get(inst.uuid),
         req: { instanceId: inst.uuid, vcpus: inst.vcpus, memoryMb: inst.memoryMb, diskGb: inst.rootGb + inst.ephemeralGb, availabilityZone: inst.availabilityZone, imageProperties: inst.requestSpec.image.properties },
       }));
     let fresh = false;
@@ -222,7 +230,7 @@ export class Scheduler {
         const host = w.inst.host!;
         this.d.log.info({ instanceId: w.inst.uuid, host, lost: w.lost }, 'instance placed');
         try {
-          await this.d.agent.cast(w.ctx, 'buildAndRunInstance', { instance: instanceSpecOf(w.inst, metadata.get(w.inst.id) ?? {}), buildTimeoutSeconds: this.d.config.build_timeout }, { server: host });
+          await this.d.agent.cast(w.ctx, 'buildAndRunInstance', { instance: instanceSpecOf(w.inst, metadata.get(w.inst.id) ?? {}, w.adminPass ?? null), buildTimeoutSeconds: this.d.config.build_timeout }, { server: host });
           return true;
         } catch (err) {
           await this.d.instances.releaseClaim(w.inst.uuid);

@@ -28,6 +28,7 @@ import {
   QuotaExceeded,
 } from './server-errors';
 import { ServerNotifier } from './server-notifier';
+import { generatePassword } from './passwords';
 import { vmStatesForStatus } from './server-states';
 
 export const COMPUTE_BUS = Symbol('COMPUTE_BUS');
@@ -51,6 +52,8 @@ export interface ServerCreateRequest {
   accessIPv4?: string;
   accessIPv6?: string;
   diskConfig: 'AUTO' | 'MANUAL';
+  /** The admin password asked for; absent: one is generated (Nova's _get_server_admin_password). */
+  adminPass?: string;
 }
 
 export interface ServerListRequest {
@@ -64,6 +67,24 @@ export interface ServerListRequest {
   changesSince?: Date;
   limit?: number;
   marker?: string;
+  /** Regular expressions an IPv4 / IPv6 fixed address must match from its start (Nova's `ip`, `ip6`). */
+  ip?: string;
+  ip6?: string;
+}
+
+/**
+ * A server's fixed addresses by IP version: none until the network service binds ports to servers
+ * (the view's `addresses` is empty for the same reason).
+ */
+export function fixedAddresses(_i: InstanceEntity): Array<{ version: 4 | 6; address: string }> {
+  return [];
+}
+
+/** Nova's _ip_filter: a server matches when one of its fixed addresses matches the regex of its version (re.match: from the start). */
+export function matchesIpFilter(addresses: Array<{ version: 4 | 6; address: string }>, ip?: string, ip6?: string): boolean {
+  const v4 = ip === undefined ? undefined : new RegExp(`^(?:${ip})`);
+  const v6 = ip6 === undefined ? undefined : new RegExp(`^(?:${ip6})`);
+  return addresses.some((a) => (a.version === 4 ? !!v4?.test(a.address) : !!v6?.test(a.address)));
 }
 
 /** What a view needs of a server. */
@@ -118,7 +139,13 @@ export class ServersService {
     return zones;
   }
 
-  async create(auth: AuthContext, req: ServerCreateRequest): Promise<{ instances: InstanceEntity[]; adminPass: string }> {
+  /**
+   * The admin password (the one asked for, else a generated one) goes to the agent with the build
+   * (for the config drive's `admin_pass`), never into the database; the create answers it unless
+   * `enable_instance_password` is off.
+   */
+  async create(auth: AuthContext, req: ServerCreateRequest): Promise<{ instances: InstanceEntity[]; adminPass?: string }> {
+    const adminPass = req.adminPass ?? generatePassword(this.config.compute.password_length);
     this.policy.enforce('os_compute_api:servers:create', auth, { project_id: auth.projectId });
     const projectId = auth.projectId!;
     const flavor = await this.flavors.find(req.flavorRef, { admin: isAdmin(auth), projectId });
@@ -210,7 +237,7 @@ export class ServersService {
     if (!r.ok) throw new QuotaExceeded(r.resource, r.requested, r.used, r.limit);
     for (const i of r.instances) await this.notifier.notify(ctx, i, 'create', 'start', req.metadata);
     try {
-      await this.bus.rpc(computeScheduler).cast(ctx, 'scheduleInstances', { instanceIds: r.instances.map((i) => i.uuid) });
+      await this.bus.rpc(computeScheduler).cast(ctx, 'scheduleInstances', { instanceIds: r.instances.map((i) => i.uuid), adminPass });
     } catch (err) {
       // never silently lost: the servers say why they will not build
       const message = `Build request could not reach the scheduler: ${(err as Error).message}`;
@@ -219,7 +246,7 @@ export class ServersService {
       }
       this.log.error({ err: (err as Error).message }, message);
     }
-    return { instances: r.instances, adminPass: randomBytes(9).toString('base64').replace(/[+/=]/g, 'x') };
+    return { instances: r.instances, adminPass: this.config.compute.enable_instance_password ? adminPass : undefined };
   }
 
   /** The server if the caller may see it (their project's, or any for an admin); else InstanceNotFound. */
@@ -259,7 +286,8 @@ export class ServersService {
       marker: req.marker,
     });
     if (!instances) throw new MarkerNotFound(req.marker!);
-    return { servers: detail ? await this.records(instances) : instances.map((instance) => ({ instance, metadata: {} })), limit };
+    const found = req.ip !== undefined || req.ip6 !== undefined ? instances.filter((i) => matchesIpFilter(fixedAddresses(i), req.ip, req.ip6)) : instances;
+    return { servers: detail ? await this.records(found) : found.map((instance) => ({ instance, metadata: {} })), limit };
   }
 
   async update(auth: AuthContext, id: string, patch: { name?: string; accessIPv4?: string; accessIPv6?: string; diskConfig?: 'AUTO' | 'MANUAL' }): Promise<ServerRecord> {

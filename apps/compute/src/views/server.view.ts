@@ -5,10 +5,16 @@ import { ComputeLinks } from './links';
 export { ComputeLinks };
 import { serverStatus } from '../services/server-states';
 
+/** The request's microversion as the view needs it (api/microversion.ts ApiVersion is one). */
+export interface ViewVersion {
+  atLeast(version: string): boolean;
+}
+
 /**
- * The server as Nova shows it at 2.1 (nova/api/openstack/compute/views/servers.py; Tempest's
- * v2_1 schema is closed: API-SURFACE.md §2.3). Shared by the API and by the conductor's
- * notifications (the dashboard gets the same shape), so it lives outside api/.
+ * The server as Nova shows it (nova/api/openstack/compute/views/servers.py; Tempest's schemas are
+ * closed: API-SURFACE.md §2.3), per microversion up to 2.6: only 2.3 changes it. Shared by the API
+ * and by the conductor's notifications (the dashboard gets the same shape, at 2.1), so it lives
+ * outside api/.
  */
 export interface ServerViewInput {
   instance: InstanceEntity;
@@ -16,6 +22,20 @@ export interface ServerViewInput {
   fault?: InstanceFaultEntity;
   /** Admins see OS-EXT-SRV-ATTR:* and a 500 fault's details. */
   admin: boolean;
+  /** The request's microversion; absent: 2.1 (the notifications). */
+  version?: ViewVersion;
+}
+
+/**
+ * The guest's root disk as the libvirt driver defines it (drivers/libvirt/libvirt.driver.ts: a
+ * virtio disk `vda`), for `OS-EXT-SRV-ATTR:root_device_name` (2.3). Nova's compute host sets it
+ * when it takes the build, so it is null while the server is still being scheduled.
+ */
+export const ROOT_DEVICE_NAME = '/dev/vda';
+
+/** Nova's instance.root_device_name: set once a host took the build. */
+export function rootDeviceName(i: InstanceEntity): string | null {
+  return i.host === null || (i.vmState === 'building' && i.taskState === 'scheduling') ? null : ROOT_DEVICE_NAME;
 }
 
 /** Nova's time format for created/updated: `2013-09-03T04:01:32Z`. */
@@ -82,6 +102,7 @@ export function serverView(links: ComputeLinks, v: ServerViewInput): Record<stri
     out['OS-EXT-SRV-ATTR:host'] = i.host;
     out['OS-EXT-SRV-ATTR:instance_name'] = instanceName(i.uuid);
     out['OS-EXT-SRV-ATTR:hypervisor_hostname'] = i.node;
+    if (v.version?.atLeast('2.3')) Object.assign(out, extendedAttributes23(i));
   }
   if (v.fault && (status === 'ERROR' || status === 'DELETED')) {
     const f: Record<string, unknown> = { code: v.fault.code, created: isoSeconds(v.fault.createdAt), message: v.fault.message };
@@ -91,7 +112,32 @@ export function serverView(links: ComputeLinks, v: ServerViewInput): Record<stri
   return out;
 }
 
-/** The 202 of POST /servers: only what Tempest's create schema allows, with the generated password. */
-export function serverCreateView(links: ComputeLinks, i: InstanceEntity, adminPass: string): Record<string, unknown> {
-  return { id: i.uuid, links: links.resource('servers', i.uuid), 'OS-DCF:diskConfig': i.diskConfig, security_groups: i.securityGroups.map((name) => ({ name })), adminPass };
+/**
+ * 2.3's extra OS-EXT-SRV-ATTR attributes (admins): Nova's instance fields. kernel_id and ramdisk_id
+ * are the image's properties of those names ("" without them, as Nova stores them); user_data is the
+ * base64 the create carried (null without). 2.3's `delete_on_termination` in
+ * `os-extended-volumes:volumes_attached` has nothing to show until volumes attach (the list is empty).
+ */
+function extendedAttributes23(i: InstanceEntity): Record<string, unknown> {
+  const props = i.requestSpec.image.properties;
+  return {
+    'OS-EXT-SRV-ATTR:hostname': i.hostname,
+    'OS-EXT-SRV-ATTR:kernel_id': props.kernel_id ?? '',
+    'OS-EXT-SRV-ATTR:launch_index': i.launchIndex,
+    'OS-EXT-SRV-ATTR:ramdisk_id': props.ramdisk_id ?? '',
+    'OS-EXT-SRV-ATTR:reservation_id': i.reservationId,
+    'OS-EXT-SRV-ATTR:root_device_name': rootDeviceName(i),
+    'OS-EXT-SRV-ATTR:user_data': i.userData,
+  };
+}
+
+/**
+ * The 202 of POST /servers: only what Tempest's create schema allows, with the admin password (the
+ * one given or the one generated) unless `compute.enable_instance_password` is off (Nova's
+ * `[api] enable_instance_password`: then `adminPass` is left out).
+ */
+export function serverCreateView(links: ComputeLinks, i: InstanceEntity, adminPass: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: i.uuid, links: links.resource('servers', i.uuid), 'OS-DCF:diskConfig': i.diskConfig, security_groups: i.securityGroups.map((name) => ({ name })) };
+  if (adminPass !== undefined) out.adminPass = adminPass;
+  return out;
 }

@@ -1,5 +1,5 @@
-// Serial console URLs through the API (os-getSerialConsole at 2.1, what `openstack console url
-// show --serial` sends while the API's maximum is below 2.6; remote-consoles is 2.6+), the token
+// Serial console URLs through the API (os-getSerialConsole at 2.1–2.5, what `openstack console url
+// show --serial` sends at OSC's default 2.1; remote-consoles from 2.6, where the action is gone), the token
 // as the database keeps it, and that token spent by the console proxy on the same database and bus
 // (the servers stack's fake agent names a domain libvirtd's test driver does not have: 4404).
 import { createLogger } from '@kumo/common';
@@ -108,12 +108,32 @@ describe('serial console URLs', () => {
     expect(await repo.consume(hashConsoleToken('never-made'))).toEqual({ ok: false, reason: 'unknown' });
   });
 
-  it('remote-consoles is a 2.6 route: at 2.1 (the maximum today) it is a 404 and makes no token', async () => {
-    const r = await s.t.json('demo', 'POST', `/v2.1/servers/${server}/remote-consoles`, {
-      remote_console: { protocol: 'serial', type: 'serial' },
-    });
-    expect(r.status).toBe(404);
-    expect(r.body.itemNotFound.message).toBe('The resource could not be found.');
+  it('remote-consoles is a 2.6 route: below 2.6 a 404 that makes no token; at 2.6 the URL, and the console actions are gone', async () => {
+    const body = { remote_console: { protocol: 'serial', type: 'serial' } };
+    const tokens = async () => Number((await s.t.db.dataSource.query('SELECT COUNT(*) AS n FROM console_auth_token'))[0].n);
+    const before = await tokens();
+    for (const headers of [{}, { 'openstack-api-version': 'compute 2.5' }] as Array<Record<string, string>>) {
+      const r = await s.t.json('demo', 'POST', `/v2.1/servers/${server}/remote-consoles`, body, headers);
+      expect(r.status).toBe(404);
+      expect(r.body.itemNotFound.message).toBe('The resource could not be found.');
+    }
+    expect(await tokens()).toBe(before);
+    const v26 = { 'openstack-api-version': 'compute 2.6' };
+    const ok = await s.t.json('demo', 'POST', `/v2.1/servers/${server}/remote-consoles`, body, v26);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('openstack-api-version')).toBe('compute 2.6');
+    expect(ok.body).toEqual({ remote_console: { protocol: 'serial', type: 'serial', url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:6083\/\?token=[0-9a-f-]{36}$/) } });
+    expect((await s.t.json('demo', 'POST', `/v2.1/servers/${server}/remote-consoles`, { remote_console: { protocol: 'vnc', type: 'novnc' } }, v26)).body).toEqual({ badRequest: { code: 400, message: 'Unavailable console type novnc.' } });
+    for (const a of [{ 'os-getSerialConsole': { type: 'serial' } }, { 'os-getVNCConsole': { type: 'novnc' } }, { 'os-getSPICEConsole': { type: 'spice-html5' } }, { 'os-getRDPConsole': { type: 'rdp-html5' } }]) {
+      const r = await s.t.json('demo', 'POST', `/v2.1/servers/${server}/action`, a, v26);
+      expect({ a, status: r.status, body: r.body }).toEqual({ a, status: 404, body: { itemNotFound: { code: 404, message: 'The resource could not be found.' } } });
+    }
+    // at 2.5 VNC and SPICE are Nova's "unavailable" 400, RDP its bare 400
+    const v25 = { 'openstack-api-version': 'compute 2.5' };
+    expect((await s.t.json('demo', 'POST', `/v2.1/servers/${server}/action`, { 'os-getVNCConsole': { type: 'novnc' } }, v25)).body).toEqual({ badRequest: { code: 400, message: 'Unavailable console type novnc.' } });
+    expect((await s.t.json('demo', 'POST', `/v2.1/servers/${server}/action`, { 'os-getSPICEConsole': { type: 'spice-html5' } }, v25)).body).toEqual({ badRequest: { code: 400, message: 'Unavailable console type spice-html5.' } });
+    expect((await s.t.json('demo', 'POST', `/v2.1/servers/${server}/action`, { 'os-getRDPConsole': { type: 'rdp-html5' } }, v25)).status).toBe(400);
+    expect((await s.t.json('demo', 'POST', `/v2.1/servers/${server}/action`, { 'os-getSerialConsole': { type: 'serial' } }, v25)).status).toBe(200);
   });
 
   it('the console proxy spends the token once; the domain the agent names is not on libvirt there: 4404 with the reason', async () => {

@@ -42,6 +42,8 @@ export function hostReport(host: string, fields: Partial<HostReport> = {}): Host
  */
 export class FakeAgent {
   readonly builds: string[] = [];
+  /** The admin password each build was given (the config drive's admin_pass), by instance. */
+  readonly adminPasses = new Map<string, string | null>();
   readonly casts: Array<{ method: string; instanceId: string }> = [];
   hold = false;
   private readonly bus: Messaging;
@@ -76,6 +78,7 @@ export class FakeAgent {
       {
         buildAndRunInstance: async (ctx, { instance }) => {
           this.builds.push(instance.instanceId);
+          this.adminPasses.set(instance.instanceId, instance.adminPass);
           await update(ctx, instance.instanceId, { taskState: 'spawning', host: this.host }, ['scheduling', null], { action: 'create', phase: 'start' });
           await c().cast({ requestId: ctx.requestId }, 'actionEvent', { instanceId: instance.instanceId, requestId: ctx.requestId, event: 'compute__do_build_and_run_instance', phase: 'start', at: new Date().toISOString() });
           if (this.hold) return;

@@ -1,5 +1,6 @@
 import type { InstanceEntity, InstanceFaultEntity } from '../../src/db/entities/instance.entity';
-import { ComputeLinks, hostId, serverBasicView, serverCreateView, serverView } from '../../src/views/server.view';
+import { ApiVersion } from '../../src/api/microversion';
+import { ComputeLinks, hostId, rootDeviceName, serverBasicView, serverCreateView, serverView } from '../../src/views/server.view';
 
 const links = new ComputeLinks('http://h:8774');
 
@@ -95,5 +96,48 @@ describe('server views at 2.1', () => {
   it('list items are {id, name, links}; the create answer only id, links, diskConfig, security_groups, adminPass', () => {
     expect(Object.keys(serverBasicView(links, instance())).sort()).toEqual(['id', 'links', 'name']);
     expect(Object.keys(serverCreateView(links, instance(), 'pw')).sort()).toEqual(['OS-DCF:diskConfig', 'adminPass', 'id', 'links', 'security_groups']);
+    // enable_instance_password off: no adminPass at all
+    expect(Object.keys(serverCreateView(links, instance(), undefined)).sort()).toEqual(['OS-DCF:diskConfig', 'id', 'links', 'security_groups']);
+  });
+});
+
+describe('server views per microversion (2.3)', () => {
+  const at = (v: string) => ApiVersion.parse(v);
+  const EXTRA_23 = ['OS-EXT-SRV-ATTR:hostname', 'OS-EXT-SRV-ATTR:kernel_id', 'OS-EXT-SRV-ATTR:launch_index', 'OS-EXT-SRV-ATTR:ramdisk_id', 'OS-EXT-SRV-ATTR:reservation_id', 'OS-EXT-SRV-ATTR:root_device_name', 'OS-EXT-SRV-ATTR:user_data'];
+  const srvAttrs = (o: Record<string, unknown>) => Object.keys(o).filter((k) => k.startsWith('OS-EXT-SRV-ATTR:')).sort();
+
+  it("gives an admin 2.3's extended attributes from 2.3 on, with Nova's values", () => {
+    const i = instance({ hostname: 'vm-1', reservationId: 'r-abcd1234', launchIndex: 2, userData: 'IyEvYmluL3NoCg==' });
+    i.requestSpec.image.properties = { kernel_id: 'kkkk', ramdisk_id: 'rrrr' };
+    const v = serverView(links, { instance: i, metadata: {}, admin: true, version: at('2.3') });
+    expect(v).toMatchObject({
+      'OS-EXT-SRV-ATTR:hostname': 'vm-1',
+      'OS-EXT-SRV-ATTR:kernel_id': 'kkkk',
+      'OS-EXT-SRV-ATTR:launch_index': 2,
+      'OS-EXT-SRV-ATTR:ramdisk_id': 'rrrr',
+      'OS-EXT-SRV-ATTR:reservation_id': 'r-abcd1234',
+      'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda',
+      'OS-EXT-SRV-ATTR:user_data': 'IyEvYmluL3NoCg==',
+    });
+    expect(srvAttrs(serverView(links, { instance: instance(), metadata: {}, admin: true, version: at('2.6') }))).toEqual([...EXTRA_23, 'OS-EXT-SRV-ATTR:host', 'OS-EXT-SRV-ATTR:hypervisor_hostname', 'OS-EXT-SRV-ATTR:instance_name'].sort());
+  });
+
+  it('keeps 2.1 and 2.2 (and no version: the notifications) to the three attributes, and members to none', () => {
+    for (const version of [at('2.1'), at('2.2'), undefined]) {
+      expect(srvAttrs(serverView(links, { instance: instance(), metadata: {}, admin: true, version }))).toEqual(['OS-EXT-SRV-ATTR:host', 'OS-EXT-SRV-ATTR:hypervisor_hostname', 'OS-EXT-SRV-ATTR:instance_name']);
+    }
+    const member = serverView(links, { instance: instance(), metadata: {}, admin: false, version: at('2.6') });
+    expect(srvAttrs(member)).toEqual([]);
+    expect(Object.keys(member).sort()).toEqual([...MEMBER_KEYS].sort());
+  });
+
+  it('shows "" for kernel and ramdisk without those image properties, null user_data, and no root device before a host took the build', () => {
+    const scheduling = instance({ vmState: 'building', taskState: 'scheduling', host: null, node: null, launchedAt: null });
+    expect(serverView(links, { instance: scheduling, metadata: {}, admin: true, version: at('2.3') })).toMatchObject({ 'OS-EXT-SRV-ATTR:kernel_id': '', 'OS-EXT-SRV-ATTR:ramdisk_id': '', 'OS-EXT-SRV-ATTR:user_data': null, 'OS-EXT-SRV-ATTR:root_device_name': null });
+    // placed but not yet taken by the agent, then spawning
+    expect(rootDeviceName(instance({ vmState: 'building', taskState: 'scheduling', host: 'node-1' }))).toBeNull();
+    expect(rootDeviceName(instance({ vmState: 'building', taskState: 'spawning', host: 'node-1' }))).toBe('/dev/vda');
+    // a build that failed on its host keeps the device Nova had set
+    expect(rootDeviceName(instance({ vmState: 'error', taskState: null, host: 'node-1' }))).toBe('/dev/vda');
   });
 });

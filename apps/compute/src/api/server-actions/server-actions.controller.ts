@@ -4,6 +4,7 @@ import { Auth, AuthContext } from '@kumo/auth';
 import { ServerActionsService } from '../../services/server-actions.service';
 import { RemoteConsolesService } from '../../services/remote-consoles.service';
 import { ComputeLinks } from '../../views/links';
+import { ApiVersion, RequestVersion } from '../microversion';
 import { parseServerAction, ServerAction } from './server-actions.schema';
 
 /**
@@ -19,7 +20,11 @@ export const ACTION_STATUS: Record<ServerAction['kind'], 200 | 202> = {
   serialConsole: 200,
 };
 
-/** `POST /v2.1/servers/{id}/action`: power actions, console output, createImage, os-resetState. */
+/**
+ * `POST /v2.1/servers/{id}/action`: power actions, console output, createImage, os-resetState, and
+ * at 2.1–2.5 the console actions (os-getSerialConsole; VNC and SPICE answer Nova's "Unavailable
+ * console type", RDP its bare 400).
+ */
 @Controller('v2.1/servers/:id/action')
 export class ServerActionsController {
   constructor(
@@ -29,8 +34,8 @@ export class ServerActionsController {
   ) {}
 
   @Post()
-  async act(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const a = parseServerAction(body);
+  async act(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @RequestVersion() v: ApiVersion, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const a = parseServerAction(body, v);
     const result = await this.run(auth, id, a, reply);
     reply.status(ACTION_STATUS[a.kind]);
     return result;
@@ -52,7 +57,7 @@ export class ServerActionsController {
         await this.actions.resetState(auth, id, a.state);
         return undefined;
       case 'serialConsole':
-        return { console: { type: a.type, url: await this.consoles.create(auth, id, 'serial', a.type) } };
+        return { console: { type: a.type, url: await this.consoles.create(auth, id, a.protocol, a.type) } };
     }
   }
 }

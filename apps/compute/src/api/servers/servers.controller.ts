@@ -5,11 +5,12 @@ import { BadRequest } from '@kumo/common';
 import { isAdmin } from '../../services/compute-policy';
 import { ServersService } from '../../services/servers.service';
 import { ComputeLinks } from '../../views/links';
+import { ApiVersion, RequestVersion } from '../microversion';
 import { parseBody } from '../validation';
 import { createServerSchema, parseServerListQuery, updateServerSchema } from './servers.schema';
 import { serverCreateView, serverListView, serverView } from './servers.view';
 
-/** `/v2.1/servers`: Nova's servers API at 2.1. */
+/** `/v2.1/servers`: Nova's servers API (2.1–2.6: the admin view's 2.3 attributes, 2.5's `ip6` filter). */
 @Controller('v2.1/servers')
 export class ServersController {
   constructor(
@@ -17,36 +18,37 @@ export class ServersController {
     private readonly links: ComputeLinks,
   ) {}
 
-  private parseList(query: Record<string, unknown>) {
-    const req = parseServerListQuery(query);
-    if (req.name !== undefined) {
+  private parseList(auth: AuthContext, query: Record<string, unknown>, v: ApiVersion) {
+    const req = parseServerListQuery(query, { ip6: isAdmin(auth) || v.atLeast('2.5') });
+    for (const [field, value] of [['name', req.name], ['ip', req.ip], ['ip6', req.ip6]] as const) {
+      if (value === undefined) continue;
       try {
-        new RegExp(req.name);
+        new RegExp(value);
       } catch {
-        throw new BadRequest(`Invalid input for query parameters name. Value: ${req.name}. not a valid regular expression`);
+        throw new BadRequest(`Invalid input for query parameters ${field}. Value: ${value}. not a valid regular expression`);
       }
     }
     return req;
   }
 
   @Get()
-  async index(@Auth() auth: AuthContext, @Query() query: Record<string, unknown>): Promise<unknown> {
-    const { servers, limit } = await this.servers.list(auth, this.parseList(query), false);
+  async index(@Auth() auth: AuthContext, @Query() query: Record<string, unknown>, @RequestVersion() v: ApiVersion): Promise<unknown> {
+    const { servers, limit } = await this.servers.list(auth, this.parseList(auth, query, v), false);
     return serverListView(this.links, servers, isAdmin(auth), false, { collection: 'servers', query, limit });
   }
 
   @Get('detail')
-  async detail(@Auth() auth: AuthContext, @Query() query: Record<string, unknown>): Promise<unknown> {
-    const { servers, limit } = await this.servers.list(auth, this.parseList(query), true);
-    return serverListView(this.links, servers, isAdmin(auth), true, { collection: 'servers/detail', query, limit });
+  async detail(@Auth() auth: AuthContext, @Query() query: Record<string, unknown>, @RequestVersion() v: ApiVersion): Promise<unknown> {
+    const { servers, limit } = await this.servers.list(auth, this.parseList(auth, query, v), true);
+    return serverListView(this.links, servers, isAdmin(auth), true, { collection: 'servers/detail', query, limit }, v);
   }
 
   @Get(':id')
-  async show(@Auth() auth: AuthContext, @Param('id') id: string): Promise<unknown> {
-    return { server: serverView(this.links, { ...(await this.servers.get(auth, id)), admin: isAdmin(auth) }) };
+  async show(@Auth() auth: AuthContext, @Param('id') id: string, @RequestVersion() v: ApiVersion): Promise<unknown> {
+    return { server: serverView(this.links, { ...(await this.servers.get(auth, id)), admin: isAdmin(auth), version: v }) };
   }
 
-  /** 202 with only id, links, adminPass, OS-DCF:diskConfig and security_groups, and a Location (API-SURFACE.md §2.3). */
+  /** 202 with only id, links, adminPass (unless enable_instance_password is off), OS-DCF:diskConfig and security_groups, and a Location (API-SURFACE.md §2.3). */
   @Post()
   @HttpCode(202)
   async create(@Auth() auth: AuthContext, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
@@ -57,8 +59,8 @@ export class ServersController {
   }
 
   @Put(':id')
-  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    return { server: serverView(this.links, { ...(await this.servers.update(auth, id, parseBody(updateServerSchema, body))), admin: isAdmin(auth) }) };
+  async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @RequestVersion() v: ApiVersion): Promise<unknown> {
+    return { server: serverView(this.links, { ...(await this.servers.update(auth, id, parseBody(updateServerSchema, body))), admin: isAdmin(auth), version: v }) };
   }
 
   @Delete(':id')

@@ -143,6 +143,7 @@ export const createServerSchema = z
       accessIPv4: s.accessIPv4,
       accessIPv6: s.accessIPv6,
       diskConfig: s['OS-DCF:diskConfig'] ?? 'MANUAL',
+      adminPass: s.adminPass,
     };
   });
 
@@ -154,8 +155,12 @@ export const updateServerSchema = z
 
 const FALSE_STRINGS = new Set(['0', 'f', 'false', 'off', 'n', 'no']);
 
-/** GET /servers[/detail] query (Nova's search options at 2.1; non-admins' host filter is dropped by the service). */
-export function parseServerListQuery(q: Record<string, unknown>): ServerListRequest {
+/**
+ * GET /servers[/detail] query (Nova's search options; non-admins' host filter is dropped by the
+ * service). `ip6` is read for admins, and for everyone from 2.5 (before it Nova silently drops a
+ * non-admin's `ip6`: `opts.ip6` false).
+ */
+export function parseServerListQuery(q: Record<string, unknown>, opts: { ip6: boolean } = { ip6: true }): ServerListRequest {
   const limitText = lastParam(q, 'limit');
   let limit: number | undefined;
   if (limitText !== undefined) {
@@ -182,5 +187,7 @@ export function parseServerListQuery(q: Record<string, unknown>): ServerListRequ
     changesSince,
     limit,
     marker: lastParam(q, 'marker'),
+    ip: lastParam(q, 'ip'),
+    ip6: opts.ip6 ? lastParam(q, 'ip6') : undefined,
   };
 }

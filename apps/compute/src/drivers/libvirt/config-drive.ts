@@ -11,10 +11,15 @@ import type { CommandExecutor } from '../command-executor';
 export const CONFIG_DRIVE_VERSIONS = ['2012-08-10', 'latest'] as const;
 export const CONFIG_DRIVE_LABEL = 'config-2';
 
-/** meta_data.json as Nova's InstanceMetadata writes it (the fields guests read). */
+/**
+ * meta_data.json as Nova's InstanceMetadata writes it (the fields guests read), with the admin
+ * password as `admin_pass` when there is one (the libvirt driver's _create_configdrive puts
+ * injection_info.admin_pass into extra_md; cloud-init sets it as the default user's password).
+ */
 export function metaData(spec: GuestSpec, randomSeed: Buffer = randomBytes(512)): Record<string, unknown> {
   const key = spec.keyPair;
   return {
+    ...(spec.adminPass ? { admin_pass: spec.adminPass } : {}),
     uuid: spec.instanceId,
     meta: spec.metadata,
     public_keys: key ? { [key.name]: key.publicKey } : {},

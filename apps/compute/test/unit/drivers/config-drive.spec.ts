@@ -53,3 +53,14 @@ describe('config drive content', () => {
     expect([...configDriveFiles({ ...spec, userData: null }).keys()].filter((k) => k.endsWith('user_data'))).toEqual([]);
   });
 });
+
+describe('config drive admin password', () => {
+  it("carries the build's admin password as meta_data.json admin_pass, in every version's file", () => {
+    const files = configDriveFiles({ ...spec, adminPass: 'Given-pass-1' }, Buffer.alloc(512));
+    for (const v of ['2012-08-10', 'latest']) expect(JSON.parse(files.get(`openstack/${v}/meta_data.json`)!.toString()).admin_pass).toBe('Given-pass-1');
+  });
+
+  it('leaves admin_pass out without a password (null, absent or empty, as Nova skips a falsy one)', () => {
+    for (const adminPass of [null, undefined, '']) expect(metaData({ ...spec, adminPass })).not.toHaveProperty('admin_pass');
+  });
+});
