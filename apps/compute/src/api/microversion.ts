@@ -10,11 +10,14 @@ import { BadRequest, NotAcceptable } from '@kumo/common';
  * [MIN, MAX] a 406; every answer under /v2.1 echoes the version in both headers with `Vary`.
  *
  * MAX_VERSION is the highest version whose response shapes (of every microversion up to it, for
- * every resource the clients touch) Kumo implements. It stays 2.1 until they all are: openstacksdk
- * negotiates min(its resource maximum, ours) and Tempest's schemas are closed (API-SURFACE.md §2.1).
+ * every resource the clients touch) Kumo implements: openstacksdk negotiates min(its resource
+ * maximum, ours) and Tempest's schemas are closed (API-SURFACE.md §2.1). 2.6 (docs/compute.md,
+ * "Microversions"): 2.2 key pair `type` and create 201 / delete 204, 2.3 the admin server view's
+ * extended attributes, 2.4 os-fixed-ips only (not served), 2.5 `ip6` for non-admins, 2.6
+ * remote-consoles (and the os-get*Console actions gone).
  */
 export const MIN_VERSION = '2.1';
-export const MAX_VERSION = '2.1';
+export const MAX_VERSION = '2.6';
 
 export class ApiVersion {
   constructor(
