@@ -1,44 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { extname, join, normalize, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { Logger, NotFound, sendFault, ServiceUnavailable } from '@kumo/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CONTENT_SECURITY_POLICY, resolveWebPath, SERVER_PATHS } from './web-path';
 
-/** Paths the server answers itself: never the app's page. */
-const SERVER_PATHS = /^\/(api|auth|events|healthcheck)(\/|$)/;
-
-/** Who may run code in the page, load from where: only this origin, no frames, no inline script. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
-
-/**
- * The file of `root` a GET path names (`/assets/x.js`), `index.html` for a page of the app (a
- * path without an extension: the app routes it), or undefined (a missing file, a path out of root).
- */
-export function resolveWebPath(root: string, urlPath: string): { file: string; asset: boolean } | undefined {
-  let path: string;
-  try {
-    path = decodeURIComponent(urlPath.split('?')[0]);
-  } catch {
-    return undefined;
-  }
-  if (path.includes('\0')) return undefined;
-  const rel = normalize(path).replace(/^([/\\])+/, '');
-  if (rel.split(sep).includes('..')) return undefined;
-  if (rel && extname(rel)) {
-    const full = join(root, rel);
-    return existsSync(full) && statSync(full).isFile() ? { file: rel, asset: rel.startsWith(`assets${sep}`) } : undefined;
-  }
-  return { file: 'index.html', asset: false };
-}
+// (@fastify/static needs Node's require() of ES modules: jest cannot load this file, web-path.ts has the logic)
 
 /**
  * Serves the built app from `root` (Vite's output): hashed files under /assets/ cached for a
