@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { SnakeNamingStrategy } from './naming.strategy';
+import { serverConnection } from './sql-pool';
 
 export interface DataSourceOptions {
   /** mysql://user:password@host:port (no database part; the service's database is `database`). */
@@ -15,21 +16,13 @@ export interface DataSourceOptions {
   logSql?: boolean;
 }
 
-function serverUrl(url: string): URL {
-  const u = new URL(url);
-  u.pathname = '/';
-  return u;
-}
-
 /** A TypeORM data source on MariaDB/MySQL through mysql2; schema changes only by migrations. */
 export function createDataSource(opts: DataSourceOptions): DataSource {
-  const u = serverUrl(opts.url);
+  const { user, ...server } = serverConnection(opts.url);
   return new DataSource({
     type: 'mysql',
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    username: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password || ''),
+    ...server,
+    username: user,
     database: opts.database,
     entities: opts.entities,
     migrations: opts.migrations ?? [],
@@ -49,13 +42,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
 const DB_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
 async function onServer(url: string, sql: string): Promise<void> {
-  const u = serverUrl(url);
-  const conn = await createConnection({
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password || ''),
-  });
+  const conn = await createConnection(serverConnection(url));
   try {
     await conn.query(sql);
   } finally {

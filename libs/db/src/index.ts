@@ -1,3 +1,4 @@
+export * from './core';
 export * from './data-source';
 export * from './naming.strategy';
 export * from './state-transition';

@@ -1,6 +1,7 @@
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
 import { createConnection } from 'mysql2/promise';
 import { createTestDatabase, TestDatabase, testDatabaseUrl } from '../src/test-database';
+import { createSqlPool } from '../src/core';
 
 @Entity('widget')
 class Widget {
@@ -64,6 +65,21 @@ describe('createTestDatabase', () => {
     const repo = db.dataSource.getRepository(Widget);
     await repo.insert({ id: 'c', displayName: 'Case', taskState: null });
     await expect(repo.findOneBy({ displayName: 'case' })).resolves.toBeNull();
+  });
+
+  it('a plain SQL pool (@kumo/db/core, no TypeORM) answers as DataSource.query does, with the same exact collation', async () => {
+    const pool = createSqlPool({ url: db.url, database: db.name, poolSize: 2 });
+    try {
+      await db.dataSource.query('INSERT INTO widget (id, display_name) VALUES (?, ?)', ['p', 'Pool']);
+      const rows = await pool.query('SELECT display_name FROM widget WHERE id = ?', ['p']);
+      expect(rows).toEqual(await db.dataSource.query('SELECT display_name FROM widget WHERE id = ?', ['p']));
+      const first = (await pool.query('UPDATE widget SET task_state = ? WHERE id = ? AND task_state IS NULL', ['x', 'p'])) as { affectedRows: number };
+      const second = (await pool.query('UPDATE widget SET task_state = ? WHERE id = ? AND task_state IS NULL', ['x', 'p'])) as { affectedRows: number };
+      expect([first.affectedRows, second.affectedRows]).toEqual([1, 0]);
+      await expect(pool.query('SELECT id FROM widget WHERE display_name = ?', ['pool'])).resolves.toEqual([]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('drops the database afterwards', async () => {

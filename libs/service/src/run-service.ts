@@ -4,6 +4,7 @@ import { createLogger, enableBodyBufferReclaim, Logger, ServiceUserConfig, settl
 // a storage node) does not carry them (docs/operations.md)
 import type { listen } from '@kumo/common';
 import type { createDataSource, DataSourceOptions } from '@kumo/db';
+import type { SqlPool, SqlPoolOptions } from '@kumo/db/core';
 import type { ServiceAuth, ServiceAuthOptions } from '@kumo/auth';
 
 /** TypeORM's data source, as @kumo/db makes it. */
@@ -38,6 +39,11 @@ export interface ServiceKit<C extends ServiceConfig> {
   /** Opens the service's database (url and pool size from the `database` section unless given). */
   database(opts: Omit<DataSourceOptions, 'url'> & { url?: string }): Promise<DataSource>;
   /**
+   * A plain mysql2 pool on the service's database, without TypeORM (a process that runs a few fixed
+   * statements: compute's console proxy). Checked with one `SELECT 1` at start; closed with the data.
+   */
+  sql(opts: Omit<SqlPoolOptions, 'url' | 'poolSize'> & { url?: string; poolSize?: number }): Promise<SqlPool>;
+  /**
    * Token validation as the service user, cached and evicted by identity's revocation events on
    * the bus (`startServiceAuth`). `passwordKey` names the config key in the error when it is unset.
    */
@@ -62,6 +68,8 @@ export interface ServiceRuntime {
   logger?: Logger;
   /** A data source factory instead of MariaDB's (tests). */
   createDataSource?: (opts: DataSourceOptions) => { initialize(): Promise<unknown>; destroy(): Promise<void> };
+  /** A SQL pool factory instead of MariaDB's (tests). */
+  createSqlPool?: (opts: SqlPoolOptions) => SqlPool;
 }
 
 export interface ServiceSpec<C extends ServiceConfig> {
@@ -155,6 +163,16 @@ export async function runService<C extends ServiceConfig>(spec: ServiceSpec<C>, 
         await ds.initialize();
         closers.data.push(() => ds.destroy());
         return ds as DataSource;
+      },
+      async sql(opts) {
+        const db = config.database;
+        const url = opts.url ?? db?.url;
+        if (!url) throw new Error(`${spec.name} has no database url (database.url)`);
+        const create = runtime.createSqlPool ?? (await import('@kumo/db/core')).createSqlPool;
+        const pool = create({ poolSize: db?.pool_size, ...opts, url });
+        closers.data.push(() => pool.close());
+        await pool.query('SELECT 1');
+        return pool;
       },
       async serviceAuth(credentials, overrides = {}) {
         const { passwordKey, password, ...rest } = credentials;

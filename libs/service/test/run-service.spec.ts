@@ -9,6 +9,7 @@ class FakeRuntime implements ServiceRuntime {
   readonly lines: string[] = [];
   readonly logger = createLogger('test', 'fatal');
   createDataSource?: ServiceRuntime['createDataSource'];
+  createSqlPool?: ServiceRuntime['createSqlPool'];
   stderr = { write: (line: string) => this.lines.push(line) };
   once(signal: string, handler: () => void): void {
     this.handlers.set(signal, [...(this.handlers.get(signal) ?? []), handler]);
@@ -80,6 +81,28 @@ describe('runService', () => {
     await tick();
     expect(order).toEqual(['db open', 'server closing', 'server closed', 'bus', 'other bus', 'data source']);
     expect(rt.exits).toEqual([0]);
+  });
+
+  it('opens a plain SQL pool (no TypeORM) checked with SELECT 1, closed with the data at shutdown', async () => {
+    const rt = new FakeRuntime();
+    const seen: unknown[] = [];
+    rt.createSqlPool = (opts) => {
+      seen.push(opts);
+      return { query: async (sql) => void seen.push(sql), close: async () => void seen.push('closed') };
+    };
+    await runService({ name: 'svc', config: () => config, start: async (kit) => void (await kit.sql({ database: 'kumo_svc', poolSize: 2 })) }, rt);
+    expect(seen).toEqual([{ database: 'kumo_svc', url: config.database!.url, poolSize: 2 }, 'SELECT 1']);
+    rt.signal('SIGTERM');
+    await tick();
+    expect(seen.at(-1)).toBe('closed');
+    expect(rt.exits).toEqual([0]);
+
+    // a database that does not answer is a start-up failure, as the data source's
+    const rt2 = new FakeRuntime();
+    rt2.createSqlPool = () => ({ query: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), close: async () => undefined });
+    await runService({ name: 'compute-console', config: () => config, start: async (kit) => void (await kit.sql({ database: 'kumo_compute' })) }, rt2);
+    expect(rt2.lines).toEqual(['compute-console: failed to start: ECONNREFUSED connect ECONNREFUSED\n']);
+    expect(rt2.exits).toEqual([1]);
   });
 
   it('exits 1 at once on a second signal while the first shutdown waits', async () => {

@@ -1,8 +1,8 @@
 import { DataSource, Repository } from 'typeorm';
 import { ConsoleAuthTokenEntity } from '../entities/console-auth-token.entity';
+import { consumeConsoleToken, type ConsumeResult } from './console-token-consume';
 
-export type ConsumeResult =
-  { ok: true; token: ConsoleAuthTokenEntity } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+export type { ConsumeResult } from './console-token-consume';
 
 /** Console tokens (table console_auth_token): made by the API, consumed once by the console proxy. */
 export class ConsoleAuthTokenRepository {
@@ -24,23 +24,9 @@ export class ConsoleAuthTokenRepository {
     );
   }
 
-  /**
-   * Marks the token used if it is unused and unexpired, in one UPDATE (two connections racing for
-   * one token: exactly one wins), and returns it; otherwise why not.
-   */
-  async consume(tokenHash: string): Promise<ConsumeResult> {
-    const res = (await this.ds.query(
-      'UPDATE console_auth_token SET used = 1, used_at = NOW(6) WHERE token_hash = ? AND used = 0 AND expires_at > NOW(6)',
-      [tokenHash],
-    )) as { affectedRows?: number };
-    const token = await this.tokens.findOne({ where: { tokenHash } });
-    if (res.affectedRows === 1 && token) return { ok: true, token };
-    if (!token) return { ok: false, reason: 'unknown' };
-    const [{ expired }] = (await this.ds.query(
-      'SELECT expires_at <= NOW(6) AS expired FROM console_auth_token WHERE id = ?',
-      [token.id],
-    )) as Array<{ expired: number | string }>;
-    return { ok: false, reason: Number(expired) === 1 ? 'expired' : 'used' };
+  /** Consumes a token once (console-token-consume.ts: the proxy runs the same SQL on its own pool). */
+  consume(tokenHash: string): Promise<ConsumeResult> {
+    return consumeConsoleToken((sql, params) => this.ds.query(sql, params), tokenHash);
   }
 
   /** Forgets an instance's tokens (it was deleted or moved). */
