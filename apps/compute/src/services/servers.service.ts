@@ -94,6 +94,10 @@ export interface ServerRecord {
   fault?: InstanceFaultEntity;
 }
 
+/** How long a create waits for the broker to take its scheduling request (the bus lost mid-request) before its servers go to ERROR. */
+const SCHEDULE_CAST_TIMEOUT_MS = 15_000;
+const BUS_DOWN_MESSAGE = 'The compute scheduler cannot be reached: the message bus (RabbitMQ) is unreachable. No server was created; retry once it is back.';
+
 /** The request's context (request id, caller) for casts and records; a fresh request id outside a request. */
 export function requestContext(): RequestContext {
   return currentContext() ?? { requestId: newRequestId() };
@@ -232,12 +236,14 @@ export class ServersService {
         },
       });
     }
+    // the scheduler is reached over the bus: while it is down nothing is created (Nova answers 500 here)
+    if (!this.bus.connected) throw new ServiceUnavailable(BUS_DOWN_MESSAGE);
     const ctx = requestContext();
     const r = await this.instances.createWithinQuota(rows, req.minCount, req.metadata, { project: { instances: limits.instances, cores: limits.cores, ram: limits.ram }, user: { instances: userLimits.instances, cores: userLimits.cores, ram: userLimits.ram } }, { requestId: ctx.requestId });
     if (!r.ok) throw new QuotaExceeded(r.resource, r.requested, r.used, r.limit);
     for (const i of r.instances) await this.notifier.notify(ctx, i, 'create', 'start', req.metadata);
     try {
-      await this.bus.rpc(computeScheduler).cast(ctx, 'scheduleInstances', { instanceIds: r.instances.map((i) => i.uuid), adminPass });
+      await this.bus.rpc(computeScheduler).cast(ctx, 'scheduleInstances', { instanceIds: r.instances.map((i) => i.uuid), adminPass }, { timeoutMs: SCHEDULE_CAST_TIMEOUT_MS });
     } catch (err) {
       // never silently lost: the servers say why they will not build
       const message = `Build request could not reach the scheduler: ${(err as Error).message}`;
