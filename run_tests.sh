@@ -3,7 +3,7 @@
 # CI=true). Installs what the tests need (apt packages, node modules from the lockfile), starts
 # MariaDB and RabbitMQ when they are not running, creates the database user kumo (the integration
 # tests' KUMO_TEST_DATABASE_URL unless set), builds, then runs every tier:
-#   lint (one test) · unit (*.spec.ts) · integration (*.int-spec.ts, real MariaDB + RabbitMQ)
+#   lint (one test) · unit (*.spec.ts) · web (the dashboard app's Vitest tests) · integration (*.int-spec.ts, real MariaDB + RabbitMQ)
 #   · fuzz (*.fuzz-spec.ts: every route of every service fed malformed input, libs/testing)
 #   · ./stack.sh (one test) · system (*.sys-spec.ts) and compat (*.compat-spec.ts, the real
 #   openstack/swift clients) against that stack · the purge test (test/stack/purge-check.sh) · the unstack test (test/stack/unstack-check.sh)
@@ -86,6 +86,20 @@ tier() {
   printf 'jest\t%s\t%s\t%s\t%s\n' "$name" "$name.json" "$(seconds_since "$start")" "$rc" >> "$MANIFEST"
 }
 
+# vitest_tier NAME DIR CONFIG: a package's Vitest tests (the dashboard's app: jsdom, Testing Library),
+# after a type-check of what they test (DIR/TSCONFIG); Vitest's JSON report is jest's shape, so
+# summary.js counts it as a jest tier.
+vitest_tier() {
+  local name="$1" dir="$2" config="$3" start rc json="$RESULTS/$1.json"
+  banner "$name tests (vitest, $dir)"
+  start=$(now_ns)
+  (cd "$KUMO_ROOT/$dir" && npx --no-install tsc -p "$(dirname "$config")/tsconfig.json" && timeout --kill-after=30 "$TIER_TIMEOUT" \
+    npx --no-install vitest run --config "$config" --reporter=default --reporter=json --outputFile.json="$json") < /dev/null 2>&1 | tee "$RESULTS/$name.log"
+  rc=${PIPESTATUS[0]}
+  result "$name tests" "$rc" "$start"
+  printf 'jest\t%s\t%s\t%s\t%s\n' "$name" "$name.json" "$(seconds_since "$start")" "$rc" >> "$MANIFEST"
+}
+
 # MariaDB and RabbitMQ, and the database user kumo (ALL on kumo\_%.*) that the integration tests
 # use for their throwaway kumo_test_* databases (a fresh MariaDB has no password-less TCP root)
 start_services() { start_mariadb && start_rabbitmq && ensure_secrets && load_secrets && ensure_db_user; }
@@ -108,6 +122,7 @@ quiet "node modules and build" install_and_build
 # shellcheck disable=SC2016
 loud "lint and type-check (pnpm lint)" bash -c 'cd "$KUMO_ROOT" && pnpm -s lint'
 tier unit '\.spec\.ts$'
+vitest_tier web apps/dashboard web/vite.config.ts
 tier integration '\.int-spec\.ts$' --runInBand
 tier fuzz '\.fuzz-spec\.ts$' --runInBand
 loud "stack.sh" "$KUMO_ROOT/stack.sh"

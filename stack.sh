@@ -129,6 +129,9 @@ summary() {
   say "  Logs:    $LOG_DIR/<service>.log     pids: $PID_DIR     config: $KUMO_CONFIG_FILE"
   if have_systemd; then say "  Units:   kumo-<service>.service (systemctl status 'kumo-*'); they come back after a reboot"; fi
   if svc_line compute-agent >/dev/null; then say "  Hypervisor: $(compute_agent_host): $(compute_hypervisor)"; fi
+  if svc_line dashboard >/dev/null; then
+    say "  Dashboard: ${B}$(dashboard_url)${N}  (domain Default, user admin or demo; passwords: OS_PASSWORD in .stack/admin-openrc.sh, .stack/demo-openrc.sh)"
+  fi
   say "  Use it:  ${B}source .stack/admin-openrc.sh && openstack token issue${N}"
   say "           (.stack/demo-openrc.sh: user demo, member of project demo)"
   say "           ${B}openstack server create --image kumo-tiny --flavor tiny --wait vm1${N}; openstack console log show vm1"

@@ -21,6 +21,7 @@ KUMO_SERVICES=(
   "compute-scheduler|apps/compute/dist/main.scheduler.js|||"
   "compute-console|apps/compute/dist/main.console.js|6083|http://127.0.0.1:6083/healthcheck|"
   "compute-agent|apps/compute/dist/main.agent.js|||"
+  "dashboard|apps/dashboard/dist/main.api.js|8000|http://127.0.0.1:8000/healthcheck|"
 )
 
 # Generated once into .stack/secrets.env (mode 600) and reused: NAME or NAME:BYTES (hex, default 16).
@@ -28,7 +29,7 @@ KUMO_SECRETS=(KUMO_DB_PASSWORD ADMIN_PASSWORD:12 DEMO_PASSWORD:12 SERVICE_PASSWO
 
 # kumo.yaml sections after database/messaging/logging; config_<name> prints one. stack.sh writes
 # kumo.yaml once and later only appends the sections it lacks (a user's edits are kept).
-KUMO_CONFIG_SECTIONS=(identity object image compute compute_agent)
+KUMO_CONFIG_SECTIONS=(identity object image compute compute_agent dashboard)
 
 # "step name|function": run in order after the configuration, before the services start ...
 KUMO_PREPARE_STEPS=(
@@ -353,4 +354,23 @@ compute_unstack() {
   fi
   if [ -d "$instances" ]; then rm -rf "$instances" && echo "removed $instances (disks, config drives, image cache)"; fi
   return 0
+}
+
+# --- dashboard -----------------------------------------------------------------------------------
+# The web console (apps/dashboard, docs/dashboard.md): users log in at identity through it; it is
+# not in the catalog (Horizon is not either). Its app is built by system.sh's build (Vite).
+config_dashboard() {
+  cat <<YAML
+dashboard:
+  port: 8000
+  bind_host: 0.0.0.0
+  auth_url: http://127.0.0.1:5000/v3
+YAML
+}
+
+# The dashboard's URL for the summary: this host's first address, else loopback.
+dashboard_url() {
+  local ip
+  ip=$(hostname -I 2>/dev/null | awk '{print $1}')
+  echo "http://${ip:-127.0.0.1}:8000/"
 }

@@ -75,7 +75,24 @@ node_modules_install() {
   echo "node modules installed from pnpm-lock.yaml"
 }
 
-build() { (cd "$KUMO_ROOT" && pnpm -s build) || { echo "pnpm build failed"; return 1; }; echo "build up to date"; }
+build() {
+  (cd "$KUMO_ROOT" && pnpm -s build) || { echo "pnpm build failed"; return 1; }
+  build_dashboard_web || return 1
+  echo "build up to date"
+}
+
+# The dashboard's app (Vite, apps/dashboard/web → apps/dashboard/dist/web): built again only when a
+# file of it (tests aside), the package's manifest or the lockfile is newer than the last build.
+build_dashboard_web() {
+  local dir="$KUMO_ROOT/apps/dashboard" out="$KUMO_ROOT/apps/dashboard/dist/web/index.html" newer
+  [ -d "$dir/web" ] || return 0
+  if [ -f "$out" ]; then
+    newer=$(find "$dir/web" "$dir/package.json" "$KUMO_ROOT/pnpm-lock.yaml" -newer "$out" -type f -not -name '*.test.ts' -not -name '*.test.tsx' -print -quit 2>/dev/null)
+    [ -z "$newer" ] && return 0
+  fi
+  (cd "$dir" && pnpm -s build:web > /dev/null) || { echo "the dashboard app's build failed (cd apps/dashboard && pnpm build:web)"; return 1; }
+  echo "built the dashboard app into apps/dashboard/dist/web"
+}
 
 # --- MariaDB and RabbitMQ (shared system services: started when down, never stopped by Kumo) ---
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
