@@ -33,9 +33,19 @@ stop_all() {
   done
 }
 
+# The stack's environment of a compute service (deploy/allinone: jemalloc's LD_PRELOAD and MALLOC_CONF
+# from memory.sh, the service line's NODE_OPTIONS), so that the bench's API and scheduler use memory
+# as the stack's do (docs/operations.md); the fake hosts run plain.
+stack_env() { # NAME
+  case "$1" in compute-api | compute-scheduler*) ;; *) return 0 ;; esac
+  (. deploy/allinone/lib.sh && svc_env "${1%-[0-9]*}" "$(svc_field "$(svc_line "${1%-[0-9]*}")" 4)") | grep -E '^(LD_PRELOAD|MALLOC_CONF|NODE_OPTIONS)=' || true
+}
+
 start_bg() { # NAME command...
   local name=$1; shift
-  nohup "$@" >> "$DIR/log/$name.log" 2>&1 < /dev/null &
+  local -a envs
+  mapfile -t envs < <(stack_env "$name")
+  nohup env "${envs[@]}" "$@" >> "$DIR/log/$name.log" 2>&1 < /dev/null &
   echo $! > "$DIR/pids/$name.pid"
 }
 

@@ -11,16 +11,12 @@
  */
 import 'reflect-metadata';
 import { hostname } from 'node:os';
-import { syncDatabase } from '@kumo/db';
 import { MessagingClient } from '@kumo/messaging';
 import { runService } from '@kumo/service';
-import { createComputeApp } from '@kumo/compute/dist/app';
-import { GlanceImageService } from '@kumo/compute/dist/clients/images';
-import { IdentityProjectDirectory } from '@kumo/compute/dist/clients/identity-projects';
 import { loadComputeConfig, type ComputeConfig } from '@kumo/compute/dist/config';
 import { COMPUTE_ENTITIES } from '@kumo/compute/dist/db/entities';
-import { COMPUTE_MIGRATIONS } from '@kumo/compute/dist/db/migrations';
-import { startScheduler } from '@kumo/compute/dist/scheduler/scheduler-process';
+// Each role loads only what its main.*.js loads (the API's Nest app is not in the scheduler, nor the
+// migrations in either), so that their RSS is the stack's processes' (docs/operations.md).
 
 const [role, ...rest] = process.argv.slice(2);
 const flag = rest.indexOf('--database');
@@ -42,15 +38,20 @@ const bus = (config: ComputeConfig, logger: import('@kumo/common').Logger, name:
 
 if (role === 'sync') {
   const config = loadComputeConfig();
-  syncDatabase(
-    {
-      url: config.database.url,
-      database: DATABASE,
-      entities: COMPUTE_ENTITIES,
-      migrations: COMPUTE_MIGRATIONS,
-    },
-    (line) => console.log(line),
-  ).then(
+  const sync = async () => {
+    const { syncDatabase } = await import('@kumo/db');
+    const { COMPUTE_MIGRATIONS } = await import('@kumo/compute/dist/db/migrations');
+    await syncDatabase(
+      {
+        url: config.database.url,
+        database: DATABASE,
+        entities: COMPUTE_ENTITIES,
+        migrations: COMPUTE_MIGRATIONS,
+      },
+      (line) => console.log(line),
+    );
+  };
+  sync().then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(`compute-services sync: ${(err as Error).message}`);
@@ -62,6 +63,9 @@ if (role === 'sync') {
     name: 'compute',
     config: () => loadComputeConfig(),
     async start({ config, logger, database, serviceAuth, listen, onShutdown }) {
+      const { createComputeApp } = await import('@kumo/compute/dist/app');
+      const { GlanceImageService } = await import('@kumo/compute/dist/clients/images');
+      const { IdentityProjectDirectory } = await import('@kumo/compute/dist/clients/identity-projects');
       const c = config.compute;
       const auth = await serviceAuth({
         auth_url: c.auth_url,
@@ -92,6 +96,7 @@ if (role === 'sync') {
     name: 'compute-scheduler',
     config: () => loadComputeConfig(),
     async start({ config, logger, database, onShutdown }) {
+      const { startScheduler } = await import('@kumo/compute/dist/scheduler/scheduler-process');
       const dataSource = await database({ database: DATABASE, entities: COMPUTE_ENTITIES });
       const b = bus(config, logger, 'compute-scheduler');
       onShutdown(() => b.close(), 'data');
