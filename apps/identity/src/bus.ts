@@ -3,6 +3,7 @@ import { Messaging, MessagingClient } from '@kumo/messaging';
 import type { IdentityConfig } from './config';
 import { CATALOG_CHANGED_EVENT, CatalogService } from './services/catalog.service';
 import { EventPublisher } from './services/events';
+import { RevocationService, TOKEN_REVOKED_EVENT } from './services/revocation.service';
 
 export interface Bus {
   publisher: EventPublisher;
@@ -81,4 +82,28 @@ export async function followCatalogChanges(bus: Bus, catalog: CatalogService, lo
     if (catalog.onChangeEvent(payload)) logger.debug({ event: CATALOG_CHANGED_EVENT }, 'catalog changed elsewhere: rebuilt on next use');
   };
   return bus.messaging.subscribe(CATALOG_CHANGED_EVENT, onChange, { wait: false, onActive });
+}
+
+/**
+ * Puts another identity process's revocations in force here as soon as it publishes them
+ * (`identity.token.revoked`, the event the services' validation caches evict on): the stored list
+ * is then read only every REVOCATION_FALLBACK_REFRESH_MS (60 s) as a safety net, every 5 s while no
+ * event can arrive, and at once when the bus is back. A log line says when that starts and ends.
+ */
+export async function followRevocations(bus: Bus, revocations: RevocationService, logger: Logger): Promise<{ close(): Promise<void> }> {
+  let state: 'starting' | 'live' | 'down' = 'starting';
+  const onActive = (active: boolean) => {
+    revocations.setChangeFeed(active);
+    if (active && state !== 'live') {
+      logger.info({ event: TOKEN_REVOKED_EVENT, refreshSeconds: revocations.refreshMs / 1000 }, state === 'down' ? 'message bus reachable again: revocations made elsewhere are in force here at once; the stored list was read again' : 'subscribed to revocations: those made by other identity processes are in force here at once');
+      state = 'live';
+    } else if (!active && state === 'live') {
+      logger.warn({ event: TOKEN_REVOKED_EVENT, refreshSeconds: revocations.refreshMs / 1000 }, `message bus unreachable: revocations made by other identity processes are read from the database every ${revocations.refreshMs / 1000} s until it is back`);
+      state = 'down';
+    }
+  };
+  const onRevoked = (_type: string, payload: Record<string, unknown>) => {
+    if (revocations.onRevokedEvent(payload)) logger.debug({ event: TOKEN_REVOKED_EVENT }, 'revocation made elsewhere: in force here');
+  };
+  return bus.messaging.subscribe(TOKEN_REVOKED_EVENT, onRevoked, { wait: false, onActive });
 }

@@ -5,7 +5,7 @@ import { loadIdentityConfig } from './config';
 import { IDENTITY_ENTITIES } from './db/entities';
 import { IdentityApiModule } from './identity-api.module';
 import { IDENTITY_DATABASE } from './database';
-import { connectBus, followCatalogChanges } from './bus';
+import { connectBus, followCatalogChanges, followRevocations } from './bus';
 import { CatalogService } from './services/catalog.service';
 import { RevocationService } from './services/revocation.service';
 
@@ -23,6 +23,8 @@ void runService({
     const module = IdentityApiModule.register({ config, dataSource, publisher: bus.publisher });
     const app = await createHttpApp(module, { service: 'identity', faultStyle: 'keystone', logger });
     await app.get(RevocationService).start();
+    const revocationFeed = await followRevocations(bus, app.get(RevocationService), logger);
+    onShutdown(() => revocationFeed.close());
     const catalogFeed = await followCatalogChanges(bus, app.get(CatalogService), logger);
     onShutdown(() => catalogFeed.close());
     await listen(app, config.identity.port, config.identity.bind_host);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { kumoFetch, ServiceUnavailable, Unauthorized } from '@kumo/common';
 import { IdentityClient, InvalidResponse, LoginFailed, ServiceSession, ServiceUnreachable, UnexpectedStatus } from '@kumo/sdk';
+import { readEvent, TOKEN_REVOKED } from '@kumo/messaging';
 import { AuthContext, authContextFromTokenBody } from './auth-context';
 
 /** Validates a token; throws Unauthorized (invalid, expired, revoked) or ServiceUnavailable. */
@@ -194,24 +195,23 @@ export class CachingTokenValidator extends TokenValidator {
   }
 }
 
-/** The bus event identity publishes on every revocation. */
-export const TOKEN_REVOKED_EVENT = 'identity.token.revoked';
+/** The bus event identity publishes on every revocation (libs/messaging's TOKEN_REVOKED contract). */
+export const TOKEN_REVOKED_EVENT = TOKEN_REVOKED.type;
 
 /**
- * The cache filter of a revocation event's payload (untrusted JSON: only the known fields, as
- * strings). A revocation naming none of them would revoke everything, so it evicts everything.
+ * The cache filter of a revocation event's payload (untrusted JSON, read with the event's contract).
+ * A payload the contract refuses, or one naming none of the fields, would revoke everything (or
+ * cannot be trusted to name less), so it evicts everything.
  */
 export function revocationFilterOf(payload: Record<string, unknown>): RevocationFilter {
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const auditIds = Array.isArray(payload.auditIds)
-    ? payload.auditIds.filter((a): a is string => typeof a === 'string')
-    : undefined;
+  const e = readEvent(TOKEN_REVOKED, payload);
+  if (!e) return { all: true };
   const f: RevocationFilter = {
-    auditIds: auditIds?.length ? auditIds : undefined,
-    userId: str(payload.userId),
-    projectId: str(payload.projectId),
-    domainId: str(payload.domainId),
-    applicationCredentialId: str(payload.applicationCredentialId),
+    auditIds: e.auditIds?.length ? e.auditIds : undefined,
+    userId: e.userId,
+    projectId: e.projectId,
+    domainId: e.domainId,
+    applicationCredentialId: e.applicationCredentialId,
   };
   const empty = !f.auditIds && !f.userId && !f.projectId && !f.domainId && !f.applicationCredentialId;
   return empty ? { all: true } : f;

@@ -6,7 +6,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { createHttpApp, createLogger, loadConfig } from '@kumo/common';
 import type { Messaging } from '@kumo/messaging';
 import { createTestDatabase, TestDatabase } from '@kumo/testing';
-import { connectBus, followCatalogChanges } from '../../src/bus';
+import { connectBus, followCatalogChanges, followRevocations } from '../../src/bus';
 import { identityConfigSections, IdentityConfig } from '../../src/config';
 import { IDENTITY_ENTITIES } from '../../src/db/entities';
 import { IDENTITY_MIGRATIONS } from '../../src/db/migrations';
@@ -106,8 +106,10 @@ export async function startIdentity(env: Record<string, string> = {}, opts: Star
   });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  await app.get(RevocationService).start(60_000);
+  // no poll during a test: what reaches another process arrives through the bus
+  await app.get(RevocationService).start({ withoutEventsMs: 60_000 });
   const catalogFeed = bus ? await followCatalogChanges(bus, app.get(CatalogService), logger) : undefined;
+  const revocationFeed = bus ? await followRevocations(bus, app.get(RevocationService), logger) : undefined;
   await app.get(BootstrapService).run({ adminPassword: ADMIN_PASSWORD });
 
   const inject = async (method: string, url: string, opts: InjectOptions = {}): Promise<InjectResult> => {
@@ -183,6 +185,7 @@ export async function startIdentity(env: Record<string, string> = {}, opts: Star
     demoMember,
     async close() {
       await catalogFeed?.close();
+      await revocationFeed?.close();
       await app.close();
       if (!opts.database) await db.drop();
       rmSync(keyDir, { recursive: true, force: true });
