@@ -9,6 +9,8 @@
 #
 #   tools/bench/compute/control-plane.sh start|stop|reset    (reset: stop, then drop kumo_compute_bench)
 # Pids in .bench/compute/pids/, logs in .bench/compute/log/, config .bench/compute/kumo.yaml.
+# BENCH_NODE_ARGS: node options for the API and scheduler processes, e.g. to profile them:
+#   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=$PWD/.bench/compute/prof" (written when they stop: reset/stop)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../../.." && pwd)"
 cd "$ROOT"
@@ -88,10 +90,12 @@ YAML
 export KUMO_CONFIG="$ROOT/$DIR/kumo.yaml"
 stop_all
 node tools/bench/dist/compute-services.js sync --database "$DB" | tail -n 1
-start_bg compute-api node tools/bench/dist/compute-services.js api --database "$DB"
+# shellcheck disable=SC2086 # BENCH_NODE_ARGS is a list of options
+start_bg compute-api node ${BENCH_NODE_ARGS:-} tools/bench/dist/compute-services.js api --database "$DB"
 for s in $(seq 1 "$SCHEDULERS"); do
   name=compute-scheduler; [ "$s" -gt 1 ] && name="compute-scheduler-$s"
-  start_bg "$name" env BENCH_SCHEDULER_NAME="$name" node tools/bench/dist/compute-services.js scheduler --database "$DB"
+  # shellcheck disable=SC2086
+  start_bg "$name" env BENCH_SCHEDULER_NAME="$name" node ${BENCH_NODE_ARGS:-} tools/bench/dist/compute-services.js scheduler --database "$DB"
 done
 per=$(( (HOSTS + PROCS - 1) / PROCS ))
 for p in $(seq 0 $((PROCS - 1))); do

@@ -58,10 +58,26 @@ export function imageInfoOf(body: Record<string, unknown>): ImageInfo {
   };
 }
 
-/** Glance v2 at `baseUrl` (http://H:9292) with the caller's token. */
+/**
+ * Glance v2 at `baseUrl` (http://H:9292) with the caller's token. An active image read with a
+ * token is remembered for `cacheMs` (default 5 s) for that token: a burst of creates from one user
+ * (`--min 100`, Terraform, a benchmark) asks the image service once, not once per server. Only
+ * active images are remembered (a queued one that becomes active is seen at once, a 404 is asked
+ * again); an image deleted within the window still passes the API's check, and its build then
+ * fails at the agent's image fetch with that fault, as one deleted right after the check would.
+ */
 export class GlanceImageService extends ImageService {
-  constructor(private readonly baseUrl: string) {
+  private readonly cache = new Map<string, { at: number; info: ImageInfo }>();
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly baseUrl: string,
+    opts: { cacheMs?: number; now?: () => number } = {},
+  ) {
     super();
+    this.cacheMs = opts.cacheMs ?? 5000;
+    this.now = opts.now ?? Date.now;
   }
 
   private url(path: string): string {
@@ -69,6 +85,19 @@ export class GlanceImageService extends ImageService {
   }
 
   async show(auth: AuthContext, id: string): Promise<ImageInfo | null> {
+    const key = `${id} ${auth.token}`;
+    const hit = this.cache.get(key);
+    if (hit && this.now() - hit.at < this.cacheMs) return hit.info;
+    if (hit) this.cache.delete(key);
+    const info = await this.read(auth, id);
+    if (info?.status === 'active' && this.cacheMs > 0) {
+      if (this.cache.size >= 1000) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, { at: this.now(), info });
+    }
+    return info;
+  }
+
+  private async read(auth: AuthContext, id: string): Promise<ImageInfo | null> {
     let res: Response;
     try {
       res = await kumoFetch(this.url(`/images/${encodeURIComponent(id)}`), { headers: { 'x-auth-token': auth.token, accept: 'application/json' }, timeoutMs: 10_000 });

@@ -18,7 +18,8 @@ export interface ConductorDeps {
 }
 
 type InstanceUpdateArgs = Parameters<Handlers<typeof computeConductor>['instanceUpdate']>[1];
-type ActionEventArgs = Parameters<Handlers<typeof computeConductor>['actionEvent']>[1];
+/** An event, with the host of the agent that sent it (HostGuard has checked that the instance is on it). */
+type ActionEventArgs = Parameters<Handlers<typeof computeConductor>['actionEvent']>[1] & { callerHost?: string };
 
 /**
  * What agents tell the control plane (they hold no database credentials): host reports, instance
@@ -46,15 +47,17 @@ export class Conductor {
         const inst = await this.d.instances.instances.findOne({ where: { uuid: instanceId }, select: { id: true, vmState: true, taskState: true, deleted: true } });
         return { found: inst ? { vmState: inst.vmState, taskState: inst.taskState, deleted: inst.deleted } : null };
       },
-      actionEvent: (_ctx, e) => this.events.submit(e),
+      actionEvent: (ctx, e) => this.events.submit({ ...e, callerHost: ctx.callerHost }),
     };
   }
 
   /** A batch of action events, each with its instance's host; one event at a time if the batch fails (the others still land). */
   private async writeEvents(list: ActionEventArgs[]): Promise<void> {
     const records = async (batch: ActionEventArgs[]): Promise<ActionEventRecord[]> => {
-      const hosts = await this.d.instances.hostsOf([...new Set(batch.map((e) => e.instanceId))]);
-      return batch.map((e) => ({ instanceUuid: e.instanceId, requestId: e.requestId, event: e.event, phase: e.phase, result: e.result, details: e.details, at: new Date(e.at), host: hosts.get(e.instanceId) ?? null }));
+      // the agent's own host (HostGuard has checked that the instance is on it), else the instance's
+      const unknown = [...new Set(batch.filter((e) => !e.callerHost).map((e) => e.instanceId))];
+      const hosts = await this.d.instances.hostsOf(unknown);
+      return batch.map((e) => ({ instanceUuid: e.instanceId, requestId: e.requestId, event: e.event, phase: e.phase, result: e.result, details: e.details, at: new Date(e.at), host: e.callerHost ?? hosts.get(e.instanceId) ?? null }));
     };
     try {
       await this.d.actions.events(await records(list));
@@ -68,7 +71,7 @@ export class Conductor {
   }
 
   async instanceUpdate(ctx: RpcContext, a: InstanceUpdateArgs): Promise<{ applied: boolean; found: { vmState: InstanceEntity['vmState']; taskState: InstanceEntity['taskState']; deleted: boolean } | null }> {
-    const before = await this.d.instances.instances.findOne({ where: { uuid: a.instanceId } });
+    const before = await this.d.instances.findAny(a.instanceId);
     if (!before) return { applied: false, found: null };
     const found = () => ({ vmState: before.vmState, taskState: before.taskState, deleted: before.deleted });
     if (before.deleted) return { applied: false, found: found() };
@@ -95,7 +98,7 @@ export class Conductor {
     patch.updatedAt = this.now();
     const applied = await this.d.instances.transition(a.instanceId, a.expectTaskState, patch);
     if (!applied) {
-      const now = await this.d.instances.instances.findOne({ where: { uuid: a.instanceId } });
+      const now = await this.d.instances.findAny(a.instanceId);
       return { applied: false, found: now ? { vmState: now.vmState, taskState: now.taskState, deleted: now.deleted } : null };
     }
     if (c.fault) await this.d.instances.addFault(a.instanceId, { code: c.fault.code, message: c.fault.message, details: c.fault.details, host: before.host });
@@ -108,7 +111,7 @@ export class Conductor {
   }
 
   private async notify(ctx: RpcContext, uuid: string, n: { action: string; phase: 'start' | 'end' | 'error' }, deleted: boolean): Promise<void> {
-    const inst = await this.d.instances.instances.findOne({ where: { uuid, ...(deleted ? {} : { deleted: false }) } });
+    const inst = deleted ? await this.d.instances.findAny(uuid) : await this.d.instances.find(uuid);
     if (inst) await this.d.notifier.notify(ctx, inst, n.action, n.phase);
   }
 }

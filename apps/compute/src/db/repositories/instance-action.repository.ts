@@ -2,6 +2,8 @@ import { DataSource, In, Repository } from 'typeorm';
 import { InstanceActionEntity, InstanceActionEventEntity } from '../entities/instance-action.entity';
 import { duplicateKey } from './db-errors';
 
+const KNOWN_ACTIONS = 20_000;
+
 /** One step's start or finish, as the agents and the scheduler report it. */
 export interface ActionEventRecord {
   instanceUuid: string;
@@ -18,6 +20,8 @@ export interface ActionEventRecord {
 export class InstanceActionRepository {
   private readonly actions: Repository<InstanceActionEntity>;
   private readonly eventRows: Repository<InstanceActionEventEntity>;
+  /** action ids by `uuid requestId`, the latest KNOWN_ACTIONS read */
+  private readonly known = new Map<string, number>();
 
   constructor(private readonly ds: DataSource) {
     this.actions = ds.getRepository(InstanceActionEntity);
@@ -35,7 +39,8 @@ export class InstanceActionRepository {
   }
 
   async finish(instanceUuid: string, requestId: string, message: string | null, at: Date): Promise<void> {
-    await this.actions.update({ instanceUuid, requestId }, { finishTime: at, ...(message !== null ? { message: message.slice(0, 255) } : {}) });
+    if (message === null) await this.ds.query('UPDATE instance_action SET finish_time = ? WHERE instance_uuid = ? AND request_id = ?', [at, instanceUuid, requestId]);
+    else await this.ds.query('UPDATE instance_action SET finish_time = ?, message = ? WHERE instance_uuid = ? AND request_id = ?', [at, message.slice(0, 255), instanceUuid, requestId]);
   }
 
   /**
@@ -81,17 +86,34 @@ export class InstanceActionRepository {
     if (failed.length) await this.ds.query(`UPDATE instance_action SET message = 'Error' WHERE id IN (${failed.map(() => '?').join(', ')})`, failed);
   }
 
-  /** The ids of the actions of these (instance, request id) pairs that exist, by `uuid requestId`. */
+  /**
+   * The ids of the actions of these (instance, request id) pairs that exist, by `uuid requestId`:
+   * remembered once read (an action's id never changes and actions are never deleted), so a
+   * build's later events read nothing.
+   */
   private async actionIds(list: Array<{ instanceUuid: string; requestId: string }>): Promise<Map<string, number>> {
-    const uuids = [...new Set(list.map((e) => e.instanceUuid))];
-    const wanted = new Set(list.map((e) => `${e.instanceUuid} ${e.requestId}`));
+    const out = new Map<string, number>();
+    const unknown = new Set<string>();
+    for (const e of list) {
+      const k = `${e.instanceUuid} ${e.requestId}`;
+      const id = this.known.get(k);
+      if (id !== undefined) out.set(k, id);
+      else unknown.add(k);
+    }
+    if (!unknown.size) return out;
+    const uuids = [...new Set([...unknown].map((k) => k.slice(0, k.indexOf(' '))))];
     const found = (await this.ds.query(`SELECT id, instance_uuid, request_id FROM instance_action WHERE instance_uuid IN (${uuids.map(() => '?').join(', ')})`, uuids)) as Array<{
       id: number;
       instance_uuid: string;
       request_id: string;
     }>;
-    const out = new Map<string, number>();
-    for (const r of found) if (wanted.has(`${r.instance_uuid} ${r.request_id}`)) out.set(`${r.instance_uuid} ${r.request_id}`, Number(r.id));
+    for (const r of found) {
+      const k = `${r.instance_uuid} ${r.request_id}`;
+      if (!unknown.has(k)) continue;
+      out.set(k, Number(r.id));
+      if (this.known.size >= KNOWN_ACTIONS) this.known.delete(this.known.keys().next().value as string);
+      this.known.set(k, Number(r.id));
+    }
     return out;
   }
 

@@ -3,7 +3,8 @@ import { ConsoleAuthTokenEntity } from '../entities/console-auth-token.entity';
 import { InstanceActionEntity } from '../entities/instance-action.entity';
 import { InstanceEntity, InstanceFaultEntity, InstanceMetadataEntity } from '../entities/instance.entity';
 import { retryOnDeadlock } from './db-errors';
-import { addUsage, addUsages, lockUsage, lockUsages, UsageScope } from './quota.repository';
+import { EntityRows } from './entity-rows';
+import { addUsages, lockUsages, UsageScope } from './quota.repository';
 
 /** The counted resources of servers, in the order their usage rows are locked (one order: no deadlock between creates). */
 export const INSTANCE_RESOURCES = ['instances', 'cores', 'ram'] as const;
@@ -39,8 +40,11 @@ export class InstanceRepository {
   readonly instances: Repository<InstanceEntity>;
   private readonly metadata: Repository<InstanceMetadataEntity>;
   private readonly faults: Repository<InstanceFaultEntity>;
+  /** plain SQL on the hot paths (reads by uuid, compare-and-set, the create's insert) */
+  private readonly rows: EntityRows<InstanceEntity>;
 
   constructor(private readonly ds: DataSource) {
+    this.rows = new EntityRows(ds, InstanceEntity);
     this.instances = ds.getRepository(InstanceEntity);
     this.metadata = ds.getRepository(InstanceMetadataEntity);
     this.faults = ds.getRepository(InstanceFaultEntity);
@@ -84,8 +88,9 @@ export class InstanceRepository {
         const now = new Date();
         const out = chosen.map((row) => Object.assign(new InstanceEntity(), row, { claimed: false, deleted: false, progress: 0, launchedAt: null, terminatedAt: null, deletedAt: null, createdAt: now, updatedAt: now }));
         // one multi-row INSERT; its ids are consecutive from the first (InnoDB, a simple insert), as TypeORM reads them too
-        const res = await m.createQueryBuilder().insert().into(InstanceEntity).values(out.map((i) => ({ ...i }))).updateEntity(false).execute();
-        const firstId = Number((res.raw as { insertId: number }).insertId);
+        const insert = this.rows.insert(out.map(({ id: _id, ...i }) => i));
+        const res = (await m.query(insert.sql, insert.params)) as { insertId: number };
+        const firstId = Number(res.insertId);
         out.forEach((i, k) => (i.id = firstId + k));
         const entries = out.flatMap((i) => Object.entries(metadata).map(([key, value]) => ({ instanceId: i.id, key, value })));
         if (entries.length) await m.getRepository(InstanceMetadataEntity).insert(entries);
@@ -96,8 +101,15 @@ export class InstanceRepository {
   }
 
   /** A live (not deleted) instance by uuid. */
-  find(uuid: string): Promise<InstanceEntity | null> {
-    return this.instances.findOne({ where: { uuid, deleted: false } });
+  async find(uuid: string): Promise<InstanceEntity | null> {
+    const [row] = (await this.ds.query('SELECT * FROM instance WHERE uuid = ? AND deleted = 0', [uuid])) as Array<Record<string, unknown>>;
+    return row ? this.rows.fromRow(row) : null;
+  }
+
+  /** An instance by uuid, deleted or not. */
+  async findAny(uuid: string): Promise<InstanceEntity | null> {
+    const [row] = (await this.ds.query('SELECT * FROM instance WHERE uuid = ?', [uuid])) as Array<Record<string, unknown>>;
+    return row ? this.rows.fromRow(row) : null;
   }
 
   /** The host of each of these instances (deleted ones too) that has one, by uuid: one query. */
@@ -109,8 +121,10 @@ export class InstanceRepository {
     return out;
   }
 
-  findMany(uuids: string[]): Promise<InstanceEntity[]> {
-    return uuids.length ? this.instances.find({ where: { uuid: In(uuids), deleted: false } }) : Promise.resolve([]);
+  async findMany(uuids: string[]): Promise<InstanceEntity[]> {
+    if (!uuids.length) return [];
+    const rows = (await this.ds.query(`SELECT * FROM instance WHERE uuid IN (${uuids.map(() => '?').join(', ')}) AND deleted = 0`, uuids)) as Array<Record<string, unknown>>;
+    return rows.map((r) => this.rows.fromRow(r));
   }
 
   /** A page of instances, newest first (created_at desc, id desc, as Nova sorts); undefined when the marker is unknown. */
@@ -137,7 +151,8 @@ export class InstanceRepository {
   async metadataOf(ids: number[]): Promise<Map<number, Record<string, string>>> {
     const out = new Map<number, Record<string, string>>(ids.map((id) => [id, {}]));
     if (!ids.length) return out;
-    for (const r of await this.metadata.find({ where: { instanceId: In(ids) }, order: { key: 'ASC' } })) out.get(r.instanceId)![r.key] = r.value;
+    const rows = (await this.ds.query(`SELECT instance_id, \`key\`, value FROM instance_metadata WHERE instance_id IN (${ids.map(() => '?').join(', ')}) ORDER BY \`key\``, ids)) as Array<{ instance_id: number; key: string; value: string }>;
+    for (const r of rows) out.get(Number(r.instance_id))![r.key] = r.value;
     return out;
   }
 
@@ -177,19 +192,17 @@ export class InstanceRepository {
    * (any when undefined); whether it applied.
    */
   async transition(uuid: string, expected: Array<string | null> | undefined, patch: Partial<InstanceEntity>, m: EntityManager = this.ds.manager): Promise<boolean> {
-    const qb = m.getRepository(InstanceEntity).createQueryBuilder().update().set(patch).where('uuid = :uuid AND deleted = 0', { uuid });
+    const set = this.rows.assignments(patch);
+    let where = 'uuid = ? AND deleted = 0';
+    const params = [...set.params, uuid];
     if (expected) {
       const values = expected.filter((e): e is string => e !== null);
-      const withNull = expected.includes(null);
-      qb.andWhere(
-        new Brackets((w) => {
-          if (values.length) w.where('task_state IN (:...casTasks)', { casTasks: values });
-          if (withNull) w.orWhere('task_state IS NULL');
-          if (!values.length && !withNull) w.where('1 = 0');
-        }),
-      );
+      const cond = [...(values.length ? [`task_state IN (${values.map(() => '?').join(', ')})`] : []), ...(expected.includes(null) ? ['task_state IS NULL'] : [])];
+      where += ` AND (${cond.length ? cond.join(' OR ') : '1 = 0'})`;
+      params.push(...values);
     }
-    return (await qb.execute()).affected === 1;
+    const res = (await m.query(`UPDATE instance SET ${set.sql} WHERE ${where}`, params)) as { affectedRows: number };
+    return res.affectedRows === 1;
   }
 
   /**
@@ -203,12 +216,10 @@ export class InstanceRepository {
         const rows = (await m.query('SELECT id FROM instance WHERE uuid = ? AND deleted = 0 FOR UPDATE', [uuid])) as Array<{ id: number }>;
         if (!rows.length) return undefined;
         const inst = await m.getRepository(InstanceEntity).findOneByOrFail({ id: rows[0].id });
-        for (const scope of [{ projectId: inst.projectId, userId: '' }, { projectId: inst.projectId, userId: inst.userId }]) {
-          for (const r of INSTANCE_RESOURCES) {
-            await lockUsage(m, scope, r);
-            await addUsage(m, scope, r, -perInstance(r, inst));
-          }
-        }
+        // the usage rows locked as a create locks them (lockUsages: one order), lowered in one statement
+        const usage = [{ projectId: inst.projectId, userId: '' }, { projectId: inst.projectId, userId: inst.userId }].flatMap((scope) => INSTANCE_RESOURCES.map((resource) => ({ scope, resource, delta: -perInstance(resource, inst) })));
+        await lockUsages(m, usage);
+        await addUsages(m, usage);
         if (inst.claimed && inst.host) await releaseNodeClaim(m, inst);
         const now = new Date();
         await m.getRepository(InstanceEntity).update({ id: inst.id }, { deleted: true, deletedAt: now, terminatedAt: now, vmState: 'deleted', taskState: null, powerState: 0, claimed: false });

@@ -19,23 +19,30 @@ export async function lockUsage(m: EntityManager, scope: UsageScope, resource: s
 }
 
 /**
- * lockUsage for many rows in two statements: created if missing and locked in the order given (so
- * callers that list rows in one order never deadlock), then read. Their counts, in that order.
+ * lockUsage for many rows: read and locked (`SELECT … FOR UPDATE`) in one statement, and only when
+ * one is missing created (INSERT … ON DUPLICATE KEY UPDATE, in the order given, so callers that
+ * list rows in one order never deadlock) and read again. Their counts, in that order.
  */
 export async function lockUsages(m: EntityManager, rows: Array<{ scope: UsageScope; resource: string }>): Promise<number[]> {
   if (!rows.length) return [];
-  await m.query(
-    `INSERT INTO quota_usage (project_id, user_id, resource, in_use) VALUES ${rows.map(() => '(?, ?, ?, 0)').join(', ')} ON DUPLICATE KEY UPDATE in_use = in_use`,
-    rows.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource]),
-  );
-  const found = (await m.query(`SELECT project_id, user_id, resource, in_use FROM quota_usage WHERE ${rows.map(() => '(project_id = ? AND user_id = ? AND resource = ?)').join(' OR ')} FOR UPDATE`, rows.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource]))) as Array<{
-    project_id: string;
-    user_id: string;
-    resource: string;
-    in_use: number;
-  }>;
   const key = (p: string, u: string, r: string) => `${p}\n${u}\n${r}`;
-  const byKey = new Map(found.map((f) => [key(f.project_id, f.user_id, f.resource), Number(f.in_use)]));
+  const read = async () => {
+    const found = (await m.query(`SELECT project_id, user_id, resource, in_use FROM quota_usage WHERE ${rows.map(() => '(project_id = ? AND user_id = ? AND resource = ?)').join(' OR ')} FOR UPDATE`, rows.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource]))) as Array<{
+      project_id: string;
+      user_id: string;
+      resource: string;
+      in_use: number;
+    }>;
+    return new Map(found.map((f) => [key(f.project_id, f.user_id, f.resource), Number(f.in_use)]));
+  };
+  let byKey = await read();
+  if (byKey.size < new Set(rows.map((r) => key(r.scope.projectId, r.scope.userId, r.resource))).size) {
+    await m.query(
+      `INSERT INTO quota_usage (project_id, user_id, resource, in_use) VALUES ${rows.map(() => '(?, ?, ?, 0)').join(', ')} ON DUPLICATE KEY UPDATE in_use = in_use`,
+      rows.flatMap((r) => [r.scope.projectId, r.scope.userId, r.resource]),
+    );
+    byKey = await read();
+  }
   return rows.map((r) => byKey.get(key(r.scope.projectId, r.scope.userId, r.resource)) ?? 0);
 }
 
