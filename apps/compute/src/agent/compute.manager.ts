@@ -171,8 +171,27 @@ export class ComputeManager {
     }
   }
 
+  /**
+   * Nova's terminate: the guest destroyed, undefined and its files removed (the driver, idempotent),
+   * then the conductor deletes the row (quota and claim released, delete.end). A driver failure
+   * puts the instance in ERROR with a fault naming libvirt's message (Nova's _delete_instance), so
+   * it is not left `deleting`: another DELETE tries again.
+   */
   async terminate(ctx: RequestContext, instanceId: string): Promise<void> {
-    await this.conductor.step(ctx, instanceId, 'compute_terminate_instance', () => this.driver.destroy(instanceId));
+    try {
+      await this.conductor.step(ctx, instanceId, 'compute_terminate_instance', () => this.driver.destroy(instanceId));
+    } catch (err) {
+      const power = await this.driver.powerState(instanceId).catch(() => GUEST_POWER.NOSTATE);
+      const message = truncate(`Failed to delete instance ${instanceId}: ${messageOf(err)}`, 255);
+      this.log.error({ instanceId, requestId: ctx.requestId, err: messageOf(err) }, 'terminate failed: the instance goes to ERROR');
+      await this.conductor.update(
+        ctx,
+        instanceId,
+        { vmState: 'error', taskState: null, powerState: power, fault: { code: 500, message, details: (err as Error).stack ?? messageOf(err) } },
+        { expect: ['deleting'], notify: { action: 'delete', phase: 'error' } },
+      );
+      return;
+    }
     await this.conductor.update(ctx, instanceId, { vmState: 'deleted', taskState: null, powerState: GUEST_POWER.NOSTATE }, { notify: { action: 'delete', phase: 'end' } });
   }
 

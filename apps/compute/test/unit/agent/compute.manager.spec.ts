@@ -42,6 +42,7 @@ describe('ComputeManager (agent handlers)', () => {
   let agent: RpcClient<typeof computeAgent>;
   let manager: ComputeManager;
   let sync: PowerSync;
+  let link: ConductorLink;
   const uploads: string[] = [];
   const discarded: string[] = [];
 
@@ -51,7 +52,7 @@ describe('ComputeManager (agent handlers)', () => {
     conductor = new FakeConductor();
     await conductor.serve(broker.client());
     const agentBus = broker.client({ rpcTimeoutMs: 2000 });
-    const link = new ConductorLink(agentBus.rpc(computeConductor), log);
+    link = new ConductorLink(agentBus.rpc(computeConductor), log);
     manager = new ComputeManager(driver, link, { upload: async (id) => void uploads.push(id), discard: async (id) => void discarded.push(id) }, log, { host: 'node-1' });
     sync = new PowerSync(driver, link, manager.locks, log, { eventDelayMs: 20 });
     await agentBus.serve(computeAgent, manager.handlers(), { server: 'node-1' });
@@ -131,6 +132,74 @@ describe('ComputeManager (agent handlers)', () => {
     expect(conductor.notifications).toContain('compute.instance.delete.end');
     await agent.cast(ctx, 'terminateInstance', { instanceId: id }, { server: 'node-1' });
     await until('second terminate done', () => conductor.eventsOf(id).filter((e) => e === 'compute_terminate_instance:finish:Success').length === 2);
+  });
+
+  /** The agent's side, in call order: the events and updates it sends and the driver's destroy. */
+  const journalOf = (id: string): string[] => {
+    const journal: string[] = [];
+    const event = link.event.bind(link);
+    const update = link.update.bind(link);
+    const destroy = driver.destroy.bind(driver);
+    link.event = (c, i, e, phase, result, details) => {
+      if (i === id) journal.push(`event ${e}:${phase}${result ? `:${result}` : ''}`);
+      return event(c, i, e, phase, result, details);
+    };
+    link.update = (c, i, change, opts) => {
+      if (i === id) journal.push(`update ${change.vmState}${opts?.notify ? ` ${opts.notify.action}.${opts.notify.phase}` : ''}`);
+      return update(c, i, change, opts);
+    };
+    driver.destroy = (i) => {
+      if (i === id) journal.push('driver destroy');
+      return destroy(i);
+    };
+    return journal;
+  };
+
+  it('terminates in Nova\'s order: the step starts, the driver destroys, the step succeeds, then the row is deleted (delete.end)', async () => {
+    const id = randomUUID();
+    conductor.add(id);
+    await build(id);
+    conductor.rows.get(id)!.taskState = 'deleting';
+    const journal = journalOf(id);
+    await agent.cast(ctx, 'terminateInstance', { instanceId: id }, { server: 'node-1' });
+    await until('deleted', () => conductor.rows.get(id)!.deleted);
+    expect(journal).toEqual(['event compute_terminate_instance:start', 'driver destroy', 'event compute_terminate_instance:finish:Success', 'update deleted delete.end']);
+    expect(driver.guests.has(id) || driver.files.has(id)).toBe(false);
+  });
+
+  it('deletes an ERROR server whose build left no guest', async () => {
+    const id = randomUUID();
+    conductor.add(id, { vmState: 'error', taskState: 'deleting', host: 'node-1' });
+    await agent.cast(ctx, 'terminateInstance', { instanceId: id }, { server: 'node-1' });
+    await until('deleted', () => conductor.rows.get(id)!.deleted);
+    await until('events', () => conductor.eventsOf(id).includes('compute_terminate_instance:finish:Success'));
+    expect(conductor.notifications).toEqual(['compute.instance.delete.end']);
+  });
+
+  it('a terminate the driver fails puts the server in ERROR with libvirt\'s message (not left deleting), and a second delete removes it', async () => {
+    const id = randomUUID();
+    conductor.add(id);
+    await build(id);
+    conductor.rows.get(id)!.taskState = 'deleting';
+    const destroy = driver.destroy.bind(driver);
+    driver.destroy = async () => {
+      throw new Error('Failed to terminate process 4242 with SIGKILL: Device or resource busy');
+    };
+    await agent.cast(ctx, 'terminateInstance', { instanceId: id }, { server: 'node-1' });
+    await until('error', () => conductor.rows.get(id)!.vmState === 'error');
+    const row = conductor.rows.get(id)!;
+    expect(row).toMatchObject({ vmState: 'error', taskState: null, powerState: 1, deleted: false });
+    expect(row.fault).toMatchObject({ code: 500, message: `Failed to delete instance ${id}: Failed to terminate process 4242 with SIGKILL: Device or resource busy` });
+    expect(conductor.notifications).toContain('compute.instance.delete.error');
+    await until('event', () => conductor.eventsOf(id).includes('compute_terminate_instance:finish:Error'));
+    expect(driver.guests.has(id)).toBe(true);
+
+    driver.destroy = destroy;
+    row.taskState = 'deleting';
+    await agent.cast(ctx, 'terminateInstance', { instanceId: id }, { server: 'node-1' });
+    await until('deleted', () => conductor.rows.get(id)!.deleted);
+    expect(driver.guests.has(id)).toBe(false);
+    expect(conductor.notifications.at(-1)).toBe('compute.instance.delete.end');
   });
 
   it('a delete during a build cancels it: no ERROR, nothing left', async () => {
