@@ -98,6 +98,9 @@ export interface ServerRecord {
 const SCHEDULE_CAST_TIMEOUT_MS = 15_000;
 const BUS_DOWN_MESSAGE = 'The compute scheduler cannot be reached: the message bus (RabbitMQ) is unreachable. No server was created; retry once it is back.';
 
+/** How long a DELETE waits for the broker to take the terminate (the bus lost mid-request) before answering 503. */
+const DELETE_CAST_TIMEOUT_MS = 15_000;
+
 /** The request's context (request id, caller) for casts and records; a fresh request id outside a request. */
 export function requestContext(): RequestContext {
   return currentContext() ?? { requestId: newRequestId() };
@@ -315,22 +318,37 @@ export class ServersService {
   }
 
   /**
-   * DELETE: task_state deleting and a terminate cast to the host, whose agent reports the guest
-   * gone (the conductor then deletes the row, its quota and claim). A server with no host, or on a
-   * host that is down or disabled, is deleted here at once (Nova's local delete).
+   * DELETE (204 at once): task_state deleting and a terminate cast to the host, whose agent
+   * destroys the guest and reports it gone (the conductor then deletes the row, its quota and
+   * claim: GET answers 404). A server with no host, or on a host that is down, disabled or forced
+   * down, is deleted here at once (Nova's local delete; the agent removes the guest when it is
+   * back). The action row, delete.start and the host's liveness go in parallel, all before the cast
+   * (so delete.start is on the bus before the agent's delete.end).
    */
   async delete(auth: AuthContext, id: string): Promise<void> {
     const inst = await this.find(auth, id, 'delete');
     const ctx = requestContext();
-    await this.actions.start({ instanceUuid: inst.uuid, requestId: ctx.requestId, action: 'delete', userId: auth.userId, projectId: auth.projectId ?? null });
-    await this.notifier.notify(ctx, inst, 'delete', 'start');
-    if (inst.host === null || !(await this.hostAvailable(inst.host))) {
+    const [, , available] = await Promise.all([
+      this.actions.start({ instanceUuid: inst.uuid, requestId: ctx.requestId, action: 'delete', userId: auth.userId, projectId: auth.projectId ?? null }),
+      this.notifier.notify(ctx, inst, 'delete', 'start'),
+      inst.host === null ? false : this.hostAvailable(inst.host),
+    ]);
+    if (inst.host === null || !available) {
       const gone = await this.instances.destroy(inst.uuid);
       await this.actions.finish(inst.uuid, ctx.requestId, null, new Date());
       if (gone) await this.notifier.notify(ctx, { ...gone, vmState: 'deleted', taskState: null, deleted: true }, 'delete', 'end');
       return;
     }
-    await this.instances.transition(inst.uuid, undefined, { taskState: 'deleting' });
-    await this.bus.rpc(computeAgent).cast(ctx, 'terminateInstance', { instanceId: inst.uuid }, { server: inst.host });
+    // deleted meanwhile (another DELETE's terminate finished): nothing to cast
+    if (!(await this.instances.transition(inst.uuid, undefined, { taskState: 'deleting' }))) return;
+    try {
+      await this.bus.rpc(computeAgent).cast(ctx, 'terminateInstance', { instanceId: inst.uuid }, { server: inst.host, timeoutMs: DELETE_CAST_TIMEOUT_MS });
+    } catch (err) {
+      // the bus lost: the server is not left 'deleting' with nobody deleting it
+      await this.instances.transition(inst.uuid, ['deleting'], { taskState: inst.taskState === 'deleting' ? null : inst.taskState });
+      await this.actions.finish(inst.uuid, ctx.requestId, 'Error', new Date());
+      this.log.warn({ instanceId: inst.uuid, host: inst.host, err: (err as Error).message }, 'terminate not cast');
+      throw new ServiceUnavailable(`The compute agent of host ${inst.host} cannot be reached: the message bus (RabbitMQ) is unreachable. The server was not deleted; retry once it is back.`);
+    }
   }
 }
