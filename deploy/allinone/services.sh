@@ -266,7 +266,7 @@ ensure_flavors() {
 # QEMU runs as libvirt-qemu and must reach them). No health URL: the agent has no port; it
 # registers with the scheduler over the bus and `openstack hypervisor list` shows it.
 KUMO_INSTANCES_PATH="${KUMO_INSTANCES_PATH:-/var/lib/kumo/instances}"
-KUMO_APT_PACKAGES+=(libvirt-daemon-system libvirt-clients)
+KUMO_APT_PACKAGES+=(libvirt-daemon-system libvirt-clients tini)
 config_compute_agent() {
   cat <<YAML
 compute_agent:
@@ -282,7 +282,7 @@ compute_agent:
 YAML
 }
 
-# libvirtd and virtlogd (systemd units where systemd runs, `virtlogd -d; libvirtd -d` elsewhere),
+# libvirtd and virtlogd (systemd units where systemd runs, `virtlogd -d` and libvirtd under `tini -s` elsewhere),
 # before the agent starts; the instances directory QEMU reads from.
 compute_host_prepare() {
   start_libvirtd
