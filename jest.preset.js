@@ -20,10 +20,11 @@ module.exports = (dir) => ({
     [`/node_modules/(\\.pnpm/[^/]+/node_modules/)?${esmOnly}/.+\\.js$`]: ['@swc/jest', { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' } } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?${esmOnly}[@/])`],
-  // @kumo/<lib>/core: a library's Nest-free entry (libs/common/core/package.json points at dist/core)
+  // @kumo/<lib>/<entry>: a library's other entry (libs/common/core, libs/db/core and mysql-only: a
+  // folder whose package.json points at dist/<entry>), from its source as the index
   moduleNameMapper: {
     '^@kumo/([a-z-]+)$': path.join(__dirname, 'libs/$1/src'),
-    '^@kumo/([a-z-]+)/core$': path.join(__dirname, 'libs/$1/src/core'),
+    '^@kumo/([a-z-]+)/([a-z-]+)$': path.join(__dirname, 'libs/$1/src/$2'),
   },
   testMatch: ['<rootDir>/{src,test}/**/*.{spec,int-spec,sys-spec,compat-spec,fuzz-spec}.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -9,6 +9,8 @@
  *
  *   KUMO_CONFIG=.bench/compute/kumo.yaml node tools/bench/dist/compute-services.js sync|api|scheduler
  */
+// as main.api.ts and main.scheduler.ts: TypeORM's other drivers are never loaded
+import '@kumo/db/mysql-only';
 import 'reflect-metadata';
 import { hostname } from 'node:os';
 import { MessagingClient } from '@kumo/messaging';
