@@ -13,6 +13,24 @@ export interface ProxyOptions {
   timeoutMs: number;
 }
 
+/** The methods the OpenStack APIs use (Swift's COPY is not one Fastify routes: a copy is a PUT with X-Copy-From). */
+export const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * Why an upstream URL cannot be sent (reply-from refuses both), or undefined: a `%` that does not
+ * start a %XX escape of UTF-8, a dot segment (`..`) that would climb out of the endpoint.
+ */
+export function badUpstreamPath(rest: string, query: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest + query);
+  } catch {
+    return "The path or query is not valid: each '%' must start a %XX escape of UTF-8 text.";
+  }
+  if (/(^|\/)\.\.(\/|$|\?)/.test(decoded)) return 'The path must not contain dot segments (..): name the resource under the endpoint.';
+  return undefined;
+}
+
 /** `/api/<type>` and what follows it: the catalog's service type and the path under its endpoint. */
 const API_PATH = /^\/api\/([a-z0-9][a-z0-9-]{0,63})(\/[^?]*)?(\?.*)?$/;
 
@@ -50,9 +68,10 @@ export async function registerApiProxy(fastify: FastifyInstance, opts: ProxyOpti
     // bodies pass through unparsed, whatever their type
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    // errors Fastify raises in this scope (a bad Content-Type, a cut-off body) get the fault body too
+    scope.setErrorHandler((err, request, reply) => sendFault('keystone', opts.logger, err, request, reply));
     const handler = (request: FastifyRequest, reply: FastifyReply) => proxy(opts, request, reply);
-    scope.all('/api/:service', handler);
-    scope.all('/api/:service/*', handler);
+    for (const url of ['/api/:service', '/api/:service/*']) scope.route({ method: [...PROXIED_METHODS], url, handler });
   });
 }
 
@@ -70,6 +89,8 @@ function proxy(opts: ProxyOptions, request: FastifyRequest, reply: FastifyReply)
       throw new NotFound(`No ${type} API to reach: ${(err as Error).message}.`);
     }
     const requestId = (request as unknown as { requestId: string }).requestId;
+    const bad = badUpstreamPath(rest ?? '', query ?? '');
+    if (bad) throw new BadRequest(bad);
     const target = upstreamUrl(endpoint, rest, query);
     reply.from(target, {
       rewriteRequestHeaders: (_req, headers) => upstreamHeaders(headers, session.scoped.id, requestId),
@@ -86,6 +107,6 @@ function proxy(opts: ProxyOptions, request: FastifyRequest, reply: FastifyReply)
       },
     });
   } catch (err) {
-    fail((err as { statusCode?: number }).statusCode === 400 ? new BadRequest('The path is not valid: it must not contain dot segments (..).') : err);
+    fail(err);
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sseFrame } from '../../src/api/events/events.controller';
 import { faultMessage } from '../../src/clients/identity.client';
-import { upstreamHeaders, upstreamUrl } from '../../src/proxy/api-proxy';
+import { badUpstreamPath, upstreamHeaders, upstreamUrl } from '../../src/proxy/api-proxy';
 import { ownerProject, visibleTo } from '../../src/services/event-hub';
 import { resolveWebPath } from '../../src/static/web-path';
 
@@ -47,6 +47,14 @@ describe('the proxy', () => {
       'req-1',
     );
     expect(h).toEqual({ 'content-type': 'application/json', 'openstack-api-version': 'compute 2.79', 'x-auth-token': 'tok', 'x-openstack-request-id': 'req-1' });
+  });
+
+  it('refuses a malformed escape and a dot segment, keeps dots inside names', () => {
+    expect(badUpstreamPath('/servers', '?name=%FF')).toMatch(/%XX escape/);
+    expect(badUpstreamPath('/../v1/AUTH_other', '')).toMatch(/dot segments/);
+    expect(badUpstreamPath('/c/%2e%2e/x', '')).toMatch(/dot segments/);
+    expect(badUpstreamPath('/c/a..b/...', '?prefix=..x')).toBeUndefined();
+    expect(badUpstreamPath('/servers/detail', '?name=%E6%A2%85')).toBeUndefined();
   });
 
   it('reads OpenStack fault messages', () => {
