@@ -1,6 +1,5 @@
 import { Brackets, DataSource, EntityManager, In, Repository } from 'typeorm';
 import { ConsoleAuthTokenEntity } from '../entities/console-auth-token.entity';
-import { InstanceActionEntity } from '../entities/instance-action.entity';
 import { InstanceEntity, InstanceFaultEntity, InstanceMetadataEntity } from '../entities/instance.entity';
 import { retryOnDeadlock } from './db-errors';
 import { EntityRows } from './entity-rows';
@@ -93,8 +92,11 @@ export class InstanceRepository {
         const firstId = Number(res.insertId);
         out.forEach((i, k) => (i.id = firstId + k));
         const entries = out.flatMap((i) => Object.entries(metadata).map(([key, value]) => ({ instanceId: i.id, key, value })));
-        if (entries.length) await m.getRepository(InstanceMetadataEntity).insert(entries);
-        await m.getRepository(InstanceActionEntity).insert(out.map((i) => ({ instanceUuid: i.uuid, requestId: action.requestId, action: 'create', userId: i.userId, projectId: i.projectId, message: null, startTime: now, finishTime: null })));
+        if (entries.length) await m.query(`INSERT INTO instance_metadata (instance_id, \`key\`, value) VALUES ${entries.map(() => '(?, ?, ?)').join(', ')}`, entries.flatMap((e) => [e.instanceId, e.key, e.value]));
+        await m.query(
+          `INSERT INTO instance_action (instance_uuid, request_id, action, user_id, project_id, message, start_time, finish_time) VALUES ${out.map(() => "(?, ?, 'create', ?, ?, NULL, ?, NULL)").join(', ')}`,
+          out.flatMap((i) => [i.uuid, action.requestId, i.userId, i.projectId, now]),
+        );
         return { ok: true as const, instances: out };
       }),
     );

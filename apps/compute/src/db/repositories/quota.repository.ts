@@ -87,9 +87,11 @@ export class QuotaRepository {
 
   /** The limits stored for the project ('' user) and, when given, for the user within it. */
   async limits(projectId: string, userId?: string): Promise<{ project: Record<string, number>; user: Record<string, number> }> {
-    const rows = await this.quotas.find({ where: { projectId, userId: In(userId === undefined ? [''] : ['', userId]) } });
+    // plain SQL: read at every create
+    const users = userId === undefined || userId === '' ? [''] : ['', userId];
+    const rows = (await this.ds.query(`SELECT user_id, resource, hard_limit FROM quota WHERE project_id = ? AND user_id IN (${users.map(() => '?').join(', ')})`, [projectId, ...users])) as Array<{ user_id: string; resource: string; hard_limit: number }>;
     const out = { project: {} as Record<string, number>, user: {} as Record<string, number> };
-    for (const r of rows) (r.userId === '' ? out.project : out.user)[r.resource] = r.hardLimit;
+    for (const r of rows) (r.user_id === '' ? out.project : out.user)[r.resource] = Number(r.hard_limit);
     return out;
   }
 
