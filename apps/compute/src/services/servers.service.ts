@@ -155,8 +155,9 @@ export class ServersService {
     const adminPass = req.adminPass ?? generatePassword(this.config.compute.password_length);
     this.policy.enforce('os_compute_api:servers:create', auth, { project_id: auth.projectId });
     const projectId = auth.projectId!;
-    const flavor = await this.flavors.find(req.flavorRef, { admin: isAdmin(auth), projectId });
-    if (!flavor) throw new FlavorNotFoundForServer(req.flavorRef);
+    const found = await this.flavors.findWithExtraSpecs(req.flavorRef, { admin: isAdmin(auth), projectId });
+    if (!found) throw new FlavorNotFoundForServer(req.flavorRef);
+    const { flavor, extraSpecs } = found;
     let image;
     try {
       image = await this.images.show(auth, req.imageRef);
@@ -184,7 +185,6 @@ export class ServersService {
     const mdCount = Object.keys(req.metadata).length;
     if (limits.metadata_items >= 0 && mdCount > limits.metadata_items) throw new MetadataLimitExceeded(limits.metadata_items);
     if (req.availabilityZone !== undefined && !(await this.availabilityZones()).has(req.availabilityZone)) throw new AvailabilityZoneNotAvailable();
-    const extraSpecs = (await this.flavors.extraSpecs([flavor.id])).get(flavor.id) ?? {};
     const reservationId = `r-${randomBytes(4).toString('hex')}`;
     const rows: NewInstance[] = [];
     for (let n = 0; n < req.maxCount; n++) {
