@@ -71,7 +71,7 @@ export class HostGuard {
   private async onCallerHost(ctx: RpcContext, method: string, instanceId: string, caller: string): Promise<void> {
     const cached = this.hosts.get(instanceId);
     if (cached && cached.host === caller && this.now() - cached.at < this.ttl) return;
-    const row = await this.instances.instances.findOne({ where: { uuid: instanceId }, select: { id: true, host: true } });
+    const row = await this.instances.placementOf(instanceId);
     if (!row) return;
     if (row.host === caller) {
       if (this.hosts.size >= this.size) this.hosts.delete(this.hosts.keys().next().value as string);

@@ -114,6 +114,12 @@ export class InstanceRepository {
     return row ? this.rows.fromRow(row) : null;
   }
 
+  /** Where the instance (deleted or not) is: its host (null when it has none), or null when there is no such instance. */
+  async placementOf(uuid: string): Promise<{ host: string | null } | null> {
+    const [row] = (await this.ds.query('SELECT host FROM instance WHERE uuid = ?', [uuid])) as Array<{ host: string | null }>;
+    return row ? { host: row.host } : null;
+  }
+
   /** The host of each of these instances (deleted ones too) that has one, by uuid: one query. */
   async hostsOf(uuids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
