@@ -69,6 +69,12 @@ args=(--target glance=http://127.0.0.1:9393 --target kumo=http://127.0.0.1:9292
   --store-url kumo:file=http://127.0.0.1:9293
   --pid "glance=$glance_pid" --pid "kumo:file=$kumo_file_pid"
   --file-dir "$ROOT/.bench/image")
+# the object service's CPU during each object-store transfer (it serves both: not in either's figure)
+for n in object-proxy object-node1 object-node2 object-node3; do
+  if [ -f ".stack/pids/$n.pid" ]; then
+    case "$n" in object-proxy) args+=(--object-pid "proxy=$(cat ".stack/pids/$n.pid")") ;; *) args+=(--object-pid "storage=$(cat ".stack/pids/$n.pid")") ;; esac
+  fi
+done
 # the stack's image service (kumo:object) is whoever listens on :9292 at each transfer: others restart it
 
 echo "== measuring"

@@ -34,6 +34,11 @@ export interface ImageOptions {
   waitIdleSeconds: number;
   /** seconds after a service's last transfer before its RSS is read again ("after load") */
   settleSeconds: number;
+  /**
+   * the object service's processes (`--object-pid proxy=PID`, `--object-pid storage=PID` once per
+   * node): their CPU during each object-store transfer, summed per name (they serve both services)
+   */
+  objectPids: Map<string, number[]>;
   out?: string;
 }
 
@@ -51,6 +56,8 @@ OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME (an openrc).
   --store-header NAME:STORE=V  send X-Image-Meta-Store: V with NAME's STORE uploads (glance:object=swift)
   --pid NAME[:STORE]=PID       the server process (tree) whose RSS and CPU are reported; default: the
                                process listening on the URL's port
+  --object-pid NAME=PID        an object service process (proxy=PID, storage=PID once per node): its
+                               CPU during each object-store transfer is reported, summed per NAME
   --size-mib N                 default 1024
   --rounds N                   every transfer N times, the order of the targets reversed on every
                                other round (2: glance kumo kumo glance); each reported as its mean;
@@ -77,7 +84,7 @@ const noSlash = (url: string) => url.replace(/\/+$/, '');
 export function parseImageArgs(argv: readonly string[]): ImageOptions {
   const kv = parseFlags(
     argv,
-    /^(target|stores|store-url|store-header|pid|size-mib|rounds|file-dir|swift-url|wait-idle|settle|out)$/,
+    /^(target|stores|store-url|store-header|pid|object-pid|size-mib|rounds|file-dir|swift-url|wait-idle|settle|out)$/,
   );
   const one = (k: string): string | undefined => kv.get(k)?.at(-1);
 
@@ -120,6 +127,13 @@ export function parseImageArgs(argv: readonly string[]): ImageOptions {
     pids.set(m[2] ? `${m[1]}:${m[2]}` : m[1], Number(m[3]));
   }
 
+  const objectPids = new Map<string, number[]>();
+  for (const v of kv.get('object-pid') ?? []) {
+    const m = /^([A-Za-z0-9_.-]+)=(\d+)$/.exec(v);
+    if (!m) throw new UsageError(`--object-pid wants NAME=PID, not "${v}"`);
+    objectPids.set(m[1], [...(objectPids.get(m[1]) ?? []), Number(m[2])]);
+  }
+
   const targets: ImageTarget[] = [];
   for (const store of stores as Store[])
     for (const [name, url] of urls) {
@@ -143,6 +157,7 @@ export function parseImageArgs(argv: readonly string[]): ImageOptions {
     swiftUrl: one('swift-url') === undefined ? undefined : noSlash(one('swift-url')!),
     waitIdleSeconds: positive('wait-idle', one('wait-idle'), 0),
     settleSeconds: positive('settle', one('settle'), 20),
+    objectPids,
     out: one('out'),
   };
 }

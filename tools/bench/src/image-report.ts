@@ -16,6 +16,11 @@ export interface Transfer {
   peakRssMiB: number | null;
   /** CPU seconds of the server's process tree during the transfer */
   cpuSeconds: number | null;
+  /**
+   * object store: CPU seconds of the object service's processes during the transfer, per name
+   * (--object-pid: proxy, storage); they serve Kumo and Glance alike and are not in `cpuSeconds`
+   */
+  objectServiceCpu?: Record<string, number>;
   machineBusy: number;
 }
 

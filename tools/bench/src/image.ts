@@ -57,21 +57,41 @@ const upload = (url: string, method: string, headers: Record<string, string>, by
 const ATTEMPTS = 2;
 const RETRY_WAIT_S = 30;
 
-/** Runs `fn` while sampling the server tree's RSS and CPU and the machine's load. */
+/** CPU seconds of each named group of processes whose processes are all alive (others are left out). */
+const groupCpu = (groups: Map<string, number[]>) =>
+  new Map(
+    [...groups]
+      .filter(([, pids]) => pids.length > 0 && pids.every(processAlive))
+      .map(([name, pids]) => [name, cpuSeconds(pids)]),
+  );
+
+/**
+ * Runs `fn` while sampling the server tree's RSS and CPU and the machine's load, and the CPU of the
+ * object service's processes (`objectPids`, object store only).
+ */
 async function measured<T>(
   fn: () => Promise<T>,
   bytes: number,
   pid?: number,
+  objectPids: Map<string, number[]> = new Map(),
 ): Promise<{ result: T; transfer: Transfer }> {
   const tree = pid ? processTree(pid) : [];
   const stop = sampleRss(pid, 100);
   const cpu0 = tree.length ? cpuSeconds(tree) : 0;
+  const object0 = groupCpu(objectPids);
   const m0 = machineTicks();
   const t = performance.now();
   const result = await fn();
   const seconds = (performance.now() - t) / 1000;
   const m1 = machineTicks();
   const peak = stop();
+  const object1 = groupCpu(objectPids);
+  // a group with a process gone (restarted) at either end is left out: its figure would be wrong
+  const objectServiceCpu = Object.fromEntries(
+    [...object1]
+      .filter(([name, c]) => object0.has(name) && c >= object0.get(name)!)
+      .map(([name, c]) => [name, Math.round((c - (object0.get(name) ?? 0)) * 100) / 100]),
+  );
   return {
     result,
     transfer: {
@@ -82,6 +102,7 @@ async function measured<T>(
       cpuSeconds: tree.length
         ? Math.round((cpuSeconds(pid ? processTree(pid) : tree) - cpu0) * 10) / 10
         : null,
+      ...(objectPids.size ? { objectServiceCpu } : {}),
       machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
     },
   };
@@ -179,6 +200,7 @@ async function runTarget(
     pssAfterMiB: null,
   };
   const h = { 'x-auth-token': token };
+  const objectPids = t.store === 'object' ? a.objectPids : new Map<string, number[]>();
   let id: string | undefined;
   try {
     const create = await fetch(`${t.url}/v2/images`, {
@@ -200,6 +222,7 @@ async function runTarget(
       () => upload(file, 'PUT', { ...h, ...storeHeader, 'content-type': 'application/octet-stream' }, bytes),
       bytes,
       pid,
+      objectPids,
     );
     if (up.result !== 204) throw new Error(`upload answered ${up.result}`);
     run.upload = up.transfer;
@@ -217,7 +240,7 @@ async function runTarget(
       throw new Error(
         `after the upload the image is ${meta.status}, ${meta.size} bytes, checksum ${meta.checksum} (sent ${bytes} bytes, MD5 ${md5})`,
       );
-    const down = await measured(() => download(file, h), bytes, pid);
+    const down = await measured(() => download(file, h), bytes, pid, objectPids);
     if (down.result.status !== 200 || down.result.bytes !== bytes)
       throw new Error(`download answered ${down.result.status} with ${down.result.bytes} bytes`);
     run.download = down.transfer;
@@ -237,8 +260,16 @@ async function runTarget(
   return run;
 }
 
+const objectCpuText = (c?: Record<string, number>) =>
+  c && Object.keys(c).length
+    ? ` (object service CPU ${Object.entries(c)
+        .map(([k, v]) => `${k} ${num(v)} s`)
+        .join(', ')})`
+    : '';
 const transferLine = (t?: Transfer) =>
-  t ? `${num(t.mbPerSecond)} MB/s, peak RSS ${num(t.peakRssMiB, 0)} MiB, CPU ${num(t.cpuSeconds)} s` : 'none';
+  t
+    ? `${num(t.mbPerSecond)} MB/s, peak RSS ${num(t.peakRssMiB, 0)} MiB, CPU ${num(t.cpuSeconds)} s${objectCpuText(t.objectServiceCpu)}`
+    : 'none';
 
 async function main(): Promise<void> {
   let a: ImageOptions;

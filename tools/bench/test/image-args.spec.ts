@@ -66,6 +66,26 @@ describe('bench image arguments', () => {
       out: '/tmp/o',
       rounds: 1,
     });
+    expect(a.objectPids).toEqual(new Map());
+  });
+
+  it("groups the object service's processes by name (run.sh: the proxy, the storage nodes)", () => {
+    const a = parseImageArgs([
+      '--target',
+      'kumo=http://h:9292',
+      '--object-pid',
+      'proxy=5',
+      '--object-pid',
+      'storage=6',
+      '--object-pid',
+      'storage=7',
+    ]);
+    expect(a.objectPids).toEqual(
+      new Map([
+        ['proxy', [5]],
+        ['storage', [6, 7]],
+      ]),
+    );
   });
 
   it.each([
@@ -78,6 +98,7 @@ describe('bench image arguments', () => {
     [['--target', 'a=http://x', '--store-url', 'a:file=x'], /wants a URL/],
     [['--target', 'a=http://x', '--pid', 'a:disk=1'], /NAME=PID or NAME:STORE=PID/],
     [['--target', 'a=http://x', '--pid', 'b=1'], /unknown target b/],
+    [['--target', 'a=http://x', '--object-pid', 'proxy'], /NAME=PID, not "proxy"/],
     [['--target', 'a=http://x', '--rounds', '0'], /positive integer/],
     [['--target', 'a=http://x', '--store', 'file'], /unknown option --store/],
   ])('refuses %j', (argv, message) => {
