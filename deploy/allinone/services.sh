@@ -343,8 +343,8 @@ compute_unstack() {
   if command -v virsh >/dev/null 2>&1 && libvirtd_running; then
     for dom in $(virsh -c qemu:///system list --all --name 2>/dev/null | grep -F -- "$prefix" || true); do
       # <prefix><instance uuid> only (another domain that happens to start with the prefix is not Kumo's)
-      [[ "$dom" =~ ^.*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] && [ "${dom:0:${#prefix}}" = "$prefix" ] \
-        && [ "$((${#dom} - ${#prefix}))" -eq 36 ] || continue
+      suffix=${dom#"$prefix"}
+      [ "$suffix" != "$dom" ] && [[ "$suffix" =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] || continue
       virsh -c qemu:///system metadata "$dom" http://kumo.openstack.local/xmlns/libvirt/instance/1.0 >/dev/null 2>&1 || continue
       virsh -c qemu:///system destroy "$dom" >/dev/null 2>&1 || true
       virsh -c qemu:///system undefine --managed-save --snapshots-metadata --checkpoints-metadata --nvram "$dom" >/dev/null 2>&1 \
