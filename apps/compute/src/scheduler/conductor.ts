@@ -71,8 +71,10 @@ export class Conductor {
   }
 
   async instanceUpdate(ctx: RpcContext, a: InstanceUpdateArgs): Promise<{ applied: boolean; found: { vmState: InstanceEntity['vmState']; taskState: InstanceEntity['taskState']; deleted: boolean } | null }> {
-    const before = await this.d.instances.findAny(a.instanceId);
-    if (!before) return { applied: false, found: null };
+    // the row and its metadata (for the notification) in one read
+    const read = await this.d.instances.findAnyWithMetadata(a.instanceId);
+    if (!read) return { applied: false, found: null };
+    const before = read.instance;
     const found = () => ({ vmState: before.vmState, taskState: before.taskState, deleted: before.deleted });
     if (before.deleted) return { applied: false, found: found() };
     const c = a.change;
@@ -105,7 +107,7 @@ export class Conductor {
     // a build that failed gives its resources back (the guest is gone); other errors keep the guest and its claim
     if (c.vmState === 'error' && before.vmState === 'building') await this.d.instances.releaseClaim(a.instanceId);
     if (a.notify && a.notify.phase !== 'start') await this.d.actions.finish(a.instanceId, ctx.requestId, a.notify.phase === 'error' ? 'Error' : null, this.now());
-    if (a.notify) await this.d.notifier.notify(ctx, { ...before, ...patch } as InstanceEntity, a.notify.action, a.notify.phase);
+    if (a.notify) await this.d.notifier.notify(ctx, { ...before, ...patch } as InstanceEntity, a.notify.action, a.notify.phase, read.metadata);
     // the row is what it was with the patch applied (the compare-and-set held it): no second read
     return { applied: true, found: { vmState: patch.vmState ?? before.vmState, taskState: patch.taskState !== undefined ? patch.taskState : before.taskState, deleted: false } };
   }

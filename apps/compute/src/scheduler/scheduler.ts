@@ -91,6 +91,8 @@ interface Waiting {
   req: PlacementRequest;
   /** claims refused so far (another scheduler took the room first) */
   lost: number;
+  /** the server's metadata (for the build's spec) */
+  metadata: Record<string, string>;
   /** the create request's admin password, for the build (never stored) */
   adminPass?: string;
 }
@@ -150,9 +152,10 @@ export class Scheduler {
     const passOf = new Map(list.map((x) => [x.id, x.adminPass]));
     const settings = placementSettings(this.d.config);
     // a redelivered request, or a server deleted meanwhile: nothing to do
-    let waiting: Waiting[] = (await this.d.instances.findMany([...ctxOf.keys()]))
-      .filter((i) => i.vmState === 'building' && i.taskState === 'scheduling' && i.host === null)
-      .map((inst) => ({
+    let waiting: Waiting[] = (await this.d.instances.findManyWithMetadata([...ctxOf.keys()]))
+      .filter(({ instance: i }) => i.vmState === 'building' && i.taskState === 'scheduling' && i.host === null)
+      .map(({ instance: inst, metadata }) => ({
+        metadata,
         ctx: ctxOf.get(inst.uuid)!,
         inst,
         lost: 0,
@@ -224,13 +227,12 @@ export class Scheduler {
   /** The placed instances' builds cast to their hosts, and the placements recorded (one statement for the batch). */
   private async build(placed: Waiting[], startedAt: Date): Promise<void> {
     if (!placed.length) return;
-    const metadata = await this.d.instances.metadataOf(placed.map((w) => w.inst.id));
     const sent = await Promise.all(
       placed.map(async (w) => {
         const host = w.inst.host!;
         this.d.log.info({ instanceId: w.inst.uuid, host, lost: w.lost }, 'instance placed');
         try {
-          await this.d.agent.cast(w.ctx, 'buildAndRunInstance', { instance: instanceSpecOf(w.inst, metadata.get(w.inst.id) ?? {}, w.adminPass ?? null), buildTimeoutSeconds: this.d.config.build_timeout }, { server: host });
+          await this.d.agent.cast(w.ctx, 'buildAndRunInstance', { instance: instanceSpecOf(w.inst, w.metadata, w.adminPass ?? null), buildTimeoutSeconds: this.d.config.build_timeout }, { server: host });
           return true;
         } catch (err) {
           await this.d.instances.releaseClaim(w.inst.uuid);

@@ -1,5 +1,11 @@
 import { ComputeNodeRepository, PlacementClaim } from '../../src/db/repositories/compute-node.repository';
+import { createLogger } from '@kumo/common';
 import { InstanceActionRepository } from '../../src/db/repositories/instance-action.repository';
+import { InstanceRepository } from '../../src/db/repositories/instance.repository';
+import { computeAgent } from '../../src/rpc';
+import { Scheduler } from '../../src/scheduler/scheduler';
+import { ServerNotifier } from '../../src/services/server-notifier';
+import { ComputeLinks } from '../../src/views/links';
 import { schedulerSection } from '../../src/scheduler/scheduler-config';
 import { ComputeStack, hostReport, startComputeStack } from '../support/compute-stack';
 
@@ -103,5 +109,48 @@ describe('batched placements and action events', () => {
     const own = await actions.get(id, 'req-agent-own');
     expect(own?.action.action).toBe('compute_power_sync');
     expect(own?.events.map((e) => [e.event, e.finishTime, e.result])).toEqual([['compute_power_sync', null, null]]);
+  });
+
+  it('a batch of creates placed by one scheduler: each build is cast once to its host with the server metadata, read with the rows', async () => {
+    const ds = s.t.db.dataSource;
+    await new ComputeNodeRepository(ds).applyReport(hostReport('meta-1', { memoryMb: 65536, vcpus: 64, localGb: 500, availabilityZone: 'meta' }), new Date());
+    const metadata = { role: 'web', note: 'naïve "quoted" ☁' };
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await s.t.json('demo', 'POST', '/v2.1/servers', { server: { name: `meta-${i}`, imageRef: imageId, flavorRef: flavor, availability_zone: 'meta', metadata: i === 3 ? {} : metadata } });
+      expect(r.status).toBe(202);
+      ids.push(r.body.server.id as string);
+    }
+    const bus = s.broker.client();
+    const built: Array<{ id: string; metadata: Record<string, string> }> = [];
+    const none = async () => undefined;
+    await bus.serve(
+      computeAgent,
+      {
+        buildAndRunInstance: async (_ctx, { instance }) => {
+          built.push({ id: instance.instanceId, metadata: instance.metadata });
+        },
+        terminateInstance: none,
+        powerAction: none,
+        snapshotInstance: none,
+        getConsoleOutput: async () => ({ output: '' }),
+        getSerialConsole: async () => ({ libvirtUri: '', domainName: '', device: null }),
+      } as never,
+      { server: 'meta-1' },
+    );
+    const instances = new InstanceRepository(ds);
+    const log = createLogger('sched', 'silent');
+    const scheduler = new Scheduler({ instances, nodes: new ComputeNodeRepository(ds), actions: new InstanceActionRepository(ds), agent: bus.rpc(computeAgent), notifier: new ServerNotifier(undefined, instances, new ComputeLinks('http://h'), log), config: s.t.config.compute.scheduler, log });
+    // the four arrive together: one batch; a second request for them (a redelivery) places nothing again
+    await Promise.all(ids.map((id, i) => scheduler.scheduleInstances({ requestId: `req-meta-${i}` }, [id])));
+    await scheduler.scheduleInstances({ requestId: 'req-again' }, ids);
+    for (let i = 0; i < 50 && built.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(built.map((b) => b.id).sort()).toEqual([...ids].sort());
+    for (const b of built) expect(b.metadata).toEqual(b.id === ids[3] ? {} : metadata);
+    const rows = (await ds.query(`SELECT host, claimed FROM instance WHERE uuid IN (?, ?, ?, ?)`, ids)) as Array<{ host: string; claimed: number }>;
+    expect(rows.every((r) => r.host === 'meta-1' && r.claimed === 1)).toBe(true);
+    const [node] = (await ds.query("SELECT memory_mb_used FROM compute_node WHERE host = 'meta-1'")) as Array<{ memory_mb_used: number }>;
+    expect(node.memory_mb_used).toBe(4 * 1024);
+    expect((await instances.findAnyWithMetadata(ids[0]))?.metadata).toEqual(metadata);
   });
 });

@@ -5,6 +5,16 @@ import { retryOnDeadlock } from './db-errors';
 import { EntityRows } from './entity-rows';
 import { addUsages, lockUsages, UsageScope } from './quota.repository';
 
+/** An instance's metadata as one JSON object column of its row (`kumo_metadata`, NULL without any). */
+const METADATA_OBJECT = '(SELECT JSON_OBJECTAGG(m.`key`, m.value) FROM instance_metadata m WHERE m.instance_id = i.id) AS kumo_metadata';
+
+function metadataFrom(row: Record<string, unknown>): Record<string, string> {
+  const v = row.kumo_metadata;
+  if (v === null || v === undefined) return {};
+  const parsed = (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(parsed).sort().map((k) => [k, String(parsed[k])]));
+}
+
 /** The counted resources of servers, in the order their usage rows are locked (one order: no deadlock between creates). */
 export const INSTANCE_RESOURCES = ['instances', 'cores', 'ram'] as const;
 export type InstanceResource = (typeof INSTANCE_RESOURCES)[number];
@@ -106,6 +116,19 @@ export class InstanceRepository {
   async find(uuid: string): Promise<InstanceEntity | null> {
     const [row] = (await this.ds.query('SELECT * FROM instance WHERE uuid = ? AND deleted = 0', [uuid])) as Array<Record<string, unknown>>;
     return row ? this.rows.fromRow(row) : null;
+  }
+
+  /** An instance by uuid (deleted or not) with its metadata, in one statement. */
+  async findAnyWithMetadata(uuid: string): Promise<{ instance: InstanceEntity; metadata: Record<string, string> } | null> {
+    const [row] = (await this.ds.query(`SELECT i.*, ${METADATA_OBJECT} FROM instance i WHERE i.uuid = ?`, [uuid])) as Array<Record<string, unknown>>;
+    return row ? { instance: this.rows.fromRow(row), metadata: metadataFrom(row) } : null;
+  }
+
+  /** Live instances by uuid, each with its metadata, in one statement. */
+  async findManyWithMetadata(uuids: string[]): Promise<Array<{ instance: InstanceEntity; metadata: Record<string, string> }>> {
+    if (!uuids.length) return [];
+    const rows = (await this.ds.query(`SELECT i.*, ${METADATA_OBJECT} FROM instance i WHERE i.uuid IN (${uuids.map(() => '?').join(', ')}) AND i.deleted = 0`, uuids)) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({ instance: this.rows.fromRow(r), metadata: metadataFrom(r) }));
   }
 
   /** An instance by uuid, deleted or not. */
