@@ -2,7 +2,7 @@
 // host in the RPC context (`callerHost`, @kumo/messaging's RpcOptions), and the conductor refuses a
 // report for another host or a change to an instance that is not on the caller's host with these
 // typed errors (registered: they reach the agent as the same classes).
-import { Forbidden } from '@kumo/common';
+import { Forbidden } from '@kumo/common/core';
 import { registerRemoteError } from '@kumo/messaging';
 
 /** A computeConductor message without `callerHost`: no agent client sent it (or one too old to set it). */
