@@ -24,7 +24,7 @@ async function domstate(id: string): Promise<string> {
   }
 }
 
-type Server = { id: string; name: string; status: string; fault?: { message: string; code: number }; 'OS-EXT-STS:vm_state'?: string; 'OS-EXT-STS:task_state'?: string | null };
+type Server = { id: string; name: string; status: string; adminPass?: string; fault?: { message: string; code: number }; 'OS-EXT-STS:vm_state'?: string; 'OS-EXT-STS:task_state'?: string | null };
 
 describe('servers with the real openstack client, libvirtd and QEMU', () => {
   const admin = openrc('admin');
@@ -105,6 +105,55 @@ describe('servers with the real openstack client, libvirtd and QEMU', () => {
     process.stdout.write(`server create --wait: ACTIVE after ${active} ms (CLI), the config drive's uuid on the console after ${Date.now() - t0} ms\n`);
     const listed = await openstackJson<Array<{ ID: string; Status: string }>>(['server', 'list'], demo);
     expect(listed).toEqual(expect.arrayContaining([expect.objectContaining({ ID: vm.id, Status: 'ACTIVE' })]));
+  });
+
+  /** meta_data.json of a server's config drive, read from its ISO on this host (isoinfo, Rock Ridge names). */
+  async function configDriveMeta(id: string): Promise<Record<string, unknown>> {
+    const { stdout } = await run('isoinfo', ['-R', '-i', join(INSTANCES, id, 'disk.config'), '-x', '/openstack/latest/meta_data.json']);
+    return JSON.parse(stdout) as Record<string, unknown>;
+  }
+
+  it("the config drive carries the create's admin password: the generated one the CLI printed, or the one given with --password", async () => {
+    expect(vm!.adminPass).toMatch(/^[2-9A-HJ-NP-Za-km-z]{12}$/);
+    expect((await configDriveMeta(vm!.id)).admin_pass).toBe(vm!.adminPass);
+    const name = uniqueName('kumo-pw');
+    const given = await openstackJson<Server>(['server', 'create', '--image', 'kumo-tiny', '--flavor', 'tiny', '--password', 'Kumo-given-pw-1', '--wait', name], demo, { timeoutMs: 300_000 });
+    cleanup.push([given.id, demo]);
+    expect(given).toMatchObject({ status: 'ACTIVE', adminPass: 'Kumo-given-pw-1' });
+    expect(await configDriveMeta(given.id)).toMatchObject({ uuid: given.id, admin_pass: 'Kumo-given-pw-1' });
+    expect((await openstack(['server', 'delete', '--wait', given.id], demo, { timeoutMs: 180_000 })).code).toBe(0);
+  });
+
+  it('microversions up to 2.6 through the client: console url show --serial via remote-consoles (the action at 2.1), the admin view at 2.3, ip6 at 2.5', async () => {
+    const id = vm!.id;
+    // the client negotiates 2.6 and uses remote-consoles; asked for 2.1 it sends the os-getSerialConsole action
+    const v26 = await openstack(['console', 'url', 'show', '--serial', '-f', 'json', '--debug', id], demo);
+    expect(v26.code).toBe(0);
+    expect(v26.stderr).toMatch(new RegExp(`POST http://\\S+/v2\\.1/servers/${id}/remote-consoles -H .*OpenStack-API-Version: compute 2\\.6`));
+    expect(JSON.parse(v26.stdout.slice(v26.stdout.indexOf('{')))).toEqual({ protocol: 'serial', type: 'serial', url: expect.stringMatching(/^ws:\/\/[^/]+:6083\/\?token=[0-9a-f-]{36}$/) });
+    const v21 = await openstack(['--os-compute-api-version', '2.1', 'console', 'url', 'show', '--serial', '-f', 'json', '--debug', id], demo);
+    expect(v21.code).toBe(0);
+    expect(v21.stderr).toMatch(new RegExp(`POST http://\\S+/v2\\.1/servers/${id}/action `));
+    expect(v21.stderr).not.toContain('/remote-consoles');
+    expect(JSON.parse(v21.stdout.slice(v21.stdout.indexOf('{')))).toEqual({ type: 'serial', url: expect.stringMatching(/^ws:\/\/[^/]+:6083\/\?token=/) });
+    // from 2.6 the action is gone: Nova's bare 404
+    const token = (await runCliOk('openstack', ['token', 'issue', '-f', 'value', '-c', 'id'], demo)).trim();
+    const url = (await runCliOk('openstack', ['endpoint', 'list', '--service', 'compute', '--interface', 'public', '-f', 'value', '-c', 'URL'], admin)).trim();
+    const gone = await fetch(`${url}/servers/${id}/action`, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json', 'openstack-api-version': 'compute 2.6' }, body: JSON.stringify({ 'os-getSerialConsole': { type: 'serial' } }) });
+    expect([gone.status, await gone.json()]).toEqual([404, { itemNotFound: { code: 404, message: 'The resource could not be found.' } }]);
+    // server show: an admin sees 2.3's attributes when asking for 2.3, not at the client's default 2.1
+    const attrs = (s: Record<string, unknown>) => Object.keys(s).filter((k) => k.startsWith('OS-EXT-SRV-ATTR:')).sort();
+    expect(attrs(await openstackJson<Record<string, unknown>>(['server', 'show', id], admin))).toEqual(['OS-EXT-SRV-ATTR:host', 'OS-EXT-SRV-ATTR:hypervisor_hostname', 'OS-EXT-SRV-ATTR:instance_name']);
+    const at23 = await openstackJson<Record<string, unknown>>(['--os-compute-api-version', '2.3', 'server', 'show', id], admin);
+    expect(at23).toMatchObject({ 'OS-EXT-SRV-ATTR:hostname': vm!.name, 'OS-EXT-SRV-ATTR:launch_index': 0, 'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda', 'OS-EXT-SRV-ATTR:reservation_id': expect.stringMatching(/^r-/), 'OS-EXT-SRV-ATTR:kernel_id': '', 'OS-EXT-SRV-ATTR:ramdisk_id': '', 'OS-EXT-SRV-ATTR:user_data': null });
+    expect(attrs(await openstackJson<Record<string, unknown>>(['--os-compute-api-version', '2.6', 'server', 'show', id], demo))).toEqual([]);
+    // server list --ip6: dropped for a member before 2.5, applied from 2.5 (no server has an address before the network service)
+    const ids = async (version: string) => (await openstackJson<Array<{ ID: string }>>(['--os-compute-api-version', version, 'server', 'list', '--ip6', '.'], demo)).map((x) => x.ID);
+    expect(await ids('2.1')).toContain(id);
+    expect(await ids('2.5')).not.toContain(id);
+    const high = await openstack(['--os-compute-api-version', '2.7', 'server', 'show', id], demo);
+    expect(high.code).toBe(1);
+    expect(high.stderr).toContain('Version 2.7 is not supported by the API. Minimum is 2.1 and maximum is 2.6. (HTTP 406)');
   });
 
   it('stop, start, reboot, reboot --hard, pause, unpause, suspend, resume each reach their state, and libvirt agrees', async () => {

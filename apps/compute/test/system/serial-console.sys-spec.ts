@@ -1,6 +1,6 @@
 // The serial console through the running stack, as a user gets it: `openstack server create
 // --image kumo-tiny --flavor tiny --wait`, `openstack console url show --serial` (the real client:
-// the os-getSerialConsole action at its default 2.1), and `ws` as the browser against the stack's
+// remote-consoles at the negotiated 2.6), and `ws` as the browser against the stack's
 // compute-console on :6083, through the agent and libvirtd to the guest's busybox shell. Needs the
 // compute API, scheduler, agent and console proxy running (./stack.sh); without an agent the create
 // ends in ERROR ("No valid host: 0 hosts") and this fails there.
