@@ -78,3 +78,25 @@ describe('servers per microversion, and the admin password', () => {
     expect((await s.t.json('demo', 'GET', '/v2.1/servers?ip6=(', undefined, v('2.5'))).status).toBe(400);
   });
 });
+
+describe('enable_instance_password off', () => {
+  let s: ComputeStack;
+  let agent: FakeAgent;
+  beforeAll(async () => {
+    s = await startComputeStack({ enable_instance_password: false });
+    agent = await s.agent('node-1', { memoryMb: 16384, vcpus: 8, localGb: 200 });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it("leaves adminPass out of the 202, as Nova's [api] enable_instance_password = False; the build still gets the password", async () => {
+    const imageId = s.images.add({ min_disk: 1, min_ram: 128 }).id;
+    const flavor = (await s.t.json('admin', 'POST', '/v2.1/flavors', { flavor: { name: 'tiny', ram: 256, vcpus: 1, disk: 1 } })).body.flavor.id;
+    const r = await s.t.json('demo', 'POST', '/v2.1/servers', { server: { name: 'nopw', imageRef: imageId, flavorRef: flavor, adminPass: 'Quiet-pass-9' } });
+    expect(r.status).toBe(202);
+    expect(Object.keys(r.body.server).sort()).toEqual(['OS-DCF:diskConfig', 'id', 'links', 'security_groups']);
+    await s.waitFor('demo', r.body.server.id, (x) => x?.status === 'ACTIVE');
+    expect(agent.adminPasses.get(r.body.server.id)).toBe('Quiet-pass-9');
+  });
+});
