@@ -97,10 +97,11 @@ export class Nova {
   }
 
   /** Every server of every project (admin), following the `next` links as openstackclient's `server list` does. */
-  async listAll(detail = true): Promise<{ servers: ServerView[]; ms: number; pages: number }> {
+  /** Every page of /servers (or /servers/detail) of all projects; `filter` adds query parameters (`&status=BUILD`). */
+  async listAll(detail = true, filter = ''): Promise<{ servers: ServerView[]; ms: number; pages: number }> {
     const t0 = performance.now();
     const servers: ServerView[] = [];
-    let path: string | undefined = `/servers${detail ? '/detail' : ''}?all_tenants=True`;
+    let path: string | undefined = `/servers${detail ? '/detail' : ''}?all_tenants=True${filter}`;
     let pages = 0;
     while (path) {
       const r: NovaAnswer<{ servers?: ServerView[]; servers_links?: Array<{ rel: string; href: string }> }> =
