@@ -6,7 +6,7 @@
 #   lint (one test) · unit (*.spec.ts) · web (the dashboard app's Vitest tests) · integration (*.int-spec.ts, real MariaDB + RabbitMQ)
 #   · fuzz (*.fuzz-spec.ts: every route of every service fed malformed input, libs/testing)
 #   · ./stack.sh (one test) · system (*.sys-spec.ts) and compat (*.compat-spec.ts, the real
-#   openstack/swift clients) against that stack · the purge test (test/stack/purge-check.sh) · the unstack test (test/stack/unstack-check.sh)
+#   openstack/swift clients) and browser (*.browser-spec.ts, Playwright on chromium) against that stack · the purge test (test/stack/purge-check.sh) · the unstack test (test/stack/unstack-check.sh)
 # and ends with the line `N passed, N failed` (exit 0 only when nothing failed). Every step runs
 # whatever happened before it, and prints its duration. Outside CI the stack is brought back up at
 # the end (the unstack test stops it). Results: .stack/test-results/ (jest JSON and logs).
@@ -112,7 +112,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-quiet "system packages" apt_install "${KUMO_APT_PACKAGES[@]}" jq libvirt-daemon-system
+# chromium: the browser tier (Playwright through playwright-core drives Debian's, /usr/bin/chromium)
+quiet "system packages" apt_install "${KUMO_APT_PACKAGES[@]}" jq libvirt-daemon-system chromium
 quiet "MariaDB, RabbitMQ, database user" start_services
 if [ -z "${KUMO_TEST_DATABASE_URL:-}" ] && [ -f "$STACK_DIR/secrets.env" ]; then
   load_secrets
@@ -128,6 +129,7 @@ tier fuzz '\.fuzz-spec\.ts$' --runInBand
 loud "stack.sh" "$KUMO_ROOT/stack.sh"
 tier system '\.sys-spec\.ts$' --runInBand
 tier compat '\.compat-spec\.ts$' --runInBand
+tier browser '\.browser-spec\.ts$' --runInBand
 loud "unstack --purge removes Kumo's guests only; libvirt's systemd unit" "$KUMO_ROOT/test/stack/purge-check.sh"
 loud "unstack leaves nothing behind" "$KUMO_ROOT/test/stack/unstack-check.sh"
 if [ "${CI:-}" != "true" ]; then

@@ -16,4 +16,6 @@ module.exports = {
   ...preset,
   transform: { ...transform, [`/node_modules/(\\.pnpm/[^/]+/node_modules/)?${esmOnly}/.+\\.js$`]: esmTransform },
   transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?${esmOnly}[@/])`],
+  // the browser tier (run_tests.sh): Playwright drives Debian's chromium through the stack's dashboard
+  testMatch: [...preset.testMatch, '<rootDir>/test/**/*.browser-spec.ts'],
 };
