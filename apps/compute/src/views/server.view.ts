@@ -24,6 +24,12 @@ export interface ServerViewInput {
   admin: boolean;
   /** The request's microversion; absent: 2.1 (the notifications). */
   version?: ViewVersion;
+  /**
+   * PUT /servers/{id}'s answer below 2.75 (Nova's update passes show_AZ, show_config_drive,
+   * show_keypair, show_srv_usg, show_sec_grp, show_extended_status, show_extended_volumes and
+   * show_extended_attr all False): the base fields, fault and progress only.
+   */
+  brief?: boolean;
 }
 
 /**
@@ -86,6 +92,15 @@ export function serverView(links: ComputeLinks, v: ServerViewInput): Record<stri
     accessIPv6: i.accessIpV6 ?? '',
     links: links.resource('servers', i.uuid),
     'OS-DCF:diskConfig': i.diskConfig,
+  };
+  if (PROGRESS_STATUSES.has(status)) out.progress = i.progress;
+  if (v.fault && (status === 'ERROR' || status === 'DELETED')) {
+    const f: Record<string, unknown> = { code: v.fault.code, created: isoSeconds(v.fault.createdAt), message: v.fault.message };
+    if (v.admin || v.fault.code !== 500) f.details = v.fault.details;
+    out.fault = f;
+  }
+  if (v.brief) return out;
+  Object.assign(out, {
     'OS-EXT-AZ:availability_zone': i.availabilityZone ?? '',
     config_drive: i.configDrive ? 'True' : '',
     key_name: i.keyName,
@@ -95,19 +110,13 @@ export function serverView(links: ComputeLinks, v: ServerViewInput): Record<stri
     'OS-EXT-STS:vm_state': i.vmState,
     'OS-EXT-STS:power_state': i.powerState,
     'os-extended-volumes:volumes_attached': [],
-  };
+  });
   if (i.vmState !== 'deleted') out.security_groups = i.securityGroups.map((name) => ({ name }));
-  if (PROGRESS_STATUSES.has(status)) out.progress = i.progress;
   if (v.admin) {
     out['OS-EXT-SRV-ATTR:host'] = i.host;
     out['OS-EXT-SRV-ATTR:instance_name'] = instanceName(i.uuid);
     out['OS-EXT-SRV-ATTR:hypervisor_hostname'] = i.node;
     if (v.version?.atLeast('2.3')) Object.assign(out, extendedAttributes23(i));
-  }
-  if (v.fault && (status === 'ERROR' || status === 'DELETED')) {
-    const f: Record<string, unknown> = { code: v.fault.code, created: isoSeconds(v.fault.createdAt), message: v.fault.message };
-    if (v.admin || v.fault.code !== 500) f.details = v.fault.details;
-    out.fault = f;
   }
   return out;
 }

@@ -93,6 +93,15 @@ describe('server views at 2.1', () => {
     expect(serverView(links, { instance: instance(), metadata: {}, fault, admin: true })).not.toHaveProperty('fault');
   });
 
+  it('answers a PUT below 2.75 with Nova’s reduced view: the base fields, progress and fault, never the extensions (admins neither)', () => {
+    const brief = serverView(links, { instance: instance(), metadata: { a: 'b' }, admin: true, brief: true });
+    expect(Object.keys(brief).sort()).toEqual(['OS-DCF:diskConfig', 'accessIPv4', 'accessIPv6', 'addresses', 'created', 'flavor', 'hostId', 'id', 'image', 'links', 'metadata', 'name', 'progress', 'status', 'tenant_id', 'updated', 'user_id']);
+    const fault = { id: 1, instanceUuid: 'x', code: 404, message: 'Image not found', details: '', host: null, createdAt: new Date('2026-12-07T10:00:02Z') } as InstanceFaultEntity;
+    const err = serverView(links, { instance: instance({ vmState: 'error' }), metadata: {}, fault, admin: false, brief: true });
+    expect(err.fault).toEqual({ code: 404, created: '2026-12-07T10:00:02Z', message: 'Image not found', details: '' });
+    expect(err).not.toHaveProperty('OS-EXT-STS:vm_state');
+  });
+
   it('list items are {id, name, links}; the create answer only id, links, diskConfig, security_groups, adminPass', () => {
     expect(Object.keys(serverBasicView(links, instance())).sort()).toEqual(['id', 'links', 'name']);
     expect(Object.keys(serverCreateView(links, instance(), 'pw')).sort()).toEqual(['OS-DCF:diskConfig', 'adminPass', 'id', 'links', 'security_groups']);

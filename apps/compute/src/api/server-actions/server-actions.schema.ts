@@ -49,7 +49,7 @@ export const WEBOB_BAD_REQUEST = 'The server could not comply with the request s
 const SIMPLE = { 'os-start': 'os-start', 'os-stop': 'os-stop', pause: 'pause', unpause: 'unpause', suspend: 'suspend', resume: 'resume' } as const;
 
 /**
- * The action a body names (its first key, as Nova dispatches); an unknown one is Nova's 404. The
+ * The action a body names (its first key, as Nova dispatches); an unknown one is Nova's 400. The
  * console actions exist at 2.1–2.5 only: from 2.6 Nova's version check answers its bare 404 (before
  * the body is validated), as for a method it does not have.
  */
@@ -87,6 +87,7 @@ export function parseServerAction(body: unknown, version: ApiVersion): ServerAct
       throw new BadRequest(WEBOB_BAD_REQUEST);
     default:
       void arg;
-      throw new NotFound(`There is no such action: ${key}`);
+      // nova/api/openstack/wsgi.py: an action no controller registers is a KeyError, answered 400
+      throw new BadRequest(`There is no such action: ${key}`);
   }
 }

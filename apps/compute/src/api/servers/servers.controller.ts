@@ -60,7 +60,8 @@ export class ServersController {
 
   @Put(':id')
   async update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @RequestVersion() v: ApiVersion): Promise<unknown> {
-    return { server: serverView(this.links, { ...(await this.servers.update(auth, id, parseBody(updateServerSchema, body))), admin: isAdmin(auth), version: v }) };
+    // Nova answers a PUT with the reduced view below 2.75
+    return { server: serverView(this.links, { ...(await this.servers.update(auth, id, parseBody(updateServerSchema, body))), admin: isAdmin(auth), version: v, brief: !v.atLeast('2.75') }) };
   }
 
   @Delete(':id')
