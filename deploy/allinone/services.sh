@@ -9,7 +9,8 @@
 # One line per process, in start order:
 #   name | entry point (repo-relative, run with node) | port[,port...] (preflight checks them all;
 #   unstack.sh checks they are free) | health URL (must answer 2xx) | extra environment (KEY=VALUE ...,
-#   @STACK@ = the .stack directory)
+#   @STACK@ = the .stack directory). compute's processes keep V8's young generation small (--max-semi-space-size:
+#   4 MiB for the API and scheduler, 2 for the console proxy and agent; docs/operations.md, compute's memory budget)
 KUMO_SERVICES=(
   "identity|apps/identity/dist/main.api.js|5000|http://127.0.0.1:5000/healthcheck|"
   "object-node1|apps/object/dist/main.storage.js|6200,6201,6202|http://127.0.0.1:6200/healthcheck|KUMO_OBJECT_OBJECT_PORT=6200 KUMO_OBJECT_CONTAINER_PORT=6201 KUMO_OBJECT_ACCOUNT_PORT=6202 KUMO_OBJECT_DEVICES=@STACK@/object/node1 UV_THREADPOOL_SIZE=16"
@@ -17,10 +18,10 @@ KUMO_SERVICES=(
   "object-node3|apps/object/dist/main.storage.js|6220,6221,6222|http://127.0.0.1:6220/healthcheck|KUMO_OBJECT_OBJECT_PORT=6220 KUMO_OBJECT_CONTAINER_PORT=6221 KUMO_OBJECT_ACCOUNT_PORT=6222 KUMO_OBJECT_DEVICES=@STACK@/object/node3 UV_THREADPOOL_SIZE=16"
   "object-proxy|apps/object/dist/main.proxy.js|8080|http://127.0.0.1:8080/healthcheck|"
   "image|apps/image/dist/main.api.js|9292|http://127.0.0.1:9292/healthcheck|NODE_OPTIONS=--max-semi-space-size=2"
-  "compute-api|apps/compute/dist/main.api.js|8774|http://127.0.0.1:8774/healthcheck|"
-  "compute-scheduler|apps/compute/dist/main.scheduler.js|||"
-  "compute-console|apps/compute/dist/main.console.js|6083|http://127.0.0.1:6083/healthcheck|"
-  "compute-agent|apps/compute/dist/main.agent.js|||"
+  "compute-api|apps/compute/dist/main.api.js|8774|http://127.0.0.1:8774/healthcheck|NODE_OPTIONS=--max-semi-space-size=4"
+  "compute-scheduler|apps/compute/dist/main.scheduler.js|||NODE_OPTIONS=--max-semi-space-size=4"
+  "compute-console|apps/compute/dist/main.console.js|6083|http://127.0.0.1:6083/healthcheck|NODE_OPTIONS=--max-semi-space-size=2"
+  "compute-agent|apps/compute/dist/main.agent.js|||NODE_OPTIONS=--max-semi-space-size=2"
   "dashboard|apps/dashboard/dist/main.api.js|8000|http://127.0.0.1:8000/healthcheck|"
 )
 
