@@ -127,7 +127,7 @@ describe('batched placements and action events', () => {
     await bus.serve(
       computeAgent,
       {
-        buildAndRunInstance: async (_ctx, { instance }) => {
+        buildAndRunInstance: async (_ctx: unknown, { instance }: { instance: { instanceId: string; metadata: Record<string, string> } }) => {
           built.push({ id: instance.instanceId, metadata: instance.metadata });
         },
         terminateInstance: none,
