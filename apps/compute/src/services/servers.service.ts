@@ -155,12 +155,22 @@ export class ServersService {
     const adminPass = req.adminPass ?? generatePassword(this.config.compute.password_length);
     this.policy.enforce('os_compute_api:servers:create', auth, { project_id: auth.projectId });
     const projectId = auth.projectId!;
-    const found = await this.flavors.findWithExtraSpecs(req.flavorRef, { admin: isAdmin(auth), projectId });
+    // the reads are independent: asked at once, their answers checked in Nova's order (a failure
+    // of one that is not reached yet is ignored, as it would not have been asked)
+    const quiet = <T>(p: Promise<T>): Promise<T> => {
+      p.catch(() => undefined);
+      return p;
+    };
+    const flavorRead = quiet(this.flavors.findWithExtraSpecs(req.flavorRef, { admin: isAdmin(auth), projectId }));
+    const imageRead = quiet(this.images.show(auth, req.imageRef));
+    const keyRead = quiet(req.keyName !== undefined ? this.keyPairs.find(auth.userId, req.keyName) : Promise.resolve(null));
+    const limitsRead = quiet(this.quotas.projectAndUserLimits(projectId, auth.userId));
+    const found = await flavorRead;
     if (!found) throw new FlavorNotFoundForServer(req.flavorRef);
     const { flavor, extraSpecs } = found;
     let image;
     try {
-      image = await this.images.show(auth, req.imageRef);
+      image = await imageRead;
     } catch (err) {
       if (err instanceof ImageServiceError) throw new ServiceUnavailable(`The image service could not be reached: ${err.message}`);
       throw err;
@@ -175,13 +185,13 @@ export class ServersService {
     let keyData: string | null = null;
     let keyType: string | null = null;
     if (req.keyName !== undefined) {
-      const kp = await this.keyPairs.find(auth.userId, req.keyName);
+      const kp = await keyRead;
       if (!kp) throw new InvalidKeyName();
       keyData = kp.publicKey;
       keyType = kp.type;
     }
     // the project's limits and the user's own, in one read
-    const { project: limits, user: userLimits } = await this.quotas.projectAndUserLimits(projectId, auth.userId);
+    const { project: limits, user: userLimits } = await limitsRead;
     const mdCount = Object.keys(req.metadata).length;
     if (limits.metadata_items >= 0 && mdCount > limits.metadata_items) throw new MetadataLimitExceeded(limits.metadata_items);
     if (req.availabilityZone !== undefined && !(await this.availabilityZones()).has(req.availabilityZone)) throw new AvailabilityZoneNotAvailable();
