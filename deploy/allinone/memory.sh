@@ -23,7 +23,8 @@ kumo_memory_env() {
 # storage nodes after sustained load, the proxy; agents alike). "pattern|MiB" lines (a glob on the
 # service name, the first match counts) give a service another one.
 KUMO_MEMORY_BUDGET_MIB="${KUMO_MEMORY_BUDGET_MIB:-120}"
-KUMO_MEMORY_BUDGETS=()
+# compute's four processes share issue 12's 300 MB (286 MiB) of summed RSS (docs/operations.md: "Compute")
+KUMO_MEMORY_BUDGETS=("compute-api|100" "compute-scheduler|74" "compute-agent|56" "compute-console|56")
 # The whole all-in-one control plane (every process's PSS: the node binary's pages counted once), MiB.
 KUMO_MEMORY_TOTAL_MIB="${KUMO_MEMORY_TOTAL_MIB:-1024}"
 # The summary's steady column: sampled from KUMO_SETTLE_SECONDS on (a Kumo service runs one full GC
