@@ -30,7 +30,9 @@ export function Frame({ session, children }: { session: SessionView; children: R
         Skip to content
       </a>
       <header className="top">
-        <span className="brand">雲 Kumo</span>
+        <span className="brand">
+          <span aria-hidden="true">雲</span> Kumo
+        </span>
         <ProjectSwitcher session={session} />
         <span className="user">
           {session.user.name}
