@@ -36,6 +36,12 @@ export class BlockHasher {
   private filled = 0;
 
   update(chunk: Buffer): void {
+    if (this.filled + chunk.length < BLOCK_SIZE) {
+      // the usual case (a 64 KiB piece inside a block): no view to make
+      this.crc = crc32(chunk, this.crc);
+      this.filled += chunk.length;
+      return;
+    }
     let off = 0;
     while (off < chunk.length) {
       const n = Math.min(BLOCK_SIZE - this.filled, chunk.length - off);

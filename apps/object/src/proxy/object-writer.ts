@@ -28,6 +28,8 @@ const ANNOUNCE_TIMEOUT_MS = 3_000;
  * one system call per node for many of the client's 64 KiB pieces (Node reads sockets 64 KiB at a time).
  */
 const FORWARD_BATCH_BYTES = 1024 * 1024;
+/** The end of a chunk of the chunked body, as a Buffer: a writev of Buffers only is passed on as it is. */
+const CRLF = Buffer.from('\r\n', 'latin1');
 
 /** A node that accepted a streamed PUT (100 Continue). */
 interface Connected {
@@ -247,7 +249,7 @@ export class ObjectWriter {
       flushing = undefined;
       if (batched === 0) return;
       const chunks = batch;
-      const head = `${batched.toString(16)}\r\n`;
+      const head = Buffer.from(`${batched.toString(16)}\r\n`, 'latin1');
       batch = [];
       batched = 0;
       let blocked = 0;
@@ -259,9 +261,9 @@ export class ObjectWriter {
         const socket = out.socket;
         if (!socket || socket.destroyed) continue;
         socket.cork();
-        let full = !socket.write(head, 'latin1');
+        let full = !socket.write(head);
         for (const chunk of chunks) full = !socket.write(chunk) || full;
-        full = !socket.write('\r\n', 'latin1') || full;
+        full = !socket.write(CRLF) || full;
         socket.uncork();
         if (full && socket.writableLength > 0) {
           blocked++;
