@@ -1,4 +1,4 @@
-import { Unauthorized } from '@kumo/common';
+import { Unauthorized } from '@kumo/common/core';
 import type { AuthContext } from './auth-context';
 import { TokenValidator } from './token-validator';
 

@@ -1,4 +1,4 @@
-import { Forbidden } from '@kumo/common';
+import { Forbidden } from '@kumo/common/core';
 import type { AuthContext } from './auth-context';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { kumoFetch, ServiceUnavailable, Unauthorized } from '@kumo/common';
+import { kumoFetch, ServiceUnavailable, Unauthorized } from '@kumo/common/core';
 import { IdentityClient, InvalidResponse, LoginFailed, ServiceSession, ServiceUnreachable, UnexpectedStatus } from '@kumo/sdk';
 import { readEvent, TOKEN_REVOKED } from '@kumo/messaging';
 import { AuthContext, authContextFromTokenBody } from './auth-context';

@@ -1,11 +1,11 @@
 import { createLogger, enableBodyBufferReclaim, Logger, ServiceUserConfig, settleWhenIdle, tuneHeapForStreaming } from '@kumo/common/core';
 // types only: @kumo/common's Nest half (listen), @kumo/db (TypeORM) and @kumo/auth (the bus) load when a
 // service asks for them, so that a process without a Nest app, a database or token validation (an agent,
-// a storage node) does not carry them (docs/operations.md)
+// a storage node) does not carry them; token validation comes from @kumo/auth's Nest-free entry (docs/operations.md)
 import type { listen } from '@kumo/common';
 import type { createDataSource, DataSourceOptions } from '@kumo/db';
 import type { SqlPool, SqlPoolOptions } from '@kumo/db/core';
-import type { ServiceAuth, ServiceAuthOptions } from '@kumo/auth';
+import type { ServiceAuth, ServiceAuthOptions } from '@kumo/auth/core';
 
 /** TypeORM's data source, as @kumo/db makes it. */
 export type DataSource = ReturnType<typeof createDataSource>;
@@ -178,7 +178,7 @@ export async function runService<C extends ServiceConfig>(spec: ServiceSpec<C>, 
         const { passwordKey, password, ...rest } = credentials;
         if (!password) throw new Error(`${passwordKey} is not set: the ${spec.name} service validates tokens as the identity service user`);
         if (!config.messaging) throw new Error(`${spec.name} has no messaging section: token revocations could not reach it`);
-        const { startServiceAuth } = await import('@kumo/auth');
+        const { startServiceAuth } = await import('@kumo/auth/core');
         const auth = startServiceAuth({ service: spec.name, credentials: { ...rest, password }, messaging: config.messaging, logger: log, ...overrides });
         closers.bus.push(() => auth.close());
         return auth;
