@@ -61,6 +61,23 @@ const nestFreeProcess = {
   group: ['@nestjs/*', 'fastify', 'fastify/*', '@kumo/auth'],
   message: 'This code runs in a process without a Nest app (compute agent, scheduler, console proxy): no Nest, fastify or @kumo/auth here (docs/operations.md).',
 };
+// object's proxy and storage nodes serve with node:http (docs/adr/0005): no Nest, fastify or rxjs,
+// and token validation from @kumo/auth's Nest-free entry (@kumo/auth/core); types may come from the indexes.
+const nodeHttpProcess = {
+  group: ['@nestjs/*', 'fastify', 'fastify/*', 'rxjs', 'rxjs/*'],
+  message: "The object proxy and storage nodes serve with node:http (ADR 0005): no Nest, fastify or rxjs here (~17 MiB of RSS each, docs/operations.md).",
+};
+const nestFreeAuth = {
+  name: '@kumo/auth',
+  allowTypeImports: true,
+  message: "This code runs in a process without a Nest app: import @kumo/auth/core (the index loads NestJS for AuthGuard and AuthModule; docs/operations.md).",
+};
+// @kumo/auth/core's files: what they import is loaded by every process that validates tokens
+const authCoreFiles = ['libs/auth/src/{core,auth-context,token-validator,policy,service-auth,fake-token-validator}.ts'];
+const authCoreNestFree = {
+  group: ['@nestjs/*', 'fastify', 'fastify/*', 'rxjs', 'rxjs/*', './auth.guard', './auth.module', './index'],
+  message: "@kumo/auth/core is token validation without Nest (the object proxy, the service kit): no Nest, fastify, rxjs, AuthGuard or AuthModule here.",
+};
 const noDatabase = {
   group: ['typeorm', 'typeorm/*', 'mysql2', 'mysql2/*', '@kumo/db'],
   message: 'The compute agent has no database (it asks the conductor over the bus): no TypeORM, mysql2 or @kumo/db in agent/.',
@@ -114,10 +131,15 @@ const boundaries = [
             restrictNames(['apps/compute/src/agent/**/*.ts'], [...others, nestFreeProcess, noDatabase], nestFreeCommon),
           ]
         : []),
+      // (not services/ or drivers/, which object does not have: their blocks above keep their own rules)
+      ...(app === 'object'
+        ? [{ ...restrictNames(['apps/object/src/**/*.ts'], [...others, nodeHttpProcess], [...nestFreeCommon, nestFreeAuth]), ignores: ['apps/object/src/{services,drivers}/**'] }]
+        : []),
     ];
   }),
   restrictNames(['libs/**/*.ts'], apps.map(appPackage)),
-  restrictNames(['libs/{messaging,service}/src/**/*.ts'], apps.map(appPackage), nestFreeCommon),
+  restrictNames(['libs/{messaging,service}/src/**/*.ts'], apps.map(appPackage), [...nestFreeCommon, nestFreeAuth]),
+  restrictNames(authCoreFiles, [...apps.map(appPackage), authCoreNestFree], nestFreeCommon),
 ];
 
 export default tseslint.config(

@@ -1,4 +1,4 @@
-import { commonSections, ConfigOf, loadConfigOrExit, LoadOptions, port, serviceUserKeys } from '@kumo/common';
+import { commonSections, ConfigOf, loadConfigOrExit, LoadOptions, port, serviceUserKeys } from '@kumo/common/core';
 import { z } from 'zod';
 
 export const objectSection = z

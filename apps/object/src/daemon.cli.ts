@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger, lineDestination } from '@kumo/common';
+import { createLogger, lineDestination } from '@kumo/common/core';
 import { loadObjectConfig } from './config';
 import { ObjectServer } from './storage/object-server';
 import { DAEMON_NAMES, DaemonName, storageDaemons } from './storage/daemons';

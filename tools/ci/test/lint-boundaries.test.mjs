@@ -205,3 +205,34 @@ test("compute's agent, scheduler, console proxy and the kit's libraries stay Nes
   const other = await boundaryErrors('apps/compute/src/agent/probe.ts', imp('@kumo/image'));
   assert.ok(other.some((e) => e.includes('@kumo/image')), other.join('\n'));
 });
+
+test("object's proxy and storage nodes, and @kumo/auth/core, stay Nest-free (node:http, the memory budget)", async () => {
+  const valueOf = (pkg) => `import { Unauthorized } from '${pkg}';\nexport const E = Unauthorized;\n`;
+  for (const file of ['apps/object/src/main.proxy.ts', 'apps/object/src/proxy/probe.ts', 'apps/object/src/storage/probe.ts', 'apps/object/src/common/probe.ts']) {
+    const common = await boundaryErrors(file, valueOf('@kumo/common'));
+    assert.ok(fired(common, '@typescript-eslint/no-restricted-imports', 'import @kumo/common/core'), `${file}: ${common.join('\n')}`);
+    const auth = await boundaryErrors(file, "import { startServiceAuth } from '@kumo/auth';\nexport const S = startServiceAuth;\n");
+    assert.ok(fired(auth, '@typescript-eslint/no-restricted-imports', 'import @kumo/auth/core'), `${file}: ${auth.join('\n')}`);
+    for (const pkg of ['@nestjs/common', 'fastify', 'rxjs']) {
+      const errs = await boundaryErrors(file, imp(pkg));
+      assert.ok(fired(errs, '@typescript-eslint/no-restricted-imports', 'serve with node:http'), `${file} ${pkg}: ${errs.join('\n')}`);
+    }
+    // the Nest-free entries, and types from the indexes, are allowed
+    const ok = "import { Unauthorized } from '@kumo/common/core';\nimport { startServiceAuth } from '@kumo/auth/core';\nimport type { Logger } from '@kumo/common';\nimport type { AuthContext } from '@kumo/auth';\nexport const E: [typeof Unauthorized, typeof startServiceAuth, Logger?, AuthContext?] = [Unauthorized, startServiceAuth];\n";
+    assert.deepEqual(await boundaryErrors(file, ok), [], file);
+  }
+  // the app boundary still applies there
+  const other = await boundaryErrors('apps/object/src/storage/probe.ts', imp('@kumo/image'));
+  assert.ok(other.some((e) => e.includes('@kumo/image')), other.join('\n'));
+  // the service kit loads token validation from @kumo/auth/core
+  const kit = await boundaryErrors('libs/service/src/probe.ts', "import { startServiceAuth } from '@kumo/auth';\nexport const S = startServiceAuth;\n");
+  assert.ok(fired(kit, '@typescript-eslint/no-restricted-imports', 'import @kumo/auth/core'), kit.join('\n'));
+  // @kumo/auth/core's files: no Nest, no @kumo/common index, not the guard or the module
+  for (const code of [valueOf('@kumo/common'), imp('@nestjs/core'), imp('./auth.guard'), imp('./auth.module')]) {
+    const errs = await boundaryErrors('libs/auth/src/service-auth.ts', code);
+    assert.ok(errs.length > 0 && errs.every((e) => e.startsWith('@typescript-eslint/no-restricted-imports: ')), `${code}: ${errs.join('\n')}`);
+  }
+  assert.deepEqual(await boundaryErrors('libs/auth/src/service-auth.ts', valueOf('@kumo/common/core')), []);
+  // the index may load Nest (AuthGuard)
+  assert.deepEqual(await boundaryErrors('libs/auth/src/auth.guard.ts', imp('@nestjs/core')), []);
+});

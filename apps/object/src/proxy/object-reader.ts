@@ -1,6 +1,6 @@
 import { IncomingMessage, request } from 'node:http';
 import type { Logger } from '@kumo/common';
-import { reclaimBodyBuffers } from '@kumo/common';
+import { reclaimBodyBuffers } from '@kumo/common/core';
 import type { Ring } from '../ring/ring';
 import { backendAgent, devicePath } from '../common/backend';
 import { parseRange, pipePart, rangesForLength, sendByteranges } from './byte-range';

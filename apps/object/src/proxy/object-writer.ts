@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ClientRequest, request } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@kumo/common';
-import { reclaimBodyBuffers } from '@kumo/common';
+import { reclaimBodyBuffers } from '@kumo/common/core';
 import type { Ring } from '../ring/ring';
 import type { RingDevice } from '../ring/ring-types';
 import { backendAgent, backendRequest, devicePath } from '../common/backend';

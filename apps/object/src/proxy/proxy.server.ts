@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '@kumo/common';
-import { runWithContext, Unauthorized } from '@kumo/common';
+import { runWithContext, Unauthorized } from '@kumo/common/core';
 import type { TokenValidator } from '@kumo/auth';
 import { BackendClient, ProxyRings } from './backend-client';
 import { answerClientError, txId } from './client-errors';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Unauthorized } from '@kumo/common';
+import { Unauthorized } from '@kumo/common/core';
 import type { AuthContext, TokenValidator } from '@kumo/auth';
 import { allowsListings, allowsReferrer, grantsUser, parseAcl } from './acl';
 import type { BackendClient } from './backend-client';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs, mkdirSync, readdirSync, readFileSync, ReadStream, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { reclaimBodyBuffers } from '@kumo/common';
+import { reclaimBodyBuffers } from '@kumo/common/core';
 import { BlockHasher, blocksDigest, type SenderDigest, SMALL_BODY_BYTES } from '../common/body-digest';
 import { metadataTrailer, type ObjectMetadata, readDataFile } from './data-file';
 import { fsyncPath, tmpName, writeDurably, writeStreamed } from './durable-write';

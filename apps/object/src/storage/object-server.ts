@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Logger } from '@kumo/common';
-import { reclaimBodyBuffers } from '@kumo/common';
+import { reclaimBodyBuffers } from '@kumo/common/core';
 import type { HashPath } from '../ring/ring';
 import { AsyncPendings, ContainerUpdate } from './container-updates';
 import { BLOCK_SIZE, crc32, crcHex, DIGEST_ANNOUNCE, DIGEST_TRAILERS, SenderDigest, SMALL_BODY_BYTES } from '../common/body-digest';
