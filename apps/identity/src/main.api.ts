@@ -1,3 +1,5 @@
+// first: TypeORM's drivers other than MySQL's are never loaded (@kumo/db/mysql-only, docs/operations.md)
+import '@kumo/db/mysql-only';
 import 'reflect-metadata';
 import { createHttpApp } from '@kumo/common';
 import { runService } from '@kumo/service';
