@@ -7,11 +7,14 @@ import { Server } from '../servers';
 import type { SessionView } from '../session';
 import { ErrorNote } from './common';
 import { InstancesTable } from './InstancesTable';
+import { LaunchWizard } from './LaunchWizard';
 
 /** GET /api/compute/servers/detail: the project's servers, kept fresh by the event stream (or polling without it). */
 export function InstancesPage({ session }: { session: SessionView }) {
   const live = useLiveState();
   const [filter, setFilter] = useState('');
+  const [launching, setLaunching] = useState(false);
+  const [launched, setLaunched] = useState<string>();
   const servers = useQuery({
     queryKey: serversKey(session.project.id),
     queryFn: async () => (await getJson<{ servers: Server[] }>('/api/compute/servers/detail')).servers,
@@ -24,7 +27,31 @@ export function InstancesPage({ session }: { session: SessionView }) {
         <p className={`live live-${live}`} role="status">
           {live === 'live' ? 'Live: statuses change as they happen' : live === 'connecting' ? 'Connecting to live updates…' : 'Live updates unavailable: refreshing every 5 s'}
         </p>
+        <button
+          type="button"
+          className="primary"
+          aria-expanded={launching}
+          onClick={() => {
+            setLaunching(!launching);
+            setLaunched(undefined);
+          }}
+        >
+          Launch instance
+        </button>
       </div>
+      {launching && (
+        <LaunchWizard
+          projectId={session.project.id}
+          onClose={() => setLaunching(false)}
+          onLaunched={(name) => {
+            setLaunching(false);
+            setLaunched(name);
+          }}
+        />
+      )}
+      <p role="status" className="note">
+        {launched ? `Launching “${launched}”: it appears below as it builds.` : ''}
+      </p>
       <label className="field inline">
         <span>Filter</span>
         <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="name, id or status" />
