@@ -8,6 +8,7 @@ import type { SessionView } from '../session';
 import { ErrorNote } from './common';
 import { InstancesTable } from './InstancesTable';
 import { LaunchWizard } from './LaunchWizard';
+import { ServerActions } from './ServerActions';
 
 /** GET /api/compute/servers/detail: the project's servers, kept fresh by the event stream (or polling without it). */
 export function InstancesPage({ session }: { session: SessionView }) {
@@ -56,7 +57,7 @@ export function InstancesPage({ session }: { session: SessionView }) {
         <span>Filter</span>
         <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="name, id or status" />
       </label>
-      {servers.isPending ? <p role="status">Loading instances…</p> : servers.isError ? <ErrorNote error={servers.error} /> : <InstancesTable servers={servers.data} filter={filter} />}
+      {servers.isPending ? <p role="status">Loading instances…</p> : servers.isError ? <ErrorNote error={servers.error} /> : <InstancesTable servers={servers.data} filter={filter} actions={(s) => <ServerActions server={s} projectId={session.project.id} />} />}
     </section>
   );
 }

@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+import { Link } from '../router';
 import { addressList, Server, statusLabel, statusTone } from '../servers';
 
 export function StatusBadge({ server }: { server: Pick<Server, 'status' | 'OS-EXT-STS:task_state'> }) {
@@ -23,9 +25,9 @@ export function matchesFilter(s: Server, filter: string): boolean {
 }
 
 /** The servers, newest first, those matching `filter` (name, id prefix or status). */
-export function InstancesTable({ servers, filter = '' }: { servers: Server[]; filter?: string }) {
+export function InstancesTable({ servers, filter = '', actions }: { servers: Server[]; filter?: string; actions?: (s: Server) => ReactNode }) {
   const rows = servers.filter((s) => matchesFilter(s, filter)).sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.name.localeCompare(b.name));
-  if (servers.length === 0) return <p className="empty">No instances in this project yet. Launch one with <code>openstack server create</code>; it appears here as it builds.</p>;
+  if (servers.length === 0) return <p className="empty">No instances in this project yet. Launch one (above, or with <code>openstack server create</code>): it appears here as it builds.</p>;
   if (rows.length === 0) return <p className="empty">No instance matches “{filter}”.</p>;
   return (
     <table className="table">
@@ -37,13 +39,16 @@ export function InstancesTable({ servers, filter = '' }: { servers: Server[]; fi
           <th scope="col">Addresses</th>
           <th scope="col">Flavor</th>
           <th scope="col">Created</th>
+          {actions && <th scope="col">Actions</th>}
         </tr>
       </thead>
       <tbody>
         {rows.map((s) => (
           <tr key={s.id} data-server-id={s.id}>
             <th scope="row">
-              <span className="name">{s.name}</span>
+              <Link className="name" href={`/instances/${encodeURIComponent(s.id)}`}>
+                {s.name}
+              </Link>
               <span className="sub mono">{s.id}</span>
             </th>
             <td>
@@ -59,6 +64,7 @@ export function InstancesTable({ servers, filter = '' }: { servers: Server[]; fi
             </td>
             <td>{flavorName(s)}</td>
             <td>{s.created ? <time dateTime={s.created}>{new Date(s.created).toLocaleString()}</time> : ''}</td>
+            {actions && <td>{actions(s)}</td>}
           </tr>
         ))}
       </tbody>
