@@ -1,6 +1,7 @@
 import { Frame } from './Frame';
 import { LiveProvider } from './live-context';
 import { ErrorNote } from './pages/common';
+import { InstanceDetailPage } from './pages/InstanceDetailPage';
 import { InstancesPage } from './pages/InstancesPage';
 import { LoginPage } from './pages/LoginPage';
 import { IdentityPage, ImagesPage, ObjectStoragePage, OverviewPage } from './pages/OtherPages';
@@ -8,6 +9,8 @@ import { usePath } from './router';
 import { SessionView, useSession } from './session';
 
 function Page({ path, session }: { path: string; session: SessionView }) {
+  const detail = /^\/instances\/([^/]+)$/.exec(path);
+  if (detail) return <InstanceDetailPage key={detail[1]} session={session} id={decodeURIComponent(detail[1])} />;
   switch (path) {
     case '/':
       return <OverviewPage session={session} />;

@@ -26,6 +26,9 @@ export function LiveProvider({ projectId, children }: { projectId: string; child
       onEvent: (e) => {
         if (e.type.startsWith('compute.instance.')) {
           client.setQueryData<Server[]>(serversKey(projectId), (list) => (list ? applyServerEvent(list, e as unknown as ServerEvent, projectId) : list));
+          // a detail page open on that server reads it again (its view has more than the event's)
+          const id = (e as unknown as ServerEvent).payload.server?.id;
+          if (id) void client.invalidateQueries({ queryKey: ['server', id] });
         }
       },
       onResync: () => void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== 'session' }),
