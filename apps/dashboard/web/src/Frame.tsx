@@ -46,7 +46,7 @@ export function Frame({ session, children }: { session: SessionView; children: R
         <ul>
           {PAGES.map((p) => (
             <li key={p.path}>
-              <Link href={p.path} aria-current={path === p.path ? 'page' : undefined}>
+              <Link href={p.path} aria-current={path === p.path || (p.path !== '/' && path.startsWith(`${p.path}/`)) ? 'page' : undefined}>
                 {p.title}
               </Link>
             </li>

@@ -55,7 +55,14 @@ export function InstanceDetailPage({ session, id }: { session: SessionView; id: 
     retry: (n, err) => (err as { status?: number }).status !== 404 && n < 2,
   });
   const images = useQuery({ queryKey: ['images', session.project.id], queryFn: async () => (await getJson<{ images: Array<{ id: string; name?: string }> }>('/api/image/v2/images?limit=200')).images });
+  const flavors = useQuery({
+    queryKey: ['flavors', session.project.id],
+    queryFn: async () => (await getJson<{ flavors: Array<{ id: string; name: string; vcpus: number; ram: number; disk: number }> }>('/api/compute/flavors/detail')).flavors,
+    staleTime: 60_000,
+  });
   const s = q.data;
+  // the view at 2.1 names the flavor by id; its sizes come from the flavor list
+  const flavor = s?.flavor && (s.flavor.vcpus !== undefined ? { name: s.flavor.original_name ?? s.flavor.id, ...s.flavor } : flavors.data?.find((f) => f.id === s.flavor?.id));
   const img = s && imageId(s);
   return (
     <section aria-labelledby="detail-title">
@@ -92,7 +99,7 @@ export function InstanceDetailPage({ session, id }: { session: SessionView; id: 
               <dt>Power state</dt>
               <dd>{powerStateLabel(s['OS-EXT-STS:power_state']) || '—'}</dd>
               <dt>Flavor</dt>
-              <dd>{s.flavor ? `${s.flavor.original_name ?? s.flavor.id ?? ''}${s.flavor.vcpus !== undefined ? ` · ${s.flavor.vcpus} vCPU · ${s.flavor.ram} MiB RAM · ${s.flavor.disk} GiB disk` : ''}` : '—'}</dd>
+              <dd>{flavor ? `${flavor.name} · ${flavor.vcpus} vCPU · ${flavor.ram} MiB RAM · ${flavor.disk} GiB disk` : (s.flavor?.id ?? '—')}</dd>
               <dt>Image</dt>
               <dd>{img ? (images.data?.find((i) => i.id === img)?.name ?? <span className="mono">{img}</span>) : '—'}</dd>
               <dt>Key pair</dt>

@@ -8,11 +8,11 @@ const enc = encodeURIComponent;
 /** How many of the newest actions get their events (one request each). */
 const ACTIONS_WITH_EVENTS = 10;
 
-function When({ t }: { t?: string | null }) {
+function When({ t, timeOnly }: { t?: string | null; timeOnly?: boolean }) {
   const ms = parseTime(t);
   if (ms === undefined) return <>—</>;
   const d = new Date(ms);
-  return <time dateTime={d.toISOString()}>{d.toLocaleString()}</time>;
+  return <time dateTime={d.toISOString()}>{timeOnly ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 }) : d.toLocaleString()}</time>;
 }
 
 /** os-instance-actions, newest first, each with its events: start, finish, duration and result (the step timings). */
@@ -73,7 +73,7 @@ export function ActionLog({ serverId, refreshKey }: { serverId: string; refreshK
                       <ul className="events">
                         {d.data.events!.map((e, j) => (
                           <li key={`${e.event}-${j}`}>
-                            <span className="mono">{e.event}</span>: <When t={e.start_time} /> → <When t={e.finish_time} />
+                            <span className="mono">{e.event}</span>: <When t={e.start_time} timeOnly /> → <When t={e.finish_time} timeOnly />
                             {' · '}
                             {stepDuration(e) ?? 'running'}
                             {' · '}
