@@ -14,7 +14,8 @@ const SHOTS = join(STACK_DIR, 'test-results', 'screenshots');
 /**
  * The launch wizard, the detail page and the actions against the stack: a kumo-tiny server on
  * flavor tiny launched from the wizard turns ACTIVE, its detail shows the create's steps and the
- * console log, and it is deleted through the confirmation dialog; axe stays clean on the way.
+ * console log, it is stopped and started from there, and deleted through the confirmation dialog;
+ * axe stays clean on the way.
  */
 describe('instances: launch, detail, actions', () => {
   const demo = openrc('demo');
@@ -84,6 +85,15 @@ describe('instances: launch, detail, actions', () => {
       await page.getByRole('region', { name: 'Console log' }).locator('pre').waitFor();
       expect(await violations(page)).toEqual([]);
       await page.screenshot({ path: join(SHOTS, 'dashboard-instance-detail.png'), fullPage: true });
+
+      // stop asks first, then the page follows the server to SHUTOFF, where start is offered
+      const badge = page.locator('.page-head .badge');
+      await page.getByRole('button', { name: `Stop ${name}` }).click();
+      await page.getByRole('alertdialog', { name: `Stop ${name}?` }).getByRole('button', { name: 'Stop' }).click();
+      await expectText(badge, /^Shutoff$/, 120_000);
+      await page.getByRole('button', { name: `Start ${name}` }).click();
+      await expectText(badge, /^Active$/, 120_000);
+      await expectText(log.getByRole('rowheader').first(), /^start/);
 
       await page.getByRole('button', { name: `Delete ${name}` }).click();
       const dialog = page.getByRole('alertdialog', { name: `Delete ${name}?` });

@@ -24,7 +24,7 @@ const HARD_REBOOT_TASKS = [null, 'rebooting', 'reboot_pending', 'reboot_started'
 
 export const ACTIONS: readonly ActionSpec[] = [
   { id: 'start', label: 'Start', vmStates: ['stopped'], taskStates: IDLE, body: { 'os-start': null } },
-  { id: 'stop', label: 'Stop', vmStates: ['active', 'error'], taskStates: IDLE, body: { 'os-stop': null }, confirm: 'The guest is powered off (no clean shutdown is waited for): unsaved work in it is lost.' },
+  { id: 'stop', label: 'Stop', vmStates: ['active', 'error'], taskStates: IDLE, body: { 'os-stop': null }, confirm: 'The guest is asked to shut down (ACPI) and powered off if it has not within the shutdown timeout (60 s unless the image sets one): unsaved work may be lost.' },
   { id: 'reboot-soft', label: 'Reboot', vmStates: ['active'], taskStates: IDLE, body: { reboot: { type: 'SOFT' } } },
   {
     id: 'reboot-hard',
