@@ -84,6 +84,18 @@ describe('static large objects', () => {
     expect(status === 416 ? r.headers.get('content-range') : text).toBe(body ?? 'bytes */10');
   });
 
+  it('answers a single range of a plain multi-MiB object from the node’s range (x-backend-range), the same bytes; the whole as a range too', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024 + 7);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 12)) & 0xff;
+    expect((await cluster.fetch('/lo/ranged-big', { method: 'PUT', body: big })).status).toBe(201);
+    for (const [first, last] of [[4 * 1024 * 1024 + 3, 5 * 1024 * 1024 + 6], [1, 2], [0, big.length - 1], [65_536, 3 * 1024 * 1024]]) {
+      const r = await get('/lo/ranged-big', { range: `bytes=${first}-${last}` });
+      expect(r.status).toBe(206);
+      expect(r.headers.get('content-range')).toBe(`bytes ${first}-${last}/${big.length}`);
+      expect(Buffer.from(await r.arrayBuffer()).equals(big.subarray(first, last + 1))).toBe(true);
+    }
+  });
+
   /** The parts of a multipart/byteranges body: each part's Content-Range and bytes. */
   function byteranges(contentType: string | null, body: string): Array<[string, string]> {
     const boundary = /^multipart\/byteranges;boundary=([0-9a-f]{32})$/.exec(contentType ?? '')?.[1];
