@@ -24,9 +24,11 @@ function bash(script, env = {}) {
   }
 }
 
-/** A process that holds `mib` MiB of touched memory until killed. */
+/** A process that holds `mib` MiB of touched memory until killed; `ready` once it has them (a loaded machine can take seconds). */
 function holder(mib) {
-  return spawn(process.execPath, ['-e', `globalThis.b = Buffer.alloc(${mib} * 1048576, 1); setInterval(() => {}, 1000)`], { stdio: 'ignore' });
+  const p = spawn(process.execPath, ['-e', `globalThis.b = Buffer.alloc(${mib} * 1048576, 1); process.stdout.write('ready\\n'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  p.ready = new Promise((resolve) => p.stdout.once('data', resolve));
+  return p;
 }
 
 test('every process gets the 120 MiB budget unless a pattern gives it another', () => {
@@ -53,7 +55,7 @@ test('services run on jemalloc when its library is there, on glibc when not', ()
 
 test('steady_rss waits, then reads each process once its RSS stopped moving; a gone one is "-"', async () => {
   const p = holder(40);
-  await new Promise((r) => setTimeout(r, 500));
+  await p.ready;
   try {
     const started = Date.now();
     const [rss, gone] = bash(`steady_rss ${p.pid} 999999999`, { KUMO_SETTLE_SECONDS: '1', KUMO_STEADY_WAIT: '10' }).trim().split('\n');
@@ -79,7 +81,7 @@ test('steady_rss marks a process still moving after KUMO_STEADY_WAIT with "~"', 
 test('the memory table lists RSS, steady RSS and budget, totals them, and names who is over budget', async () => {
   const small = holder(10);
   const big = holder(150);
-  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all([small.ready, big.ready]);
   try {
     // two services whose pids are these processes (svc_pid normally checks they are Kumo's)
     const out = bash(
