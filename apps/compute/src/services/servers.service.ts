@@ -152,7 +152,6 @@ export class ServersService {
    * `enable_instance_password` is off.
    */
   async create(auth: AuthContext, req: ServerCreateRequest): Promise<{ instances: InstanceEntity[]; adminPass?: string }> {
-    const adminPass = req.adminPass ?? generatePassword(this.config.compute.password_length);
     this.policy.enforce('os_compute_api:servers:create', auth, { project_id: auth.projectId });
     const projectId = auth.projectId!;
     // the reads are independent: asked at once, their answers checked in Nova's order (a failure
@@ -249,6 +248,7 @@ export class ServersService {
         },
       });
     }
+    const adminPass = req.adminPass ?? generatePassword(this.config.compute.password_length);
     // the scheduler is reached over the bus: while it is down nothing is created (Nova answers 500 here)
     if (!this.bus.connected) throw new ServiceUnavailable(BUS_DOWN_MESSAGE);
     const ctx = requestContext();
