@@ -293,7 +293,7 @@ export class LibvirtDriver extends ComputeDriver {
    * Removes the guest: destroy (default flags, as Nova: no ACPI shutdown first; libvirt sends QEMU
    * SIGTERM and returns once the pid is gone, checked every 200 ms, SIGKILL after 10 s), undefine
    * (managed save, snapshot/checkpoint metadata, NVRAM), then the instance directory. Idempotent (a
-   * domain shut off or gone is fine); one log line says where the time went (docs/compute.md).
+   * domain shut off or gone is fine); one log line says where the time went (docs/compute-agent.md).
    */
   async destroy(instanceId: string): Promise<void> {
     const t0 = Date.now();
