@@ -153,4 +153,26 @@ describe('batched placements and action events', () => {
     expect(node.memory_mb_used).toBe(4 * 1024);
     expect((await instances.findAnyWithMetadata(ids[0]))?.metadata).toEqual(metadata);
   });
+  it('a statement of its own chosen as a deadlock victim is run again; inside a caller’s transaction the error goes to the caller', async () => {
+    // the scale bench lost 3 builds of 1,000: a conductor's update crossed a claim batch's locks
+    const ds = s.t.db.dataSource;
+    const [id] = await waitingServers('victim', 1);
+    const repo = new InstanceRepository(ds);
+    const deadlock = () => Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { code: 'ER_LOCK_DEADLOCK' });
+    const spy = jest.spyOn(ds.manager, 'query').mockRejectedValueOnce(deadlock());
+    try {
+      expect(await repo.transition(id, ['scheduling'], { progress: 7 })).toBe(true);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(((await ds.query('SELECT progress FROM instance WHERE uuid = ?', [id])) as Array<{ progress: number }>)[0].progress).toBe(7);
+    await expect(
+      ds.transaction(async (m) => {
+        jest.spyOn(m, 'query').mockRejectedValueOnce(deadlock());
+        return repo.transition(id, undefined, { progress: 8 }, m);
+      }),
+    ).rejects.toThrow('Deadlock');
+    expect(((await ds.query('SELECT progress FROM instance WHERE uuid = ?', [id])) as Array<{ progress: number }>)[0].progress).toBe(7);
+  });
 });

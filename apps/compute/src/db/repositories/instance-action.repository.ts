@@ -1,6 +1,6 @@
 import { DataSource, In, Repository } from 'typeorm';
 import { InstanceActionEntity, InstanceActionEventEntity } from '../entities/instance-action.entity';
-import { duplicateKey } from './db-errors';
+import { duplicateKey, retryOnDeadlock } from './db-errors';
 
 const KNOWN_ACTIONS = 20_000;
 
@@ -39,8 +39,8 @@ export class InstanceActionRepository {
   }
 
   async finish(instanceUuid: string, requestId: string, message: string | null, at: Date): Promise<void> {
-    if (message === null) await this.ds.query('UPDATE instance_action SET finish_time = ? WHERE instance_uuid = ? AND request_id = ?', [at, instanceUuid, requestId]);
-    else await this.ds.query('UPDATE instance_action SET finish_time = ?, message = ? WHERE instance_uuid = ? AND request_id = ?', [at, message.slice(0, 255), instanceUuid, requestId]);
+    if (message === null) await this.query('UPDATE instance_action SET finish_time = ? WHERE instance_uuid = ? AND request_id = ?', [at, instanceUuid, requestId]);
+    else await this.query('UPDATE instance_action SET finish_time = ?, message = ? WHERE instance_uuid = ? AND request_id = ?', [at, message.slice(0, 255), instanceUuid, requestId]);
   }
 
   /**
@@ -66,7 +66,7 @@ export class InstanceActionRepository {
     for (const e of list) if (!ids.has(key(e.instanceUuid, e.requestId)) && !missing.has(key(e.instanceUuid, e.requestId))) missing.set(key(e.instanceUuid, e.requestId), e);
     if (missing.size) {
       const rows = [...missing.values()];
-      await this.ds.query(
+      await this.query(
         `INSERT IGNORE INTO instance_action (instance_uuid, request_id, action, user_id, project_id, message, start_time, finish_time) VALUES ${rows.map(() => '(?, ?, ?, NULL, NULL, NULL, ?, NULL)').join(', ')}`,
         rows.flatMap((e) => [e.instanceUuid, e.requestId, e.event, new Date()]),
       );
@@ -76,14 +76,19 @@ export class InstanceActionRepository {
       const finish = e.phase === 'finish';
       return [ids.get(key(e.instanceUuid, e.requestId)), e.event, e.at, finish ? e.at : null, finish ? (e.result ?? 'Success') : null, finish ? (e.details ?? null) : null, e.host];
     });
-    await this.ds.query(
+    await this.query(
       `INSERT INTO instance_action_event (action_id, event, start_time, finish_time, result, traceback, host) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
        ON DUPLICATE KEY UPDATE finish_time = IF(VALUES(result) IS NULL, finish_time, VALUES(finish_time)), traceback = IF(VALUES(result) IS NULL, traceback, VALUES(traceback)),
          result = IF(VALUES(result) IS NULL, result, VALUES(result))`,
       rows.flat(),
     );
     const failed = [...new Set(list.filter((e) => e.phase === 'finish' && e.result === 'Error').map((e) => ids.get(key(e.instanceUuid, e.requestId))))];
-    if (failed.length) await this.ds.query(`UPDATE instance_action SET message = 'Error' WHERE id IN (${failed.map(() => '?').join(', ')})`, failed);
+    if (failed.length) await this.query(`UPDATE instance_action SET message = 'Error' WHERE id IN (${failed.map(() => '?').join(', ')})`, failed);
+  }
+
+  /** An autocommit statement, run again when InnoDB made it a deadlock victim (they are all upserts or idempotent updates). */
+  private query(sql: string, params: unknown[]): Promise<unknown> {
+    return retryOnDeadlock(() => this.ds.query(sql, params));
   }
 
   /**

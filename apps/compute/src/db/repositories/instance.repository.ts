@@ -218,7 +218,17 @@ export class InstanceRepository {
   }
 
   async addFault(uuid: string, fault: { code: number; message: string; details: string; host: string | null }, m: EntityManager = this.ds.manager): Promise<void> {
-    await m.getRepository(InstanceFaultEntity).insert({ instanceUuid: uuid, code: fault.code, message: fault.message.slice(0, 255), details: fault.details, host: fault.host });
+    await this.ownStatement(m, () => m.getRepository(InstanceFaultEntity).insert({ instanceUuid: uuid, code: fault.code, message: fault.message.slice(0, 255), details: fault.details, host: fault.host }));
+  }
+
+  /**
+   * A statement on its own (autocommit) is run again when InnoDB made it a deadlock victim (the
+   * scheduler's claim batches lock instance and node rows, a conductor's update may cross them: seen
+   * in the scale bench, 3 builds of 1,000 lost); inside a caller's transaction the whole transaction
+   * was rolled back, so the error goes to the caller, whose transaction is the unit to retry.
+   */
+  private ownStatement<T>(m: EntityManager, work: () => Promise<T>): Promise<T> {
+    return m === this.ds.manager ? retryOnDeadlock(work) : work();
   }
 
   /**
@@ -235,7 +245,7 @@ export class InstanceRepository {
       where += ` AND (${cond.length ? cond.join(' OR ') : '1 = 0'})`;
       params.push(...values);
     }
-    const res = (await m.query(`UPDATE instance SET ${set.sql} WHERE ${where}`, params)) as { affectedRows: number };
+    const res = (await this.ownStatement(m, () => m.query(`UPDATE instance SET ${set.sql} WHERE ${where}`, params))) as { affectedRows: number };
     return res.affectedRows === 1;
   }
 
@@ -267,13 +277,15 @@ export class InstanceRepository {
 
   /** Releases the instance's claim on its node once (claimed 1 → 0 and the node's *_used lowered in one transaction). */
   async releaseClaim(uuid: string): Promise<boolean> {
-    return this.ds.transaction(async (m) => {
-      const inst = await m.getRepository(InstanceEntity).findOne({ where: { uuid, claimed: true }, lock: { mode: 'pessimistic_write' } });
-      if (!inst?.host) return false;
-      await releaseNodeClaim(m, inst);
-      await m.getRepository(InstanceEntity).update({ id: inst.id }, { claimed: false });
-      return true;
-    });
+    return retryOnDeadlock(() =>
+      this.ds.transaction(async (m) => {
+        const inst = await m.getRepository(InstanceEntity).findOne({ where: { uuid, claimed: true }, lock: { mode: 'pessimistic_write' } });
+        if (!inst?.host) return false;
+        await releaseNodeClaim(m, inst);
+        await m.getRepository(InstanceEntity).update({ id: inst.id }, { claimed: false });
+        return true;
+      }),
+    );
   }
 
   /** Instances still building whose row has not moved for `olderThan`, or that build on one of `deadHosts`. */
