@@ -345,7 +345,7 @@ export class ServersService {
     ]);
     if (inst.host === null || !available) {
       const gone = await this.instances.destroy(inst.uuid);
-      await this.actions.finish(inst.uuid, ctx.requestId, null, new Date());
+      await this.actions.finishDeletes(inst.uuid, new Date());
       if (gone) await this.notifier.notify(ctx, { ...gone, vmState: 'deleted', taskState: null, deleted: true }, 'delete', 'end');
       return;
     }

@@ -44,6 +44,15 @@ export class InstanceActionRepository {
   }
 
   /**
+   * The server is gone: every delete action of it still open ends now (a DELETE repeated while the
+   * first one's terminate ran opened its own action, which no terminate finishes: the agent finds
+   * nothing left to do for it).
+   */
+  async finishDeletes(instanceUuid: string, at: Date): Promise<void> {
+    await this.query("UPDATE instance_action SET finish_time = ? WHERE instance_uuid = ? AND action = 'delete' AND finish_time IS NULL", [at, instanceUuid]);
+  }
+
+  /**
    * An event's start or finish: the event row is created by whichever comes first (a redelivered
    * start does not reset it). An event without an action (an agent's own work) gets one named after it.
    */
