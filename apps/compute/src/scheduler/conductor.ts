@@ -33,15 +33,20 @@ export class Conductor {
    */
   private readonly events = new Batcher<ActionEventArgs>((list) => this.writeEvents(list));
 
+  /**
+   * Each host's reports applied one after the other, in the order they arrived: the conductor's
+   * queue hands out many messages at once (prefetch), and two reports of one host written
+   * concurrently could end with the older one's figures (seen: running_vms 1 after reports 0, 1, 2).
+   */
+  private readonly reports = new Map<string, Promise<void>>();
+
   constructor(private readonly d: ConductorDeps) {
     this.now = d.now ?? (() => new Date());
   }
 
   handlers(): Handlers<typeof computeConductor> {
     return {
-      reportHost: async (_ctx, report) => {
-        await this.d.nodes.applyReport(report, this.now());
-      },
+      reportHost: (_ctx, report) => this.inOrder(report.host, () => this.d.nodes.applyReport(report, this.now())),
       instanceUpdate: (ctx, args) => this.instanceUpdate(ctx, args),
       instanceState: async (_ctx, { instanceId }) => {
         const inst = await this.d.instances.instances.findOne({ where: { uuid: instanceId }, select: { id: true, vmState: true, taskState: true, deleted: true } });
@@ -49,6 +54,17 @@ export class Conductor {
       },
       actionEvent: (ctx, e) => this.events.submit({ ...e, callerHost: ctx.callerHost }),
     };
+  }
+
+  /** Runs `work` after the host's earlier reports (whatever their outcome); the chain is dropped once idle. */
+  private inOrder(host: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.reports.get(host) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.reports.set(host, run);
+    const forget = () => {
+      if (this.reports.get(host) === run) this.reports.delete(host);
+    };
+    run.then(forget, forget);
+    return run;
   }
 
   /** A batch of action events, each with its instance's host; one event at a time if the batch fails (the others still land). */
@@ -83,7 +99,7 @@ export class Conductor {
       if (a.expectTaskState && !a.expectTaskState.includes(before.taskState)) return { applied: false, found: found() };
       const gone = await this.d.instances.destroy(a.instanceId);
       if (!gone) return { applied: false, found: { ...found(), deleted: true } };
-      await this.d.actions.finish(a.instanceId, ctx.requestId, null, this.now());
+      await this.d.actions.finishDeletes(a.instanceId, this.now());
       await this.notify(ctx, a.instanceId, a.notify ?? { action: 'delete', phase: 'end' }, true);
       return { applied: true, found: { vmState: 'deleted', taskState: null, deleted: true } };
     }
