@@ -12,17 +12,8 @@
 # (this machine has no systemd): libvirtd where its unit is, virtqemud where the modular daemons are
 # enabled or alone. Needs root and libvirtd (started as the stack starts it). Exit 0 when all passed.
 set -uo pipefail
-KUMO_ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export KUMO_ROOT
-# shellcheck source=deploy/allinone/lib.sh
-. "$KUMO_ROOT/deploy/allinone/lib.sh"
-
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...
-  local what="$1"; shift
-  if "$@"; then passed=$((passed + 1)); say "  ${G}PASS${N} $what"; else failed=$((failed + 1)); say "  ${R}FAIL${N} $what"; fi
-}
+# shellcheck source=test/stack/check-lib.sh
+. "$(dirname "$(readlink -f "$0")")/check-lib.sh"
 if [ "$(id -u)" -ne 0 ]; then say "${R}FAIL${N} the purge test needs root (it defines libvirt domains)"; exit 1; fi
 
 # --- libvirt_daemon against a stand-in systemctl --------------------------------------------------
@@ -115,5 +106,4 @@ check "a domain named <prefix><not a uuid> is left alone" exists "$odd"
 check "the instances directory (disks, image cache) is removed" test ! -e "$work/instances"
 check "the stack's own domains are untouched" test "$($V list --all --name | grep '^instance-' | sort || true)" = "$stack_guests"
 
-say "purge test: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary "purge test"

@@ -8,17 +8,8 @@
 # and RabbitMQ still run, and that the data (.stack/kumo.yaml, secrets) is kept. Needs root and
 # CAP_NET_ADMIN: without them it fails and says so. Exit 0 when everything passed.
 set -uo pipefail
-KUMO_ROOT="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export KUMO_ROOT
-# shellcheck source=deploy/allinone/lib.sh
-. "$KUMO_ROOT/deploy/allinone/lib.sh"
-
-passed=0
-failed=0
-check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
-  local what="$1"; shift
-  if "$@"; then passed=$((passed + 1)); say "  ${G}PASS${N} $what"; else failed=$((failed + 1)); say "  ${R}FAIL${N} $what"; fi
-}
+# shellcheck source=test/stack/check-lib.sh
+. "$(dirname "$(readlink -f "$0")")/check-lib.sh"
 none() { [ -z "$1" ] || { say "       left: $(echo "$1" | tr '\n' ' ')"; return 1; }; }
 
 if [ "$(id -u)" -ne 0 ]; then say "${R}FAIL${N} the unstack test needs root (it creates bridges, namespaces, iptables chains, loop devices)"; exit 1; fi
@@ -87,5 +78,4 @@ check "RabbitMQ still runs (shared system service)" rabbitmq_running
 check "data kept: .stack/kumo.yaml and .stack/secrets.env" test -f "$KUMO_CONFIG_FILE" -a -f "$STACK_DIR/secrets.env"
 rm -f "$img" "$STACK_DIR/unstack-test-$tag.log"
 
-say "unstack test: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary "unstack test"
