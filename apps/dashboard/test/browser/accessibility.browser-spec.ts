@@ -1,15 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { openrc, STACK_DIR } from '@kumo/testing';
-import { Browser, chromium, Page } from 'playwright-core';
+import { openrc } from '@kumo/testing';
+import { Browser } from 'playwright-core';
+import { BASE, SHOTS, launchChromium, seriousViolations } from './support';
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = process.env.KUMO_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const BASE = process.env.KUMO_DASHBOARD_URL ?? 'http://127.0.0.1:8000';
-const SHOTS = join(STACK_DIR, 'test-results', 'screenshots');
 const PAGES = [
   { path: '/', heading: 'Overview', shot: 'overview' },
   { path: '/instances', heading: 'Instances', shot: 'instances-a11y' },
@@ -26,17 +21,12 @@ describe('dashboard accessibility', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
 
-  async function violations(page: Page): Promise<string[]> {
-    const result = await new AxeBuilder({ page }).analyze();
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
 
   for (const scheme of ['light', 'dark'] as const) {
     for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
@@ -46,7 +36,7 @@ describe('dashboard accessibility', () => {
         const found: string[] = [];
         await page.goto(`${BASE}/`);
         await page.getByRole('heading', { name: 'Log in to Kumo' }).waitFor();
-        found.push(...(await violations(page)).map((v) => `login: ${v}`));
+        found.push(...(await seriousViolations(page)).map((v) => `login: ${v}`));
         await page.getByLabel('User name').fill(demo.OS_USERNAME);
         await page.getByLabel('Password').fill(demo.OS_PASSWORD);
         await page.getByRole('button', { name: 'Log in' }).click();
@@ -55,7 +45,7 @@ describe('dashboard accessibility', () => {
           await page.getByRole('heading', { name: p.heading, level: 1 }).waitFor();
           // (a function, not a string: the page's CSP has no unsafe-eval)
           await page.waitForFunction(() => !(globalThis as unknown as Doc).document.querySelector('[role="status"]')?.textContent?.startsWith('Loading'));
-          found.push(...(await violations(page)).map((v) => `${p.path}: ${v}`));
+          found.push(...(await seriousViolations(page)).map((v) => `${p.path}: ${v}`));
           if (viewport.width === 1280) await page.screenshot({ path: join(SHOTS, `dashboard-${p.shot}-${scheme}.png`) });
         }
         expect(found).toEqual([]);

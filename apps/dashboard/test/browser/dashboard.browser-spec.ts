@@ -1,15 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openrc, STACK_DIR } from '@kumo/testing';
-import { Browser, chromium, Page } from 'playwright-core';
+import { openrc } from '@kumo/testing';
+import { Browser, Page } from 'playwright-core';
+import { BASE, SHOTS, launchChromium, logIn } from './support';
 
 jest.setTimeout(240_000);
 
-/** Debian's chromium, headless, with the flags that work on these machines (issue 13). */
-const CHROMIUM = process.env.KUMO_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const BASE = process.env.KUMO_DASHBOARD_URL ?? 'http://127.0.0.1:8000';
-const SHOTS = join(STACK_DIR, 'test-results', 'screenshots');
 
 /**
  * The stack's dashboard in Chromium: log in, the frame, the instances table following a real
@@ -20,21 +15,12 @@ describe('dashboard in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
 
-  async function logIn(page: Page, user = demo.OS_USERNAME, password = demo.OS_PASSWORD): Promise<void> {
-    await page.goto(`${BASE}/`);
-    await page.getByLabel('Domain').fill('Default');
-    await page.getByLabel('User name').fill(user);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  }
 
   it('logs in, keeps the session cookie out of reach of scripts, and logs out', async () => {
     const page = await browser.newPage();
@@ -61,7 +47,7 @@ describe('dashboard in a browser', () => {
 
   it('shows a server turn ACTIVE without a reload, then go away when deleted', async () => {
     const page = await browser.newPage();
-    await logIn(page);
+    await logIn(page, demo.OS_USERNAME, demo.OS_PASSWORD);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instances' }).click();
     await page.getByRole('heading', { name: 'Instances' }).waitFor();
     await expectText(page.getByRole('status').filter({ hasText: /Live/ }), /Live: statuses change/);
@@ -84,7 +70,7 @@ describe('dashboard in a browser', () => {
   it('polls when the event stream cannot be opened, and says so', async () => {
     const page = await browser.newPage();
     await page.route('**/events', (route) => route.abort());
-    await logIn(page);
+    await logIn(page, demo.OS_USERNAME, demo.OS_PASSWORD);
     await page.goto(`${BASE}/instances`);
     await expectText(page.getByRole('status').filter({ hasText: /Live updates/ }), /unavailable: refreshing every 5 s/);
     const polls: string[] = [];

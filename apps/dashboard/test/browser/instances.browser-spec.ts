@@ -1,15 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { openrc, STACK_DIR } from '@kumo/testing';
-import { Browser, chromium, Page } from 'playwright-core';
+import { openrc } from '@kumo/testing';
+import { Browser, Page } from 'playwright-core';
+import { BASE, SHOTS, launchChromium, logIn, seriousViolations } from './support';
 
 jest.setTimeout(300_000);
 
-const CHROMIUM = process.env.KUMO_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const BASE = process.env.KUMO_DASHBOARD_URL ?? 'http://127.0.0.1:8000';
-const SHOTS = join(STACK_DIR, 'test-results', 'screenshots');
 
 /**
  * The launch wizard, the detail page and the actions against the stack: a kumo-tiny server on
@@ -22,17 +17,12 @@ describe('instances: launch, detail, actions', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
 
-  async function violations(page: Page): Promise<string[]> {
-    const result = await new AxeBuilder({ page }).analyze();
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
 
   /** Deletes the server through the dashboard (the session's CSRF token), when the test did not. */
   async function cleanUp(page: Page, id: string): Promise<void> {
@@ -43,12 +33,7 @@ describe('instances: launch, detail, actions', () => {
   it('launches kumo-tiny on tiny from the wizard, shows it ACTIVE with its steps, and deletes it after asking', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${BASE}/`);
-    await page.getByLabel('Domain').fill('Default');
-    await page.getByLabel('User name').fill(demo.OS_USERNAME);
-    await page.getByLabel('Password').fill(demo.OS_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await logIn(page, demo.OS_USERNAME, demo.OS_PASSWORD);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Instances' }).click();
     await page.getByRole('button', { name: 'Launch instance' }).click();
     const wizard = page.getByRole('region', { name: 'Launch an instance' });
@@ -58,7 +43,7 @@ describe('instances: launch, detail, actions', () => {
     await wizard.getByText('A name is required.').waitFor();
     expect(await page.evaluate<string>('document.activeElement.id')).toBe(await wizard.getByLabel('Name').getAttribute('id'));
     expect(await wizard.getByText('Choose an image.').count()).toBe(1);
-    expect(await violations(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'dashboard-launch-errors.png') });
 
     const name = `dash-wizard-${Date.now().toString(36)}`;
@@ -83,7 +68,7 @@ describe('instances: launch, detail, actions', () => {
       await expectText(log.getByRole('rowheader').first(), /^create/);
       await expectText(log.locator('.events li').first(), /: .+ → .+ · \d+\.\d+ s · Success$/);
       await page.getByRole('region', { name: 'Console log' }).locator('pre').waitFor();
-      expect(await violations(page)).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
       await page.screenshot({ path: join(SHOTS, 'dashboard-instance-detail.png'), fullPage: true });
 
       // stop asks first, then the page follows the server to SHUTOFF, where start is offered
@@ -98,7 +83,7 @@ describe('instances: launch, detail, actions', () => {
       await page.getByRole('button', { name: `Delete ${name}` }).click();
       const dialog = page.getByRole('alertdialog', { name: `Delete ${name}?` });
       expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Cancel');
-      expect(await violations(page)).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
       await dialog.getByRole('button', { name: 'Delete' }).click();
       await page.getByRole('heading', { name: 'Instances', level: 1 }).waitFor();
       await page.locator(`tr[data-server-id="${id}"]`).waitFor({ state: 'detached', timeout: 120_000 });
